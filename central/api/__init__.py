@@ -1,0 +1,1 @@
+"""HTTP routers, all under /api/v1."""

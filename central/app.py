@@ -1,0 +1,33 @@
+"""The FastAPI application. `create_app` takes a loaded config; `app_from_env`
+is the factory uvicorn workers import (they read KIOSK_CENTRAL_CONFIG)."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from central import __version__, errors
+from central.api import kiosks
+from central.config import CentralConfig, load
+from central.state import CentralState, open_state
+from common import wire
+
+
+def create_app(config: CentralConfig, *, state: CentralState | None = None, migrate: bool = True) -> FastAPI:
+    app = FastAPI(title="Service hall central", version=__version__,
+                  description="Matter catalog, hall queue and kiosk fleet for government service halls.")
+    app.state.central = state or open_state(config, migrate=migrate)
+    errors.install(app)
+    app.include_router(kiosks.router)
+
+    @app.get("/healthz", response_model=wire.Health, tags=["ops"])
+    def healthz() -> wire.Health:
+        with app.state.central.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return wire.Health(status="ok", version=__version__, database=app.state.central.engine.dialect.name)
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    # migrations already ran in the parent `serve` process
+    return create_app(load(), migrate=False)

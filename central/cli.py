@@ -1,0 +1,139 @@
+"""`kiosk-central`: serve the API, manage kiosks, check configuration."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from common.settings import ConfigError
+
+from central import __version__
+from central import config as central_config
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk-central", description="Central server for service-hall kiosks.")
+    p.add_argument("--config", metavar="PATH", help=f"configuration file (default {central_config.DEFAULT_PATH})")
+    p.add_argument("--version", action="version", version=f"kiosk-central {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", help="address to bind (default from config)")
+    serve.add_argument("--port", type=int, help="port to bind (default from config)")
+    serve.add_argument("--workers", type=int, help="worker processes (default from config)")
+
+    cfg = sub.add_parser("config", help="configuration tools")
+    cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
+    cfg_sub.add_parser("check", help="validate the configuration file and exit")
+
+    kiosks = sub.add_parser("kiosks", help="manage enrolled kiosks")
+    k_sub = kiosks.add_subparsers(dest="kiosks_command", required=True)
+    add = k_sub.add_parser("add", help="register a kiosk and print its one-time enrollment code")
+    add.add_argument("name")
+    add.add_argument("--reissue", action="store_true", help="new code (and new secret) for an existing kiosk")
+    add.add_argument("--json", action="store_true")
+    lst = k_sub.add_parser("list", help="list kiosks")
+    lst.add_argument("--json", action="store_true")
+    rev = k_sub.add_parser("revoke", help="revoke a kiosk: its requests are refused from now on")
+    rev.add_argument("name")
+
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply pending migrations")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        cfg = central_config.load(args.config)
+    except ConfigError as exc:
+        print(f"kiosk-central: configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "config":
+        print(f"{cfg.source}: OK (database {cfg.database_url.split('://')[0]}, data dir {cfg.data_dir})")
+        return 0
+    if args.command == "serve":
+        return _serve(cfg, args)
+    from central.fleet import FleetError
+    from central.state import open_state
+
+    try:
+        state = open_state(cfg)
+    except Exception as exc:  # unreachable database, unwritable data dir: say so plainly
+        print(f"kiosk-central: cannot open the database {cfg.database_url}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if args.command == "db":
+            print("database is at the newest schema")
+            return 0
+        with state.sessions() as db:
+            return _kiosks(db, cfg, args)
+    except FleetError as exc:
+        print(f"kiosk-central: {exc.message}", file=sys.stderr)
+        return 1
+
+
+def _kiosks(db, cfg, args) -> int:
+    from central import fleet
+
+    if args.kiosks_command == "add":
+        new = fleet.add_kiosk(db, args.name, cfg.security.enrollment_code_ttl_h, reissue=args.reissue)
+        if args.json:
+            print(json.dumps({"name": new.kiosk.name, "kiosk_id": new.kiosk.id, "code": new.code,
+                              "expires_at": new.expires_at.isoformat()}))
+        else:
+            print(f"Kiosk {new.kiosk.name!r} ({new.kiosk.id})")
+            print(f"Enrollment code: {new.code}")
+            print(f"Single use, valid until {new.expires_at:%Y-%m-%d %H:%M} UTC. On the kiosk run:")
+            print(f"  kiosk enroll {new.code} --server {cfg.server.public_url or 'URL'}")
+        return 0
+    if args.kiosks_command == "list":
+        rows = [{"name": k.name, "kiosk_id": k.id, "state": k.state, "version": k.version,
+                 "last_seen_at": k.last_seen_at.isoformat() if k.last_seen_at else None,
+                 "devices": k.devices or {}} for k in fleet.list_kiosks(db)]
+        if args.json:
+            for row in rows:
+                print(json.dumps(row, ensure_ascii=False))
+        else:
+            print(f"{'NAME':<24} {'STATE':<9} {'VERSION':<10} LAST SEEN")
+            for r in rows:
+                print(f"{r['name']:<24} {r['state']:<9} {r['version'] or '-':<10} {r['last_seen_at'] or 'never'}")
+        return 0
+    kiosk = fleet.revoke(db, args.name)
+    print(f"Kiosk {kiosk.name!r} revoked at {kiosk.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+    return 0
+
+
+def _serve(cfg, args) -> int:
+    import uvicorn
+
+    from central.app import create_app
+    from central.state import open_state
+
+    host = args.host or cfg.server.host
+    port = args.port or cfg.server.port
+    workers = args.workers or cfg.server.workers
+    try:
+        state = open_state(cfg)  # migrate once, before any worker starts
+    except Exception as exc:
+        print(f"kiosk-central: cannot open the database {cfg.database_url}: {exc}", file=sys.stderr)
+        return 1
+    logging.getLogger(__name__).info("central %s on http://%s:%d (%d worker(s)), data in %s",
+                                     __version__, host, port, workers, cfg.data_dir)
+    if workers == 1:
+        uvicorn.run(create_app(cfg, state=state), host=host, port=port, log_level="warning")
+    else:
+        state.engine.dispose()
+        os.environ["KIOSK_CENTRAL_CONFIG"] = str(Path(cfg.source).resolve())
+        uvicorn.run("central.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""Tables owned by central. Changing one means adding an Alembic revision."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from datetime import timezone
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC on every backend, always read back timezone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Kiosk(Base):
+    __tablename__ = "kiosks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # sha256 of the one-time code; cleared once used
+    enrollment_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    enrollment_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # bumping the generation invalidates the derived secret
+    secret_generation: Mapped[int] = mapped_column(Integer, default=0)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    uptime_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    devices: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.enrolled_at:
+            return "enrolled"
+        return "pending"
+
+
+class UsedNonce(Base):
+    """Nonces of accepted requests inside the clock-skew window; the unique
+    constraint is what rejects a replay, across every worker process."""
+
+    __tablename__ = "used_nonces"
+    __table_args__ = (UniqueConstraint("kiosk_id", "nonce"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(String(36), ForeignKey("kiosks.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Heartbeat(Base):
+    """Recent heartbeats, for uptime history on the fleet page."""
+
+    __tablename__ = "heartbeats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(String(36), ForeignKey("kiosks.id", ondelete="CASCADE"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[str] = mapped_column(String(40))
+    uptime_s: Mapped[float] = mapped_column(Float)
+    devices: Mapped[dict] = mapped_column(JSON)

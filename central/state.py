@@ -1,0 +1,48 @@
+"""What a running central process holds: config, engine, sessions, master key."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from central import db
+from central.config import CentralConfig
+
+
+@dataclass
+class CentralState:
+    config: CentralConfig
+    engine: Engine
+    sessions: sessionmaker
+    master_key: bytes
+
+
+def load_master_key(data_dir: Path) -> bytes:
+    """The key all kiosk secrets derive from: made once, kept 0600 in the data dir."""
+    path = data_dir / "master.key"
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, key)
+        finally:
+            os.close(fd)
+        return key
+    if len(key) != 32:
+        raise RuntimeError(f"{path}: expected 32 bytes, found {len(key)}; restore it from backup")
+    return key
+
+
+def open_state(config: CentralConfig, *, migrate: bool = True) -> CentralState:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(config.database_url)
+    if migrate:
+        db.upgrade(engine)
+    return CentralState(config, engine, db.make_sessionmaker(engine), load_master_key(config.data_dir))

@@ -1,0 +1,159 @@
+"""`kiosk`: run the app and the operator tools. `python -m kiosk` is the same."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk import config as kiosk_config
+from kiosk.config import ConfigError
+
+log = logging.getLogger("kiosk")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk", description="Self-service kiosk for government service halls.")
+    p.add_argument("--config", metavar="PATH", help=f"configuration file (default {kiosk_config.DEFAULT_PATH})")
+    p.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="run the touchscreen app (the default)")
+    run.add_argument("--offscreen", action="store_true",
+                     help="render without a display (automatic when there is none); screens are saved as PNGs")
+
+    snap = sub.add_parser("snapshot", help="render one screen offscreen to a PNG")
+    snap.add_argument("screen", help="screen name: " + ", ".join(_screen_names()))
+    snap.add_argument("out", type=Path, help="PNG file to write")
+    snap.add_argument("--size", default=None, help="WIDTHxHEIGHT, e.g. 1080x1920 or 1920x1080")
+    snap.add_argument("--lang", choices=kiosk_config.LANGUAGES, default=None)
+    snap.add_argument("--large-text", action="store_true")
+
+    enroll = sub.add_parser("enroll", help="exchange a one-time code for this kiosk's credentials")
+    enroll.add_argument("code")
+    enroll.add_argument("--server", help="central server URL (default from config)")
+
+    cfg = sub.add_parser("config", help="configuration tools")
+    cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
+    cfg_sub.add_parser("check", help="validate the configuration file and exit")
+    return p
+
+
+def _screen_names() -> list[str]:
+    from kiosk.ui.screens import SCREENS
+
+    return list(SCREENS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        cfg = kiosk_config.load(args.config)
+    except ConfigError as exc:
+        print(f"kiosk: configuration error: {exc}", file=sys.stderr)
+        return 2
+    command = args.command or "run"
+    if command == "config":
+        print(f"{cfg.source}: OK (server {cfg.server.url}, data dir {cfg.data_dir}, "
+              f"reader {cfg.devices.reader}, ticket printer {cfg.devices.ticket_printer})")
+        return 0
+    if command == "enroll":
+        return _enroll(cfg, args)
+    if command == "snapshot":
+        return _snapshot(cfg, args)
+    return _run(cfg, getattr(args, "offscreen", False))
+
+
+def _enroll(cfg, args) -> int:
+    from common import wire
+    from kiosk.sync import credentials
+    from kiosk.sync.client import CentralClient, CentralError
+
+    server = (args.server or cfg.server.url).rstrip("/")
+    client = CentralClient(server, timeout_s=cfg.server.timeout_s)
+    try:
+        reply = client.enroll(wire.EnrollRequest(code=args.code, version=__version__, hostname=socket.gethostname()))
+    except CentralError as exc:
+        print(f"kiosk: enrollment failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    import base64
+
+    path = credentials.save(cfg.data_dir, credentials.Credentials(reply.kiosk_id, reply.name, server,
+                                                                  base64.b64decode(reply.secret)))
+    print(f"Enrolled as {reply.name!r} ({reply.kiosk_id}); credentials in {path} (mode 0600)")
+    if server != cfg.server.url.rstrip("/"):
+        print(f"Note: the configuration points at {cfg.server.url}; set [server] url = {server!r}")
+    return 0
+
+
+def _parse_size(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"kiosk: --size expects WIDTHxHEIGHT such as 1080x1920, got {text!r}") from None
+    return w, h
+
+
+def _snapshot(cfg, args) -> int:
+    from kiosk.services import build_services
+    from kiosk.ui.offscreen import OffscreenKiosk
+    from kiosk.ui.screens import SCREENS
+
+    if args.screen not in SCREENS:
+        print(f"kiosk: unknown screen {args.screen!r}; one of {', '.join(SCREENS)}", file=sys.stderr)
+        return 2
+    services = build_services(cfg)
+    if services.heartbeat:
+        services.heartbeat.beat_once()  # show the real network state
+    with OffscreenKiosk(cfg, services=services, size=_parse_size(args.size)) as kiosk:
+        if args.lang:
+            services.translator.set_language(args.lang)
+        kiosk.app.large_text = args.large_text
+        kiosk.app.show(args.screen)
+        kiosk.advance(3)
+        out = kiosk.screenshot(args.out)
+    services.stop()
+    print(f"wrote {out}")
+    return 0
+
+
+def _run(cfg, offscreen: bool) -> int:
+    from kiosk.services import build_services
+    from kiosk.ui import boot
+
+    from kiosk.ui.fonts import FontError
+
+    capture_dir = None
+    if offscreen or not boot.has_display():
+        offscreen = True
+        capture_dir = cfg.data_dir / "screens"
+        print(f"kiosk: no display; running offscreen. Each screen shown is saved to {capture_dir}/<screen>.png",
+              flush=True)
+    boot.prepare(cfg, offscreen=offscreen)
+    services = build_services(cfg)
+    from kiosk.ui.app import KioskApp
+
+    try:
+        KioskApp(services, capture_dir=capture_dir).run()
+    except FontError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        services.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""The kiosk's configuration: config/kiosk.toml -> frozen dataclasses,
+validated at start-up (see common.settings for the error contract)."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from common.settings import ConfigError, load_toml
+
+DEFAULT_PATH = Path(os.environ.get("KIOSK_CONFIG", "/etc/kiosk/kiosk.toml"))
+
+ENV_OVERRIDES = {
+    "server.url": "KIOSK_SERVER_URL",
+    "kiosk.data_dir": "KIOSK_DATA_DIR",
+    "devices.reader": "KIOSK_READER",
+    "devices.ticket_printer": "KIOSK_TICKET_PRINTER",
+    "devices.document_printer": "KIOSK_DOCUMENT_PRINTER",
+    "ui.fullscreen": "KIOSK_FULLSCREEN",
+}
+
+Language = Literal["zh_CN", "en"]
+LANGUAGES: tuple[str, ...] = ("zh_CN", "en")
+
+
+@dataclass(frozen=True)
+class KioskSection:
+    hall_name: str = "政务服务中心"
+    hall_name_en: str = "Government Service Center"
+    data_dir: str = "/var/lib/kiosk"
+
+
+@dataclass(frozen=True)
+class ServerSection:
+    url: str = "http://127.0.0.1:8700"
+    timeout_s: float = 5.0
+    heartbeat_interval_s: int = 30
+
+    def validate(self):
+        if not re.match(r"^https?://[^/\s]+", self.url):
+            return "url", f"expected an http(s) URL such as http://central:8700, got {self.url!r}"
+        if not 0.2 <= self.timeout_s <= 120:
+            return "timeout_s", f"expected 0.2-120 seconds, got {self.timeout_s}"
+        if not 5 <= self.heartbeat_interval_s <= 3600:
+            return "heartbeat_interval_s", f"expected 5-3600 seconds, got {self.heartbeat_interval_s}"
+        return None
+
+
+@dataclass(frozen=True)
+class UiSection:
+    language: Language = "zh_CN"
+    size: str = "1080x1920"
+    fullscreen: bool = False
+    idle_timeout_s: int = 60
+    idle_warning_s: int = 15
+    font: str = ""
+    font_bold: str = ""
+
+    def validate(self):
+        if not re.fullmatch(r"\d{3,5}x\d{3,5}", self.size):
+            return "size", f"expected WIDTHxHEIGHT such as 1080x1920, got {self.size!r}"
+        if not 10 <= self.idle_timeout_s <= 3600:
+            return "idle_timeout_s", f"expected 10-3600 seconds, got {self.idle_timeout_s}"
+        if not 3 <= self.idle_warning_s < self.idle_timeout_s:
+            return "idle_warning_s", f"expected 3 seconds to less than idle_timeout_s, got {self.idle_warning_s}"
+        for key in ("font", "font_bold"):
+            value = getattr(self, key)
+            if value and not Path(value).is_file():
+                return key, f"font file not found: {value}"
+        return None
+
+    @property
+    def window_size(self) -> tuple[int, int]:
+        w, h = self.size.split("x")
+        return int(w), int(h)
+
+
+@dataclass(frozen=True)
+class DevicesSection:
+    reader: Literal["virtual", "pcsc", "ga467", "none"] = "virtual"
+    ticket_printer: Literal["virtual", "escpos", "none"] = "virtual"
+    document_printer: Literal["virtual", "cups", "none"] = "virtual"
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    kiosk: KioskSection = field(default_factory=KioskSection)
+    server: ServerSection = field(default_factory=ServerSection)
+    ui: UiSection = field(default_factory=UiSection)
+    devices: DevicesSection = field(default_factory=DevicesSection)
+    source: str = field(default="", compare=False, metadata={"config": False})
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.kiosk.data_dir)
+
+
+def load(path: Path | str | None = None) -> KioskConfig:
+    path = Path(path) if path else DEFAULT_PATH
+    return replace(load_toml(KioskConfig, path, ENV_OVERRIDES), source=str(path))
+
+
+__all__ = ["ConfigError", "KioskConfig", "LANGUAGES", "load"]

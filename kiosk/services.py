@@ -1,0 +1,68 @@
+"""The kiosk's core objects, built once from the configuration and handed to
+the UI (which never builds services or talks HTTP itself)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from common import wire
+from kiosk.config import KioskConfig
+from kiosk.events import EventBus
+from kiosk.i18n import Translator
+from kiosk.session import CitizenSession, IdleTimer
+from kiosk.sync import credentials
+from kiosk.sync.client import CentralClient
+from kiosk.sync.heartbeat import HeartbeatWorker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KioskServices:
+    config: KioskConfig
+    events: EventBus
+    translator: Translator
+    session: CitizenSession
+    central: CentralClient
+    heartbeat: HeartbeatWorker | None  # None until the kiosk is enrolled
+    enrolled_as: str | None
+
+    def start(self) -> None:
+        if self.heartbeat:
+            self.heartbeat.start()
+
+    def stop(self) -> None:
+        if self.heartbeat:
+            self.heartbeat.stop()
+        self.central.close()
+
+    def device_status(self) -> dict[str, wire.DeviceStatus]:
+        """What the heartbeat reports; device drivers fill this in as they land."""
+        devices = self.config.devices
+        report = {}
+        for name, choice in (("reader", devices.reader), ("ticket_printer", devices.ticket_printer),
+                             ("document_printer", devices.document_printer)):
+            if choice == "none":
+                report[name] = wire.DeviceStatus(state="absent", detail="not configured")
+            else:
+                report[name] = wire.DeviceStatus(state="ok" if choice == "virtual" else "unknown", detail=choice)
+        return report
+
+
+def build_services(config: KioskConfig) -> KioskServices:
+    events = EventBus()
+    translator = Translator(config.ui.language)
+    session = CitizenSession(events, IdleTimer(config.ui.idle_timeout_s, config.ui.idle_warning_s))
+    try:
+        creds = credentials.load(config.data_dir)
+    except credentials.CredentialsError as exc:
+        log.error("%s", exc)
+        creds = None
+    central = CentralClient(config.server.url, creds, timeout_s=config.server.timeout_s)
+    services = KioskServices(config, events, translator, session, central, None, creds.name if creds else None)
+    if creds is None:
+        log.warning("kiosk not enrolled: working offline until `kiosk enroll CODE` is run")
+    else:
+        services.heartbeat = HeartbeatWorker(central, events, config.server.heartbeat_interval_s,
+                                             services.device_status)
+    return services

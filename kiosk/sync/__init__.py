@@ -1,0 +1,1 @@
+"""Talking to central: credentials, the signed HTTP client, background workers."""

@@ -1,0 +1,216 @@
+"""KioskApp: the only place that knows the Kivy App. Core objects come in
+through the constructor (built by kiosk.services); screens get a navigator,
+never the App itself."""
+from __future__ import annotations
+
+import importlib
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder, global_idmap
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, Screen
+
+from kiosk.events import NetworkStatus, SessionEnded
+from kiosk.services import KioskServices
+from kiosk.ui import fonts
+from kiosk.ui.screens import SCREENS
+from kiosk.ui.theme import Theme
+from kiosk.ui.tr import KvTranslator
+
+log = logging.getLogger(__name__)
+UI_DIR = Path(__file__).parent
+IDLE_TICK_S = 0.25
+
+
+class KioskApp(App):
+    lang = StringProperty("zh_CN")
+    large_text = BooleanProperty(False)
+    hall_name = StringProperty("")
+    theme = ObjectProperty(None)
+    title = "Service hall kiosk"
+
+    def __init__(self, services: KioskServices, *, capture_dir: Path | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.services = services
+        self.capture_dir = capture_dir
+        self.theme = Theme()
+        self.tr = KvTranslator(services.translator)
+        self._screens: dict[str, Screen] = {}
+        self._idle_warning = None
+        self._capture_pending: str | None = None
+        self.shell = None
+        services.translator.on_change(self._language_changed)
+        self.lang = services.translator.language
+
+    # -- lifecycle ---------------------------------------------------------
+    def build(self):
+        cfg = self.services.config
+        cache = cfg.data_dir / "cache" / "fonts"
+        regular = fonts.resolve("regular", cfg.ui.font, cache)
+        bold = fonts.resolve("bold", cfg.ui.font_bold, cache) if not cfg.ui.font or cfg.ui.font_bold else None
+        fonts.register(regular, bold)
+        global_idmap["tr"] = self.tr
+        import kiosk.ui.widgets.controls  # noqa: F401  (registers KioskButton, Tile with the Factory)
+
+        for kv in ("widgets/controls.kv", "widgets/shell.kv"):
+            self._load_kv(UI_DIR / kv)
+        from kiosk.ui.widgets.shell import Shell
+
+        self.theme.fit(*Window.size)
+        Window.bind(size=lambda _w, size: self.theme.fit(*size))
+        Window.bind(on_touch_down=self._on_any_touch)
+        self._update_hall_name()
+        self.shell = Shell()
+        self.shell.ids.screens.transition = NoTransition()
+        self.services.events.set_dispatcher(lambda call: Clock.schedule_once(lambda _dt: call(), 0))
+        self.services.events.subscribe(NetworkStatus, self._on_network)
+        self.services.events.subscribe(SessionEnded, self._on_session_ended)
+        self._on_network(None)
+        Clock.schedule_interval(self._tick_idle, IDLE_TICK_S)
+        Clock.schedule_interval(self._tick_clock, 1.0)
+        self._tick_clock(0)
+        self.show("home")
+        return self.shell
+
+    def on_start(self):
+        self.services.start()
+
+    def on_stop(self):
+        self.services.stop()
+
+    # -- navigation --------------------------------------------------------
+    def show(self, name: str) -> Screen:
+        screen = self._screen(name)
+        manager = self.shell.ids.screens
+        if manager.current_screen is not screen:
+            manager.switch_to(screen)
+        self.shell.at_home = 1 if name == "home" else 0
+        log.info("screen %s", name)
+        if self.capture_dir is not None:
+            self._capture_after_next_frame(name)
+        return screen
+
+    @property
+    def current_screen(self) -> str:
+        return self.shell.ids.screens.current_screen.name
+
+    def screen(self, name: str) -> Screen:
+        return self._screen(name)
+
+    def _screen(self, name: str) -> Screen:
+        if name not in self._screens:
+            entry = SCREENS[name]
+            module = importlib.import_module(entry.module)
+            self._load_kv(Path(module.__file__).with_suffix(".kv"))
+            cls = getattr(module, entry.cls)
+            self._screens[name] = cls(name=name, navigator=self, **entry.options)
+        return self._screens[name]
+
+    def _load_kv(self, path: Path) -> None:
+        if str(path) not in Builder.files:  # Kivy's rules are process-wide
+            Builder.load_file(str(path))
+
+    # -- citizen choices ---------------------------------------------------
+    def toggle_language(self) -> None:
+        tr = self.services.translator
+        tr.set_language("en" if tr.language == "zh_CN" else "zh_CN")
+
+    def toggle_large_text(self) -> None:
+        self.large_text = not self.large_text
+
+    def on_large_text(self, _app, value: bool) -> None:
+        self.theme.large = value
+
+    def _language_changed(self, language: str) -> None:
+        self.lang = language
+        self._update_hall_name()
+        self._tick_clock(0)
+        self._on_network(None)
+
+    def _update_hall_name(self) -> None:
+        k = self.services.config.kiosk
+        self.hall_name = k.hall_name if self.lang == "zh_CN" else k.hall_name_en
+
+    # -- session and idle timeout -----------------------------------------
+    def _on_any_touch(self, _window, _touch):
+        self.services.session.begin()  # starts a session or keeps it alive
+        return False
+
+    def _tick_idle(self, _dt) -> None:
+        session = self.services.session
+        phase = session.idle.phase()
+        left = session.idle.remaining()
+        if phase == "expired":
+            log.info("idle timeout: ending the session")
+            session.end("idle")
+            return
+        if phase == "warning":
+            self._show_idle_warning(left)
+        elif self._idle_warning is not None and self._idle_warning.parent:
+            self._idle_warning.dismiss()
+        self.shell.countdown_text = (
+            self.tr._("Returning to the home screen in {seconds} s").format(seconds=int(left + 0.999))
+            if phase in ("active", "warning") else "")
+
+    def _show_idle_warning(self, left: float) -> None:
+        from kiosk.ui.widgets.shell import IdleWarning
+
+        if self._idle_warning is None:
+            self._idle_warning = IdleWarning()
+        self._idle_warning.seconds_left = int(left + 0.999)
+        if not self._idle_warning.parent:
+            self._idle_warning.open(animation=False)
+
+    def _on_session_ended(self, event: SessionEnded) -> None:
+        """Wipe everything the citizen left behind: screens, language, text size."""
+        if self._idle_warning is not None and self._idle_warning.parent:
+            self._idle_warning.dismiss(animation=False)
+        for screen in self._screens.values():
+            wipe = getattr(screen, "wipe", None)
+            if wipe:
+                wipe()
+        self.services.translator.set_language(self.services.config.ui.language)
+        self.large_text = False
+        self.shell.countdown_text = ""
+        self.show("home")
+        log.info("session ended (%s); kiosk reset", event.reason)
+
+    # -- header ------------------------------------------------------------
+    def _tick_clock(self, _dt) -> None:
+        if self.shell is not None:
+            self.shell.clock_text = self.services.translator.format_datetime(datetime.now())
+
+    def _on_network(self, _event) -> None:
+        if self.shell is None:
+            return
+        _ = self.tr._
+        heartbeat = self.services.heartbeat
+        status = heartbeat.last_status if heartbeat else None
+        if heartbeat is None:
+            self.shell.network_state, self.shell.network_text = "unenrolled", _("Offline service (not enrolled)")
+        elif status is None:
+            self.shell.network_state, self.shell.network_text = "offline", _("Connecting...")
+        elif status.online:
+            self.shell.network_state, self.shell.network_text = "online", _("Online")
+        else:
+            self.shell.network_state, self.shell.network_text = "offline", _("Offline service")
+
+    # -- offscreen captures (`kiosk run` with no display) --------------------
+    def _capture_after_next_frame(self, name: str) -> None:
+        if self._capture_pending is None:
+            Window.bind(on_flip=self._capture)
+        self._capture_pending = name
+
+    def _capture(self, *_):
+        name, self._capture_pending = self._capture_pending, None
+        Window.unbind(on_flip=self._capture)
+        if name:
+            self.capture_dir.mkdir(parents=True, exist_ok=True)
+            written = Window.screenshot(str(self.capture_dir / f"{name}.png"))
+            if written:
+                Path(written).replace(self.capture_dir / f"{name}.png")

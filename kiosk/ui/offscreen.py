@@ -1,0 +1,114 @@
+"""Drive the real app without a display: build it, advance frames, tap
+widgets, take screenshots. Used by `kiosk snapshot`, the UI tests and
+bench/startup.py, so all three exercise exactly what a citizen touches."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from kiosk.config import KioskConfig
+from kiosk.services import KioskServices, build_services
+from kiosk.ui import boot
+
+
+class OffscreenKiosk:
+    def __init__(self, config: KioskConfig, *, services: KioskServices | None = None,
+                 size: tuple[int, int] | None = None, start_services: bool = False):
+        self.config = config
+        self.size = size
+        self.services = services or build_services(config)
+        self.start_services = start_services
+        self.app = None
+        self.first_frame_s: float | None = None
+
+    def __enter__(self) -> "OffscreenKiosk":
+        t0 = time.perf_counter()
+        boot.prepare(self.config, offscreen=True, size=self.size)
+        from kivy.base import EventLoop
+        from kivy.core.window import Window
+
+        from kiosk.ui.app import KioskApp
+
+        if self.size and tuple(Window.size) != tuple(self.size):
+            Window.size = self.size
+        Window.register()
+        Window.initialized = True
+        Window.close = lambda *a: None  # the harness owns the window's life
+        for child in Window.children[:]:
+            Window.remove_widget(child)
+        EventLoop.touches.clear()
+        self.app = KioskApp(self.services)
+        if not self.start_services:
+            self.app.on_start = lambda: None
+        self.app._run_prepare()
+        self.advance(2)
+        self.first_frame_s = time.perf_counter() - t0
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from kivy.app import App
+        from kivy.clock import Clock
+        from kivy.core.window import Window
+
+        self.app.dispatch("on_stop")
+        for event in Clock.get_events():
+            event.cancel()
+        for child in Window.children[:]:
+            Window.remove_widget(child)
+        Window.unbind(on_touch_down=self.app._on_any_touch)
+        App._running_app = None
+
+    # -- driving -------------------------------------------------------------
+    def advance(self, frames: int = 2) -> None:
+        from kivy.base import EventLoop
+
+        for _ in range(frames):
+            EventLoop.idle()
+
+    def wait(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.advance(1)
+            time.sleep(0.01)
+
+    def tap(self, widget, frames: int = 3) -> None:
+        """A real touch at the widget's centre, through Kivy's input pipeline."""
+        from kivy.tests.common import UnitTestTouch
+
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.advance(1)
+        touch.touch_up()
+        self.advance(frames)
+
+    def screen(self, name: str | None = None):
+        return self.app.screen(name or self.app.current_screen)
+
+    @property
+    def shell(self):
+        return self.app.shell
+
+    def screenshot(self, out: Path) -> Path:
+        from kivy.core.window import Window
+
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        taken: list[str] = []
+
+        def grab(*_):
+            taken.append(Window.screenshot(str(out)))
+
+        Window.bind(on_flip=grab)
+        try:
+            for _ in range(10):
+                Window.canvas.ask_update()
+                self.advance(1)
+                if taken:
+                    break
+        finally:
+            Window.unbind(on_flip=grab)
+        if not taken or not taken[0]:
+            raise RuntimeError("no frame was drawn; is the window offscreen-capable?")
+        Path(taken[0]).replace(out)
+        return out

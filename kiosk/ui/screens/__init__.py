@@ -1,0 +1,28 @@
+"""Screen registry: name -> where its class lives. Screens are imported and
+their .kv loaded only when first shown (fast start-up)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kiosk.i18n import N_
+
+
+@dataclass(frozen=True)
+class ScreenEntry:
+    module: str
+    cls: str
+    options: dict = field(default_factory=dict)
+
+
+SCREENS: dict[str, ScreenEntry] = {
+    "home": ScreenEntry("kiosk.ui.screens.home", "HomeScreen"),
+    # Filled in by later releases; until then they say so plainly.
+    "guides": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",
+                          {"title": N_("Service guides")}),
+    "tickets": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",
+                           {"title": N_("Take a ticket")}),
+    "certificates": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",
+                                {"title": N_("Print a certificate")}),
+    "rating": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",
+                          {"title": N_("Rate our service")}),
+}

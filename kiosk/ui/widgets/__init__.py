@@ -1,0 +1,1 @@
+"""Widgets shared by screens: buttons, tiles, the shell around every screen."""

@@ -1,0 +1,53 @@
+# Sourced by scripts/demo and scripts/test: installs what the project needs on
+# Debian 12 (apt packages as root, a virtual environment in .venv) and skips
+# the work when nothing changed since the last run. Safe to run again.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+APT_PACKAGES=(
+  python3 python3-venv python3-dev gcc        # the venv and packages that compile
+  libmtdev1 libgl1-mesa-dri libegl1 libegl-mesa0 libgles2   # Kivy rendering (Mesa, offscreen too)
+  fonts-noto-cjk                              # the Simplified-Chinese face the UI extracts
+  curl ca-certificates
+)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "need root for: $* (run as root or install sudo)" >&2; return 1; fi
+}
+
+install_apt() {
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+install_venv() {
+  local stamp="$VENV/.installed-$(cat "$ROOT/setup.cfg" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
+  if [ -f "$stamp" ]; then return; fi
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "creating the virtual environment in $VENV"
+    python3 -m venv "$VENV"
+  fi
+  say "installing Python packages into $VENV (first run takes a few minutes)"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -e "$ROOT[central,dev]"
+  rm -f "$VENV"/.installed-*
+  touch "$stamp"
+}
+
+bootstrap() {
+  install_apt
+  install_venv
+  export PATH="$VENV/bin:$PATH"
+}

@@ -1,0 +1,128 @@
+"""Shared fixtures. Kivy runs offscreen (a real GL context through Mesa);
+central runs as a real server process on a free loopback port."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+# Kivy reads these once, at first import.
+_KIVY_HOME = tempfile.mkdtemp(prefix="kivy-home-")
+os.environ["SDL_VIDEODRIVER"] = "offscreen"
+os.environ["KIVY_NO_ARGS"] = "1"
+os.environ["KIVY_HOME"] = _KIVY_HOME
+os.environ["KIVY_LOG_MODE"] = "PYTHON"
+os.environ["KIVY_NO_FILELOG"] = "1"
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+FONT_CACHE = Path(tempfile.gettempdir()) / "kiosk-test-fonts"  # extract the SC face once per machine
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run one of our console scripts as an operator would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([str(BIN / args[0]), *args[1:]], capture_output=True, text=True,
+                          env=full_env, timeout=timeout)
+
+
+def write_kiosk_config(directory: Path, server_url: str = "http://127.0.0.1:9", **ui) -> Path:
+    ui_lines = "\n".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {str(v).lower() if isinstance(v, bool) else v}"
+                         for k, v in ui.items())
+    path = directory / "kiosk.toml"
+    data_dir = directory / "kiosk-data"
+    cache = data_dir / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    if not (cache / "fonts").exists():
+        FONT_CACHE.mkdir(exist_ok=True)
+        (cache / "fonts").symlink_to(FONT_CACHE)
+    path.write_text(f'[kiosk]\ndata_dir = "{data_dir}"\n[server]\nurl = "{server_url}"\ntimeout_s = 2.0\n'
+                    f"[ui]\n{ui_lines}\n")
+    return path
+
+
+class Central:
+    """A real `kiosk-central serve` process on 127.0.0.1."""
+
+    def __init__(self, directory: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.config = directory / "central.toml"
+        self.config.write_text(f'[server]\nport = {self.port}\npublic_url = "{self.url}"\n'
+                               f'[storage]\ndata_dir = "{directory / "central-data"}"\n')
+        self.log = directory / "central.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([str(BIN / "kiosk-central"), "--config", str(self.config), "serve"],
+                                     stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"central exited: {self.log.read_text()[-2000:]}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=0.5).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.05)
+        raise RuntimeError("central did not start in 30 s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return run_cli("kiosk-central", "--config", str(self.config), *args)
+
+
+@pytest.fixture(scope="session")
+def central(tmp_path_factory):
+    server = Central(tmp_path_factory.mktemp("central"))
+    server.start()
+    yield server
+    server.stop()
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def kiosk_ui(tmp_path):
+    """The real app, offscreen, 1080x1920, with an idle clock the test controls."""
+    from kiosk.config import load
+    from kiosk.services import build_services
+    from kiosk.ui.offscreen import OffscreenKiosk
+
+    cfg = load(write_kiosk_config(tmp_path, idle_timeout_s=60, idle_warning_s=15))
+    services = build_services(cfg)
+    clock = FakeClock()
+    services.session.idle.clock = clock
+    with OffscreenKiosk(cfg, services=services, size=(1080, 1920)) as kiosk:
+        kiosk.clock = clock
+        yield kiosk

@@ -1,0 +1,92 @@
+"""Configuration: the shipped files are valid, and every kind of mistake stops
+start-up with one precise message and exit code 2, never a traceback."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import REPO, run_cli
+from kiosk import config as kiosk_config
+from central import config as central_config
+
+
+def test_shipped_configs_load_with_documented_defaults():
+    k = kiosk_config.load(REPO / "config" / "kiosk.toml")
+    assert k == kiosk_config.KioskConfig()  # the file documents exactly the defaults
+    c = central_config.load(REPO / "config" / "central.toml")
+    assert c.server.port == 8700 and c.database_url.startswith("sqlite:///")
+
+
+@pytest.mark.parametrize("tool", ["kiosk", "kiosk-central"])
+def test_config_check_accepts_shipped_file(tool):
+    name = "kiosk.toml" if tool == "kiosk" else "central.toml"
+    result = run_cli(tool, "--config", str(REPO / "config" / name), "config", "check")
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout
+
+
+KIOSK_CASES = [
+    ("unknown key", '[ui]\nidle_timout_s = 30\n', "ui.idle_timout_s", "unknown key"),
+    ("wrong type", '[ui]\nidle_timeout_s = "sixty"\n', "ui.idle_timeout_s", "expected an integer"),
+    ("bad choice", '[devices]\nreader = "usb"\n', "devices.reader", "expected one of 'virtual'"),
+    ("bad value", '[server]\nurl = "central:8700"\n', "server.url", "expected an http(s) URL"),
+    ("unknown table", '[printer]\nx = 1\n', "printer", "unknown key"),
+    ("not a table", 'ui = 3\n', "ui", "expected a table"),
+    ("unreadable TOML", '[ui\nsize = 1\n', "", "not valid TOML"),
+]
+
+
+@pytest.mark.parametrize("label,text,key,expected", KIOSK_CASES, ids=[c[0] for c in KIOSK_CASES])
+def test_kiosk_config_errors(tmp_path, label, text, key, expected):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text)
+    for argv in (["config", "check"], ["run"]):  # the app itself refuses to start, too
+        result = run_cli("kiosk", "--config", str(path), *argv)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+        line = result.stderr.strip().splitlines()[-1]
+        assert str(path) in line and expected in line
+        if key:
+            assert f": {key}: " in line
+
+
+def test_missing_file_names_it(tmp_path):
+    missing = tmp_path / "nope.toml"
+    for tool in ("kiosk", "kiosk-central"):
+        result = run_cli(tool, "--config", str(missing), "config", "check")
+        assert result.returncode == 2
+        assert f"{missing}: file not found" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_central_config_errors(tmp_path):
+    path = tmp_path / "central.toml"
+    path.write_text('[server]\nport = 70000\n')
+    result = run_cli("kiosk-central", "--config", str(path), "serve")
+    assert result.returncode == 2
+    assert "server.port: expected a TCP port 1-65535, got 70000" in result.stderr
+    path.write_text('[database]\nurl = "mysql://x"\n')
+    result = run_cli("kiosk-central", "--config", str(path), "config", "check")
+    assert result.returncode == 2 and "database.url" in result.stderr
+
+
+def test_environment_overrides_win(tmp_path, monkeypatch):
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[server]\nurl = "http://a:1"\n')
+    monkeypatch.setenv("KIOSK_SERVER_URL", "http://b:2")
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.setenv("KIOSK_READER", "pcsc")
+    cfg = kiosk_config.load(path)
+    assert (cfg.server.url, cfg.data_dir, cfg.devices.reader) == ("http://b:2", tmp_path / "d", "pcsc")
+    monkeypatch.setenv("KIOSK_READER", "telepathy")
+    with pytest.raises(kiosk_config.ConfigError) as err:
+        kiosk_config.load(path)
+    assert err.value.key == "devices.reader"
+
+
+def test_bad_environment_override_is_reported(tmp_path):
+    path = tmp_path / "central.toml"
+    path.write_text("")
+    result = run_cli("kiosk-central", "--config", str(path), "config", "check",
+                     env={"KIOSK_CENTRAL_PORT": "eighty"})
+    assert result.returncode == 2
+    assert "environment KIOSK_CENTRAL_PORT: server.port: expected an integer" in result.stderr

@@ -1,0 +1,149 @@
+"""The kiosk shell driven offscreen with real touches through Kivy's input
+pipeline: tiles, language, large text, idle timeout."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+TILES = {"tile_guides": "guides", "tile_tickets": "tickets",
+         "tile_certificates": "certificates", "tile_rating": "rating"}
+
+
+def home_ids(kiosk):
+    return kiosk.app.screen("home").ids
+
+
+def test_each_tile_opens_its_screen_and_home_comes_back(kiosk_ui):
+    for tile_id, screen in TILES.items():
+        kiosk_ui.tap(home_ids(kiosk_ui)[tile_id])
+        assert kiosk_ui.app.current_screen == screen
+        home_button = kiosk_ui.shell.ids.home_button
+        assert home_button.opacity == 1 and home_button.width >= 60
+        if screen == "tickets":  # the screen's own back button works too
+            kiosk_ui.tap(kiosk_ui.screen("tickets").ids.back)
+        else:
+            kiosk_ui.tap(home_button)
+        assert kiosk_ui.app.current_screen == "home"
+        assert kiosk_ui.shell.ids.home_button.opacity == 0
+
+
+def test_tap_outside_tiles_does_nothing(kiosk_ui):
+    welcome = home_ids(kiosk_ui)["welcome"]
+    kiosk_ui.tap(welcome)
+    assert kiosk_ui.app.current_screen == "home"
+
+
+def test_language_toggle_switches_every_visible_text(kiosk_ui):
+    ids = home_ids(kiosk_ui)
+    shell = kiosk_ui.shell
+    assert ids.tile_guides.title == "办事指南" and ids.tile_tickets.title == "取号"
+    assert shell.ids.language_toggle.text == "English"
+    assert "星期" in shell.clock_text
+    kiosk_ui.tap(shell.ids.language_toggle)
+    assert ids.tile_guides.title == "Service guides" and ids.tile_rating.title == "Rate our service"
+    assert ids.welcome.text.startswith("Welcome")
+    assert shell.ids.language_toggle.text == "中文"
+    assert shell.ids.hall_name.text == "Government Service Center"
+    assert "星期" not in shell.clock_text
+    # screens created later come up in the current language
+    kiosk_ui.tap(ids.tile_certificates)
+    assert kiosk_ui.screen().ids.title.text == "Print a certificate"
+    kiosk_ui.tap(shell.ids.language_toggle)
+    assert kiosk_ui.screen().ids.title.text == "证明打印"
+
+
+def test_large_text_mode_grows_text_and_targets(kiosk_ui):
+    ids = home_ids(kiosk_ui)
+    toggle = kiosk_ui.shell.ids.large_text_toggle
+    before = (ids.welcome.font_size, kiosk_ui.app.theme.body, ids.tile_guides.children[-1].font_size)
+    kiosk_ui.tap(toggle)
+    after = (ids.welcome.font_size, kiosk_ui.app.theme.body, ids.tile_guides.children[-1].font_size)
+    assert all(a > b for a, b in zip(after, before))
+    assert kiosk_ui.app.theme.body >= 40  # elderly mode: body well above 18 pt
+    assert toggle.text == "标准字体"
+    kiosk_ui.tap(toggle)
+    assert ids.welcome.font_size == before[0]
+
+
+def test_idle_timeout_warns_then_wipes_the_session(kiosk_ui):
+    app, clock = kiosk_ui.app, kiosk_ui.clock
+    kiosk_ui.tap(kiosk_ui.shell.ids.language_toggle)
+    kiosk_ui.tap(kiosk_ui.shell.ids.large_text_toggle)
+    kiosk_ui.tap(home_ids(kiosk_ui).tile_tickets)
+    app.services.session.put("scratch", "something the citizen typed")
+    assert app.services.session.active
+    clock.advance(30)
+    kiosk_ui.advance(20)
+    assert "30 s" in kiosk_ui.shell.countdown_text  # visible countdown in the footer
+    assert app._idle_warning is None or app._idle_warning.parent is None
+    clock.advance(20)  # 10 s left: inside the 15 s warning
+    kiosk_ui.wait(0.4)
+    warning = app._idle_warning
+    assert warning is not None and warning.parent is not None
+    assert warning.seconds_left == 10
+    clock.advance(10.5)
+    kiosk_ui.wait(0.6)
+    assert app.current_screen == "home"
+    assert app.lang == "zh_CN" and not app.large_text
+    assert home_ids(kiosk_ui).tile_guides.title == "办事指南"
+    assert not app.services.session.active and "scratch" not in app.services.session
+    assert warning.parent is None
+
+
+def test_touch_during_warning_keeps_the_session(kiosk_ui):
+    app, clock = kiosk_ui.app, kiosk_ui.clock
+    kiosk_ui.tap(home_ids(kiosk_ui).tile_guides)
+    clock.advance(50)
+    kiosk_ui.wait(0.4)
+    assert app._idle_warning.parent is not None
+    kiosk_ui.tap(app._idle_warning.ids.keep_going)
+    kiosk_ui.wait(0.4)
+    assert app._idle_warning.parent is None
+    clock.advance(50)  # 50 s after the touch: still inside the timeout
+    kiosk_ui.wait(0.4)
+    assert app.current_screen == "guides" and app.services.session.active
+
+
+def _layout_problems(kiosk) -> list[str]:
+    from kivy.core.window import Window
+
+    problems = []
+    ids = kiosk.app.screen("home").ids
+    boxes = []
+    for tile_id in TILES:
+        tile = ids[tile_id]
+        x, y = tile.to_window(tile.x, tile.y)
+        boxes.append((tile_id, x, y, x + tile.width, y + tile.height))
+        if tile.width < 60 or tile.height < 60:
+            problems.append(f"{tile_id} is smaller than 60x60")
+        if x < 0 or y < 0 or x + tile.width > Window.width or y + tile.height > Window.height:
+            problems.append(f"{tile_id} is outside the window")
+        for label in tile.children:
+            if label.texture_size[0] > tile.width or label.texture_size[1] > label.height + 1:
+                problems.append(f"{tile_id} text '{label.text}' does not fit")
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]:
+                problems.append(f"{a[0]} overlaps {b[0]}")
+    for wid in ("language_toggle", "large_text_toggle", "hall_name", "clock"):
+        w = kiosk.shell.ids[wid]
+        if w.texture_size[0] > w.width + 1:
+            problems.append(f"header {wid} text is clipped")
+    return problems
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large-text"])
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_home_lays_out_in_both_orientations(tmp_path, size, large, lang):
+    from conftest import write_kiosk_config
+    from kiosk.config import load
+    from kiosk.ui.offscreen import OffscreenKiosk
+
+    cfg = load(write_kiosk_config(tmp_path))
+    with OffscreenKiosk(cfg, size=size) as kiosk:
+        kiosk.services.translator.set_language(lang)
+        kiosk.app.large_text = large
+        kiosk.advance(4)
+        assert _layout_problems(kiosk) == []
