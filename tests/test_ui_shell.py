@@ -126,10 +126,14 @@ def _layout_problems(kiosk) -> list[str]:
         for b in boxes[i + 1:]:
             if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]:
                 problems.append(f"{a[0]} overlaps {b[0]}")
-    for wid in ("language_toggle", "large_text_toggle", "hall_name", "clock"):
+    from kivy.core.text import Label as CoreLabel
+
+    for wid in ("language_toggle", "large_text_toggle", "hall_name", "clock", "network"):
         w = kiosk.shell.ids[wid]
-        if w.texture_size[0] > w.width + 1:
-            problems.append(f"header {wid} text is clipped")
+        measure = CoreLabel(text=w.text, font_size=w.font_size, bold=w.bold)
+        measure.refresh()
+        if measure.texture.size[0] > w.width + 1:  # labels that shorten would hide this
+            problems.append(f"header {wid} text {w.text!r} needs {measure.texture.size[0]} px, has {w.width:.0f}")
     return problems
 
 
@@ -147,3 +151,7 @@ def test_home_lays_out_in_both_orientations(tmp_path, size, large, lang):
         kiosk.app.large_text = large
         kiosk.advance(4)
         assert _layout_problems(kiosk) == []
+        for state in ("online", "offline"):  # every network status fits, not only the current one
+            kiosk.shell.network_text = kiosk.app.tr._({"online": "Online", "offline": "Offline"}[state])
+            kiosk.advance(2)
+            assert _layout_problems(kiosk) == []

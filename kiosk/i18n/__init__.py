@@ -21,10 +21,10 @@ def N_(message: str) -> str:
     return message
 
 
-_WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"),
-             N_("Friday"), N_("Saturday"), N_("Sunday"))
-_MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
-           N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
+# TRANSLATORS: abbreviated weekday for the header clock
+_WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+_MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"),
+           N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"))
 
 
 class Translator:
@@ -57,9 +57,9 @@ class Translator:
         return self._catalogs[self._language].ngettext(singular, plural, n)
 
     def format_datetime(self, moment: datetime) -> str:
-        """The home screen's clock line, e.g. 2026年11月21日 星期六 09:30."""
+        """The header clock, e.g. 2026年11月21日 星期六 09:30 / Sat 21 Nov 2026 09:30."""
         _ = self.gettext
-        return _("{weekday}, {day} {month} {year}  {hour:02d}:{minute:02d}").format(
+        return _("{weekday} {day} {month} {year}  {hour:02d}:{minute:02d}").format(
             weekday=_(_WEEKDAYS[moment.weekday()]), day=moment.day, month=_(_MONTHS[moment.month - 1]),
             month_number=moment.month, year=moment.year, hour=moment.hour, minute=moment.minute,
         )

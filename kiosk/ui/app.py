@@ -192,13 +192,13 @@ class KioskApp(App):
         heartbeat = self.services.heartbeat
         status = heartbeat.last_status if heartbeat else None
         if heartbeat is None:
-            self.shell.network_state, self.shell.network_text = "unenrolled", _("Offline service (not enrolled)")
+            self.shell.network_state, self.shell.network_text = "unenrolled", _("Not enrolled")
         elif status is None:
-            self.shell.network_state, self.shell.network_text = "offline", _("Connecting...")
+            self.shell.network_state, self.shell.network_text = "offline", _("Connecting")
         elif status.online:
             self.shell.network_state, self.shell.network_text = "online", _("Online")
         else:
-            self.shell.network_state, self.shell.network_text = "offline", _("Offline service")
+            self.shell.network_state, self.shell.network_text = "offline", _("Offline")
 
     # -- offscreen captures (`kiosk run` with no display) --------------------
     def _capture_after_next_frame(self, name: str) -> None:

@@ -42,6 +42,9 @@ _SIZES = {
     "small": (24, 32),
     "body": (30, 40),
     "title": (44, 56),
+    # the hall name, clock and network status stay put: they are not what people read closely
+    "header_title": (44, 44),
+    "header_small": (26, 26),
     "tile_title": (64, 80),
     "display": (96, 120),
     "button_height": (96, 120),
@@ -56,6 +59,8 @@ class Theme(EventDispatcher):
     small = NumericProperty(24)
     body = NumericProperty(30)
     title = NumericProperty(44)
+    header_title = NumericProperty(44)
+    header_small = NumericProperty(26)
     tile_title = NumericProperty(64)
     display = NumericProperty(96)
     button_height = NumericProperty(96)
