@@ -155,3 +155,30 @@ def test_home_lays_out_in_both_orientations(tmp_path, size, large, lang):
             kiosk.shell.network_text = kiosk.app.tr._({"online": "Online", "offline": "Offline"}[state])
             kiosk.advance(2)
             assert _layout_problems(kiosk) == []
+
+
+@pytest.mark.central
+def test_header_shows_the_real_network_state(central, tmp_path):
+    """Enrolled and reachable: online; central gone: offline service."""
+    import json
+
+    from conftest import run_cli, write_kiosk_config
+    from kiosk.config import load
+    from kiosk.ui.offscreen import OffscreenKiosk
+
+    code = json.loads(central.cli("kiosks", "add", "ui-network", "--json").stdout)["code"]
+    cfg_path = write_kiosk_config(tmp_path, central.url)
+    assert run_cli("kiosk", "--config", str(cfg_path), "enroll", code).returncode == 0
+    with OffscreenKiosk(load(cfg_path), start_services=True) as kiosk:
+        for _ in range(100):
+            kiosk.wait(0.05)
+            if kiosk.shell.network_state == "online":
+                break
+        assert (kiosk.shell.network_state, kiosk.shell.network_text) == ("online", "网络正常")
+        kiosk.services.central.base_url = "http://127.0.0.1:9"  # central unreachable
+        kiosk.services.heartbeat.beat_now()
+        for _ in range(100):
+            kiosk.wait(0.05)
+            if kiosk.shell.network_state == "offline":
+                break
+        assert (kiosk.shell.network_state, kiosk.shell.network_text) == ("offline", "离线服务")
