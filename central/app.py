@@ -3,10 +3,11 @@ is the factory uvicorn workers import (they read KIOSK_CENTRAL_CONFIG)."""
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import text
 
 from central import __version__, errors
-from central.api import kiosks
+from central.api import catalog, kiosks
 from central.config import CentralConfig, load
 from central.state import CentralState, open_state
 from common import wire
@@ -18,6 +19,8 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.state.central = state or open_state(config, migrate=migrate)
     errors.install(app)
     app.include_router(kiosks.router)
+    app.include_router(catalog.router)
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
 
     @app.get("/healthz", response_model=wire.Health, tags=["ops"])
     def healthz() -> wire.Health:

@@ -40,6 +40,17 @@ def _parser() -> argparse.ArgumentParser:
     rev = k_sub.add_parser("revoke", help="revoke a kiosk: its requests are refused from now on")
     rev.add_argument("name")
 
+    cat = sub.add_parser("catalog", help="the matter catalog")
+    c_sub = cat.add_subparsers(dest="catalog_command", required=True)
+    imp = c_sub.add_parser("import", help="load a JSON catalog or a CSV of matters (all or nothing)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--replace", action="store_true", help="withdraw matters and themes missing from the file")
+    gen = c_sub.add_parser("generate", help="write a synthetic catalog of N matters (for benchmarks)")
+    gen.add_argument("--matters", type=int, required=True, metavar="N")
+    gen.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    gen.add_argument("--seed", type=int, default=20261121)
+    c_sub.add_parser("status", help="catalog version and counts")
+
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -60,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "serve":
         return _serve(cfg, args)
+    if args.command == "catalog" and args.catalog_command == "generate":
+        return _generate(args)
     from central.fleet import FleetError
     from central.state import open_state
 
@@ -73,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             print("database is at the newest schema")
             return 0
         with state.sessions() as db:
+            if args.command == "catalog":
+                return _catalog(db, args)
             return _kiosks(db, cfg, args)
     except FleetError as exc:
         print(f"kiosk-central: {exc.message}", file=sys.stderr)
@@ -107,6 +122,50 @@ def _kiosks(db, cfg, args) -> int:
         return 0
     kiosk = fleet.revoke(db, args.name)
     print(f"Kiosk {kiosk.name!r} revoked at {kiosk.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+    return 0
+
+
+def _catalog(db, args) -> int:
+    from sqlalchemy import func, select
+
+    from central.catalog import importer
+    from central.catalog.delta import current_version
+    from central.catalog.tables import MatterRow
+
+    if args.catalog_command == "status":
+        live = db.scalar(select(func.count()).select_from(MatterRow).where(MatterRow.removed.is_(False)))
+        print(f"catalog version {current_version(db)}: {live} matters")
+        return 0
+    result = importer.read_file(args.file)
+    if result.catalog is None:
+        for problem in result.problems:
+            print(problem.render(str(args.file)), file=sys.stderr)
+        print(f"kiosk-central: {len(result.problems)} problem(s) in {args.file}; nothing was imported",
+              file=sys.stderr)
+        return 1
+    summary = importer.apply(db, result.catalog, replace=args.replace)
+    if summary.added or summary.changed or summary.removed:
+        print(f"catalog version {summary.version}: {summary.added} added, {summary.changed} changed, "
+              f"{summary.unchanged} unchanged, {summary.removed} withdrawn")
+    else:
+        print(f"catalog version {summary.version}: no changes ({summary.unchanged} matters already current)")
+    return 0
+
+
+def _generate(args) -> int:
+    from central.catalog.generate import generate
+
+    try:
+        data = generate(args.matters, args.seed)
+    except ValueError as exc:
+        print(f"kiosk-central: {exc}", file=sys.stderr)
+        return 2
+    text = json.dumps(data, ensure_ascii=False)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}: {args.matters} synthetic matters", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -37,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("code")
     enroll.add_argument("--server", help="central server URL (default from config)")
 
+    cat = sub.add_parser("catalog", help="the local matter catalog")
+    c_sub = cat.add_subparsers(dest="catalog_command", required=True)
+    search = c_sub.add_parser("search", help="search as the kiosk does; ranked results")
+    search.add_argument("query")
+    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--json", action="store_true", help="one JSON object per line")
+    c_sub.add_parser("sync", help="bring the local catalog up to date from central")
+    c_sub.add_parser("status", help="local catalog version, source and size")
+
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     cfg_sub.add_parser("check", help="validate the configuration file and exit")
@@ -67,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return _enroll(cfg, args)
     if command == "snapshot":
         return _snapshot(cfg, args)
+    if command == "catalog":
+        return _catalog(cfg, args)
     return _run(cfg, getattr(args, "offscreen", False))
 
 
@@ -91,6 +102,45 @@ def _enroll(cfg, args) -> int:
     print(f"Enrolled as {reply.name!r} ({reply.kiosk_id}); credentials in {path} (mode 0600)")
     if server != cfg.server.url.rstrip("/"):
         print(f"Note: the configuration points at {cfg.server.url}; set [server] url = {server!r}")
+    return 0
+
+
+def _catalog(cfg, args) -> int:
+    import json
+
+    from kiosk.catalog.service import CatalogRejected
+    from kiosk.services import open_catalog
+
+    catalog = open_catalog(cfg)
+    if args.catalog_command == "search":
+        hits = catalog.search(args.query, max(1, min(args.limit, 200)))
+        for rank, hit in enumerate(hits, 1):
+            dept = catalog.summary(hit.code).department
+            if args.json:
+                print(json.dumps({"rank": rank, "code": hit.code, "name": hit.name, "tier": hit.tier,
+                                  "matched": hit.matched, "department": dept}, ensure_ascii=False))
+            else:
+                print(f"{rank:3d}. {hit.name}  [{dept}]  {hit.code}  ({hit.tier}: {hit.matched})")
+        if not hits and not args.json:
+            print("no results; most used: " + "、".join(s.name for s in catalog.popular(5)))
+        return 0
+    if args.catalog_command == "sync":
+        from kiosk.sync import credentials
+        from kiosk.sync.client import CentralClient, CentralError
+
+        client = CentralClient(cfg.server.url, credentials.load(cfg.data_dir), timeout_s=max(cfg.server.timeout_s, 30))
+        try:
+            result = catalog.sync(client)
+        except (CentralError, CatalogRejected) as exc:
+            print(f"kiosk: catalog sync failed: {exc}; keeping version {catalog.state.version}", file=sys.stderr)
+            return 1
+        finally:
+            client.close()
+        print(f"catalog version {result.version}: {result.changed} matters changed"
+              f"{' (full refresh)' if result.full else ''}")
+        return 0
+    st = catalog.state
+    print(f"catalog version {st.version} from {st.source}, {st.matters} matters, updated {st.updated_at or 'never'}")
     return 0
 
 

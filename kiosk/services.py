@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass
 
 from common import wire
+from kiosk.catalog.service import CatalogService
+from kiosk.catalog.store import CatalogStore
 from kiosk.config import KioskConfig
 from kiosk.events import EventBus
 from kiosk.i18n import Translator
@@ -24,6 +26,7 @@ class KioskServices:
     translator: Translator
     session: CitizenSession
     central: CentralClient
+    catalog: CatalogService
     heartbeat: HeartbeatWorker | None  # None until the kiosk is enrolled
     enrolled_as: str | None
 
@@ -49,6 +52,10 @@ class KioskServices:
         return report
 
 
+def open_catalog(config: KioskConfig) -> CatalogService:
+    return CatalogService(CatalogStore(config.data_dir / "catalog.db")).open()
+
+
 def build_services(config: KioskConfig) -> KioskServices:
     events = EventBus()
     translator = Translator(config.ui.language)
@@ -59,7 +66,8 @@ def build_services(config: KioskConfig) -> KioskServices:
         log.error("%s", exc)
         creds = None
     central = CentralClient(config.server.url, creds, timeout_s=config.server.timeout_s)
-    services = KioskServices(config, events, translator, session, central, None, creds.name if creds else None)
+    services = KioskServices(config, events, translator, session, central, open_catalog(config), None,
+                             creds.name if creds else None)
     if creds is None:
         log.warning("kiosk not enrolled: working offline until `kiosk enroll CODE` is run")
     else:

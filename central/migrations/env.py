@@ -1,6 +1,7 @@
 """Alembic environment: runs on the connection central hands over."""
 from alembic import context
 
+from central.catalog import tables  # noqa: F401  (registers the catalog tables)
 from central.models import Base
 
 connection = context.config.attributes["connection"]

@@ -79,5 +79,10 @@ class CentralClient:
     def heartbeat(self, beat: wire.HeartbeatRequest) -> wire.HeartbeatReply:
         return self.request("POST", f"{wire.API_PREFIX}/kiosks/heartbeat", beat, wire.HeartbeatReply)
 
+    def catalog(self, since: int) -> "CatalogDelta":
+        from common.matters import CatalogDelta
+
+        return self.request("GET", f"{wire.API_PREFIX}/catalog?since={int(since)}", None, CatalogDelta)
+
     def health(self) -> wire.Health:
         return self.request("GET", "/healthz", None, wire.Health, signed=False)

@@ -1,0 +1,1 @@
+"""The matter catalog on the kiosk: local store, search, guide rendering."""
