@@ -21,6 +21,7 @@ from common.matters import Catalog, Department, Matter, Theme
 
 MAX_PROBLEMS = 100
 LIST_FIELDS = {"co_departments", "legal_basis", "service_objects", "themes", "aliases", "conditions", "channels"}
+INT_FIELDS = {"case_kind", "popularity", "visits"}  # Literal[1, 2] will not take "2"
 JSON_FIELDS = {"materials", "process", "statutory_limit", "promised_limit", "fees", "location", "faq"}
 
 
@@ -170,6 +171,8 @@ def read_csv(text: str) -> ImportResult:
                     problems.append(Problem(row_line, key, f"not valid JSON: {exc.msg}"))
                     data = {}
                     break
+            elif key in INT_FIELDS and value.lstrip("-").isdigit():
+                data[key] = int(value)
             else:
                 data[key] = value
         if not data:
