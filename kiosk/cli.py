@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     snap.add_argument("--size", default=None, help="WIDTHxHEIGHT, e.g. 1080x1920 or 1920x1080")
     snap.add_argument("--lang", choices=kiosk_config.LANGUAGES, default=None)
     snap.add_argument("--large-text", action="store_true")
+    snap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                      help="screen parameter, e.g. --set query=sfz (guides), --set code=... (matter)")
 
     enroll = sub.add_parser("enroll", help="exchange a one-time code for this kiosk's credentials")
     enroll.add_argument("code")
@@ -169,7 +171,8 @@ def _snapshot(cfg, args) -> int:
         if args.lang:
             services.translator.set_language(args.lang)
         kiosk.app.large_text = args.large_text
-        kiosk.app.show(args.screen)
+        params = dict(item.split("=", 1) for item in args.set if "=" in item)
+        kiosk.app.show(args.screen, **params)
         kiosk.advance(3)
         out = kiosk.screenshot(args.out)
     services.stop()

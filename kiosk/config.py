@@ -78,6 +78,19 @@ class UiSection:
 
 
 @dataclass(frozen=True)
+class CatalogSection:
+    guide_url: str = "https://zwfw.example.gov.cn/guide/{code}"
+    sync_interval_s: int = 600
+
+    def validate(self):
+        if "{code}" not in self.guide_url or not self.guide_url.startswith(("http://", "https://")):
+            return "guide_url", f"expected an http(s) URL template containing {{code}}, got {self.guide_url!r}"
+        if not 30 <= self.sync_interval_s <= 86400:
+            return "sync_interval_s", f"expected 30-86400 seconds, got {self.sync_interval_s}"
+        return None
+
+
+@dataclass(frozen=True)
 class DevicesSection:
     reader: Literal["virtual", "pcsc", "ga467", "none"] = "virtual"
     ticket_printer: Literal["virtual", "escpos", "none"] = "virtual"
@@ -89,6 +102,7 @@ class KioskConfig:
     kiosk: KioskSection = field(default_factory=KioskSection)
     server: ServerSection = field(default_factory=ServerSection)
     ui: UiSection = field(default_factory=UiSection)
+    catalog: CatalogSection = field(default_factory=CatalogSection)
     devices: DevicesSection = field(default_factory=DevicesSection)
     source: str = field(default="", compare=False, metadata={"config": False})
 

@@ -11,6 +11,7 @@ from kiosk.catalog.store import CatalogStore
 from kiosk.config import KioskConfig
 from kiosk.events import EventBus
 from kiosk.i18n import Translator
+from kiosk.printing import TicketPrinting, make_ticket_printer
 from kiosk.session import CitizenSession, IdleTimer
 from kiosk.sync import credentials
 from kiosk.sync.client import CentralClient
@@ -27,6 +28,7 @@ class KioskServices:
     session: CitizenSession
     central: CentralClient
     catalog: CatalogService
+    printing: TicketPrinting
     heartbeat: HeartbeatWorker | None  # None until the kiosk is enrolled
     enrolled_as: str | None
 
@@ -66,7 +68,9 @@ def build_services(config: KioskConfig) -> KioskServices:
         log.error("%s", exc)
         creds = None
     central = CentralClient(config.server.url, creds, timeout_s=config.server.timeout_s)
-    services = KioskServices(config, events, translator, session, central, open_catalog(config), None,
+    catalog = open_catalog(config)
+    printing = TicketPrinting(make_ticket_printer(config), catalog, config)
+    services = KioskServices(config, events, translator, session, central, catalog, printing, None,
                              creds.name if creds else None)
     if creds is None:
         log.warning("kiosk not enrolled: working offline until `kiosk enroll CODE` is run")

@@ -55,9 +55,11 @@ class KioskApp(App):
         bold = fonts.resolve("bold", cfg.ui.font_bold, cache) if not cfg.ui.font or cfg.ui.font_bold else None
         fonts.register(regular, bold)
         global_idmap["tr"] = self.tr
-        import kiosk.ui.widgets.controls  # noqa: F401  (registers KioskButton, Tile with the Factory)
+        import kiosk.ui.widgets.controls  # noqa: F401  (registers widget classes with the Factory)
+        import kiosk.ui.widgets.keyboard  # noqa: F401
+        import kiosk.ui.widgets.qr  # noqa: F401
 
-        for kv in ("widgets/controls.kv", "widgets/shell.kv"):
+        for kv in ("widgets/controls.kv", "widgets/shell.kv", "widgets/keyboard.kv"):
             self._load_kv(UI_DIR / kv)
         from kiosk.ui.widgets.shell import Shell
 
@@ -84,8 +86,9 @@ class KioskApp(App):
         self.services.stop()
 
     # -- navigation --------------------------------------------------------
-    def show(self, name: str) -> Screen:
+    def show(self, name: str, **params) -> Screen:
         screen = self._screen(name)
+        screen.prepare(**params)
         manager = self.shell.ids.screens
         if manager.current_screen is not screen:
             manager.switch_to(screen)
@@ -108,7 +111,7 @@ class KioskApp(App):
             module = importlib.import_module(entry.module)
             self._load_kv(Path(module.__file__).with_suffix(".kv"))
             cls = getattr(module, entry.cls)
-            self._screens[name] = cls(name=name, navigator=self, **entry.options)
+            self._screens[name] = cls(name=name, navigator=self, services=self.services, tr=self.tr, **entry.options)
         return self._screens[name]
 
     def _load_kv(self, path: Path) -> None:
@@ -171,9 +174,7 @@ class KioskApp(App):
         if self._idle_warning is not None and self._idle_warning.parent:
             self._idle_warning.dismiss(animation=False)
         for screen in self._screens.values():
-            wipe = getattr(screen, "wipe", None)
-            if wipe:
-                wipe()
+            screen.wipe()
         self.services.translator.set_language(self.services.config.ui.language)
         self.large_text = False
         self.shell.countdown_text = ""

@@ -1,66 +1,15 @@
-"""A Simplified-Chinese font for every label.
-
-Kivy's bundled Roboto has no hanzi, and SDL_ttf opens only the first face of a
-.ttc: Debian's Noto Sans CJK collection starts with the Japanese face, which
-draws 门, 骨, 关, 这 in Japanese shapes. So we extract the SC face once into a
-cache and register it as Kivy's default font.
-"""
+"""Make the Simplified-Chinese face Kivy's default font (see common.fonts)."""
 from __future__ import annotations
 
-import logging
-import os
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from common.fonts import FontError, resolve
 
-ASSET_FONTS = Path(__file__).resolve().parents[2] / "assets" / "fonts"
-SYSTEM_COLLECTIONS = {
-    "regular": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",),
-    "bold": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",),
-}
-SC_FACE = "Noto Sans CJK SC"
-
-
-class FontError(Exception):
-    pass
-
-
-def _extract_sc_face(collection: str, target: Path) -> Path:
-    from fontTools.ttLib import TTCollection
-
-    fonts = TTCollection(collection, lazy=True).fonts
-    for face in fonts:
-        family = face["name"].getDebugName(1) or ""
-        if family.startswith(SC_FACE):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(f".{os.getpid()}.tmp")
-            face.save(str(tmp))
-            os.replace(tmp, target)
-            return target
-    raise FontError(f"{collection} has no {SC_FACE} face")
-
-
-def resolve(weight: str, configured: str, cache_dir: Path) -> Path:
-    """Configured file, else a font shipped in assets/fonts, else the SC face
-    of the system's Noto Sans CJK (extracted once into cache_dir)."""
-    if configured:
-        return Path(configured)
-    shipped = sorted(ASSET_FONTS.glob(f"*SC*{'Bold' if weight == 'bold' else 'Regular'}*.[ot]tf"))
-    if shipped:
-        return shipped[0]
-    cached = cache_dir / f"NotoSansCJKsc-{weight.capitalize()}.otf"
-    if cached.is_file() and cached.stat().st_size > 0:
-        return cached
-    for collection in SYSTEM_COLLECTIONS[weight]:
-        if os.path.isfile(collection):
-            log.info("extracting %s (%s) from %s, once", SC_FACE, weight, collection)
-            return _extract_sc_face(collection, cached)
-    raise FontError("no Simplified-Chinese font found: install Debian's fonts-noto-cjk "
-                    "or set [ui] font in the kiosk configuration")
+__all__ = ["FontError", "register", "resolve"]
 
 
 def register(regular: Path, bold: Path | None) -> None:
-    """Make the SC face Kivy's default ('Roboto' is what every widget asks for)."""
+    """'Roboto' is what every Kivy widget asks for, so that is the name we replace."""
     from kivy.core.text import LabelBase
 
     LabelBase.register("Roboto", str(regular), fn_bold=str(bold or regular))

@@ -35,6 +35,8 @@ palette = SimpleNamespace(
     warning_bg=_rgba("#FFF4D6"),
     scrim=_rgba("#000000", 0.55),
     pressed=_rgba("#000000", 0.18),
+    outline=_rgba("#4A5568", 0.45),
+    keyboard_bg=_rgba("#0B4A8B", 0.10),
 )
 
 # px at scale 1.0: (normal, large-text)

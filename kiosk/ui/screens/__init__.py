@@ -16,9 +16,9 @@ class ScreenEntry:
 
 SCREENS: dict[str, ScreenEntry] = {
     "home": ScreenEntry("kiosk.ui.screens.home", "HomeScreen"),
+    "guides": ScreenEntry("kiosk.ui.screens.guides", "GuidesScreen"),
+    "matter": ScreenEntry("kiosk.ui.screens.matter", "MatterScreen"),
     # Filled in by later releases; until then they say so plainly.
-    "guides": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",
-                          {"title": N_("Service guides")}),
     "tickets": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",
                            {"title": N_("Take a ticket")}),
     "certificates": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",

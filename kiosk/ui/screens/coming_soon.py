@@ -1,8 +1,8 @@
 """A service that this release does not offer yet: say so, and where to go instead."""
-from kivy.properties import ObjectProperty, StringProperty
-from kivy.uix.screenmanager import Screen
+from kivy.properties import StringProperty
+
+from kiosk.ui.screens.base import KioskScreen
 
 
-class ComingSoonScreen(Screen):
-    navigator = ObjectProperty(None)
+class ComingSoonScreen(KioskScreen):
     title = StringProperty("")

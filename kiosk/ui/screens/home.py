@@ -1,10 +1,7 @@
 """Home: the four services, large enough to hit from a wheelchair."""
-from kivy.properties import ObjectProperty
-from kivy.uix.screenmanager import Screen
+from kiosk.ui.screens.base import KioskScreen
 
 
-class HomeScreen(Screen):
-    navigator = ObjectProperty(None)
-
+class HomeScreen(KioskScreen):
     def open(self, name: str) -> None:
         self.navigator.show(name)

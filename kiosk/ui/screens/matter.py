@@ -1,0 +1,124 @@
+"""A matter's service guide, readable at kiosk distance: every GB/T 39046
+element in sections, materials as a checklist with counts, a QR code to the
+online guide, and the one-time notice printed on the ticket printer."""
+from __future__ import annotations
+
+import threading
+
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.catalog.guide import TYPE_LABELS, build_guide, case_kind, time_limit
+from kiosk.i18n import N_
+from kiosk.ui.screens.base import KioskScreen
+
+PRINT_MESSAGES = {
+    "": N_("Printed. Please take the notice from the slot below."),
+    "paper_out": N_("The printer is out of paper. Please ask staff, or scan the QR code to keep the list."),
+    "offline": N_("The printer is not available right now. Please ask staff, or scan the QR code."),
+    "no_printer": N_("This kiosk has no printer. Please scan the QR code to keep the list."),
+}
+FALLBACK_MESSAGE = N_("Printing did not work. Please ask staff, or scan the QR code.")
+
+
+def _make(kind: str, **props):
+    """Rows are .kv dynamic classes: their properties exist only once built."""
+    widget = getattr(Factory, kind)()
+    for name, value in props.items():
+        setattr(widget, name, value)
+    return widget
+
+
+class MatterScreen(KioskScreen):
+    code = StringProperty("")
+    title = StringProperty("")
+    tags = StringProperty("")
+    guide_url = StringProperty("")
+    print_state = StringProperty("")  # "", printing, done, failed
+    print_message = StringProperty("")
+    sample_data = BooleanProperty(False)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.services.translator.on_change(lambda _lang: self._render() if self.code else None)
+
+    def prepare(self, code: str = "", **_params) -> None:
+        if code != self.code:
+            self.code = code
+            self.print_state = self.print_message = ""
+            self._render()
+            self.ids.scroll.scroll_y = 1
+
+    def wipe(self) -> None:
+        self.code = ""
+        self.print_state = self.print_message = ""
+        self.ids.sections.clear_widgets()
+
+    def back(self) -> None:
+        self.navigator.show("guides")
+
+    # -- rendering -----------------------------------------------------------
+    def _render(self) -> None:
+        _ = self.tr._
+        box = self.ids.sections
+        box.clear_widgets()
+        matter = self.services.catalog.matter(self.code)
+        if matter is None:
+            self.title = _("This matter is no longer in the catalog.")
+            self.tags = self.guide_url = ""
+            return
+        self.title = matter.name
+        self.tags = " · ".join((matter.department, _(TYPE_LABELS[matter.type_code]), case_kind(matter, _),
+                                time_limit(matter.promised_limit, _)))
+        self.guide_url = self.services.config.catalog.guide_url.format(code=matter.code)
+        self.sample_data = matter.sample_data
+        for section in build_guide(matter, _):
+            box.add_widget(_make('SectionHeading', text=section.title, section=section.key))
+            for number, row in enumerate(section.rows, 1):
+                if row.kind == "field":
+                    box.add_widget(_make('FieldRow', label=row.label, value=row.text))
+                elif row.kind == "material":
+                    box.add_widget(_make('MaterialRow', number=number, name=row.text, badge=row.badge,
+                                                       detail=row.detail, optional=row.optional,
+                                                       optional_text=_("If applicable")))
+                elif row.kind == "step":
+                    box.add_widget(_make('StepRow', number=number, name=row.text, detail=row.detail))
+                elif row.kind == "qa":
+                    box.add_widget(_make('QaRow', question=row.text, answer=row.detail))
+                else:
+                    box.add_widget(_make('TextRow', text=row.text))
+        if matter.sample_data:
+            box.add_widget(_make('TextRow', text=_("Sample data for demonstration, not legal advice."), muted=True))
+
+    def section_widgets(self, key: str) -> list:
+        """The rows under one section heading (tests and screenshots use this)."""
+        rows, inside = [], False
+        for widget in reversed(self.ids.sections.children):
+            if widget.__class__.__name__ == "SectionHeading":
+                inside = widget.section == key
+            elif inside:
+                rows.append(widget)
+        return rows
+
+    # -- printing the one-time notice ---------------------------------------
+    def print_notice(self) -> None:
+        if self.print_state == "printing" or not self.code:
+            return
+        self.print_state = "printing"
+        self.print_message = self.tr._("Printing...")
+        code, services = self.code, self.services
+        name = services.enrolled_as or ""
+
+        def work():
+            outcome = services.printing.print_notice(code, services.translator, name)
+            Clock.schedule_once(lambda _dt: self._printed(code, outcome), 0)
+
+        threading.Thread(target=work, name="print-notice", daemon=True).start()
+
+    def _printed(self, code: str, outcome) -> None:
+        if code != self.code:
+            return  # the citizen moved on (or the session ended)
+        self.print_state = "done" if outcome.ok else "failed"
+        message = PRINT_MESSAGES[""] if outcome.ok else PRINT_MESSAGES.get(outcome.reason, FALLBACK_MESSAGE)
+        self.print_message = self.tr._(message)
