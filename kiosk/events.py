@@ -21,6 +21,12 @@ class NetworkStatus:
 
 
 @dataclass(frozen=True)
+class CatalogUpdated:
+    version: int
+    changed: int
+
+
+@dataclass(frozen=True)
 class SessionEnded:
     reason: str  # "idle", "finished", "card_removed"
 

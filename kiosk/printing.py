@@ -35,10 +35,19 @@ def make_ticket_printer(config: KioskConfig) -> TicketPrinter | None:
 
 
 class TicketPrinting:
-    def __init__(self, printer: TicketPrinter | None, catalog: CatalogService, config: KioskConfig):
-        self.printer = printer
+    def __init__(self, catalog: CatalogService, config: KioskConfig, printer: TicketPrinter | None = None):
         self.catalog = catalog
         self.config = config
+        self._printer = printer
+        self._made = printer is not None
+
+    @property
+    def printer(self) -> TicketPrinter | None:
+        """Made on first use: the ESC/POS and imaging libraries are not needed to draw the home screen."""
+        if not self._made:
+            self._printer = make_ticket_printer(self.config)
+            self._made = True
+        return self._printer
 
     def print_notice(self, code: str, translator: Translator, kiosk_name: str = "") -> PrintOutcome:
         """The one-time notice of a matter. Runs on a worker thread."""

@@ -11,10 +11,11 @@ from kiosk.catalog.store import CatalogStore
 from kiosk.config import KioskConfig
 from kiosk.events import EventBus
 from kiosk.i18n import Translator
-from kiosk.printing import TicketPrinting, make_ticket_printer
+from kiosk.printing import TicketPrinting
 from kiosk.session import CitizenSession, IdleTimer
 from kiosk.sync import credentials
 from kiosk.sync.client import CentralClient
+from kiosk.sync.catalog_sync import CatalogSyncWorker
 from kiosk.sync.heartbeat import HeartbeatWorker
 
 log = logging.getLogger(__name__)
@@ -31,14 +32,21 @@ class KioskServices:
     printing: TicketPrinting
     heartbeat: HeartbeatWorker | None  # None until the kiosk is enrolled
     enrolled_as: str | None
+    catalog_sync: CatalogSyncWorker | None = None
+
+    def warm_up(self) -> None:
+        """Slow loads the home screen does not need, once it is showing."""
+        self.catalog.open_in_background()
 
     def start(self) -> None:
-        if self.heartbeat:
-            self.heartbeat.start()
+        for worker in (self.heartbeat, self.catalog_sync):
+            if worker:
+                worker.start()
 
     def stop(self) -> None:
-        if self.heartbeat:
-            self.heartbeat.stop()
+        for worker in (self.heartbeat, self.catalog_sync):
+            if worker:
+                worker.stop()
         self.central.close()
 
     def device_status(self) -> dict[str, wire.DeviceStatus]:
@@ -68,8 +76,8 @@ def build_services(config: KioskConfig) -> KioskServices:
         log.error("%s", exc)
         creds = None
     central = CentralClient(config.server.url, creds, timeout_s=config.server.timeout_s)
-    catalog = open_catalog(config)
-    printing = TicketPrinting(make_ticket_printer(config), catalog, config)
+    catalog = CatalogService(CatalogStore(config.data_dir / "catalog.db"))  # opened after the first frame
+    printing = TicketPrinting(catalog, config)
     services = KioskServices(config, events, translator, session, central, catalog, printing, None,
                              creds.name if creds else None)
     if creds is None:
@@ -77,4 +85,6 @@ def build_services(config: KioskConfig) -> KioskServices:
     else:
         services.heartbeat = HeartbeatWorker(central, events, config.server.heartbeat_interval_s,
                                              services.device_status)
+        catalog_client = CentralClient(config.server.url, creds, timeout_s=max(config.server.timeout_s, 30))
+        services.catalog_sync = CatalogSyncWorker(catalog, catalog_client, events, config.catalog.sync_interval_s)
     return services

@@ -144,3 +144,42 @@ def test_guide_follows_the_language_and_session_end_wipes_the_search(kiosk_ui):
     kiosk_ui.wait(0.6)
     assert kiosk_ui.app.current_screen == "home" and kiosk_ui.app.lang == "zh_CN"
     assert screen.query == "" and not screen.keyboard_open and guide.code == ""
+
+
+@pytest.mark.central
+def test_running_kiosk_picks_up_catalog_changes_from_central(central, tmp_path):
+    import json
+
+    from common.assets import asset_path
+    from conftest import run_cli, write_kiosk_config
+    from kiosk.config import load
+    from kiosk.ui.offscreen import OffscreenKiosk
+
+    data = json.loads(asset_path("catalog/sample_catalog.json").read_text(encoding="utf-8"))
+    source = tmp_path / "catalog.json"
+    source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert central.cli("catalog", "import", str(source)).returncode == 0
+    code = json.loads(central.cli("kiosks", "add", "ui-catalog", "--json").stdout)["code"]
+    cfg_path = write_kiosk_config(tmp_path, central.url)
+    assert run_cli("kiosk", "--config", str(cfg_path), "enroll", code).returncode == 0
+    with OffscreenKiosk(load(cfg_path), start_services=True) as kiosk:
+        catalog = kiosk.services.catalog
+        for _ in range(200):
+            kiosk.wait(0.05)
+            if catalog.state.source == "central":
+                break
+        assert catalog.state.source == "central"
+        screen = open_guides(kiosk)
+        kiosk.tap(screen.ids.search_box)
+        type_on_keyboard(kiosk, screen, "ertong")
+        assert "儿童" not in " ".join(result_titles(screen))
+        data["matters"][0]["name"] = "儿童社会保障卡"  # central publishes a change
+        source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        assert central.cli("catalog", "import", str(source)).returncode == 0
+        kiosk.services.catalog_sync.run_now()
+        for _ in range(200):
+            kiosk.wait(0.05)
+            if result_titles(screen) and result_titles(screen)[0] == "儿童社会保障卡":
+                break
+        assert result_titles(screen)[0] == "儿童社会保障卡"  # the list on screen refreshed itself
+        assert screen.query == "ertong"  # and the citizen's search was kept

@@ -10,7 +10,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
 
 MAX_QUERY = 40
 _KEEP = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -60,6 +59,8 @@ class Keys:
 
 
 def keys_for(text: str) -> Keys:
+    from pypinyin import Style, lazy_pinyin  # 0.3 s to import its dictionaries: only when needed
+
     raw = unicodedata.normalize("NFKC", text).lower()
     items = lazy_pinyin(raw, style=Style.NORMAL, errors=lambda run: list(run), v_to_u=False)
     chars, sylls = [], []

@@ -4,6 +4,7 @@ swaps it in one assignment, so readers on the UI thread never see a mix."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,15 +40,24 @@ class CatalogService:
         self.store = store
         self.bundled = bundled
         self._view: _View | None = None
+        self._opening = threading.Lock()
 
     def open(self) -> "CatalogService":
         """Load the local copy; a fresh install starts from the bundled sample."""
-        if self.store.state().matters == 0:
-            path = self.bundled or asset_path(SAMPLE)
-            log.info("no local catalog yet: loading the bundled catalog %s", path)
-            self.store.seed(Catalog.model_validate_json(Path(path).read_text(encoding="utf-8")))
-        self._reload()
+        with self._opening:
+            if self._view is not None:
+                return self
+            if self.store.state().matters == 0:
+                path = self.bundled or asset_path(SAMPLE)
+                log.info("no local catalog yet: loading the bundled catalog %s", path)
+                self.store.seed(Catalog.model_validate_json(Path(path).read_text(encoding="utf-8")))
+            self._reload()
         return self
+
+    def open_in_background(self) -> None:
+        """Start loading now so the first search is instant; whoever needs
+        the catalog before it is ready waits for it (see `view`)."""
+        threading.Thread(target=self.open, name="catalog-open", daemon=True).start()
 
     def _reload(self) -> None:
         summaries = tuple(self.store.summaries())
@@ -57,9 +67,11 @@ class CatalogService:
 
     @property
     def view(self) -> _View:
-        if self._view is None:
-            self.open()
-        return self._view
+        view = self._view
+        if view is None:
+            self.open()  # waits for a background open in progress
+            view = self._view
+        return view
 
     # -- reading -------------------------------------------------------------
     @property

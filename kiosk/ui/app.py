@@ -15,7 +15,7 @@ from kivy.lang import Builder, global_idmap
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen
 
-from kiosk.events import NetworkStatus, SessionEnded
+from kiosk.events import CatalogUpdated, NetworkStatus, SessionEnded
 from kiosk.services import KioskServices
 from kiosk.ui import fonts
 from kiosk.ui.screens import SCREENS
@@ -72,6 +72,7 @@ class KioskApp(App):
         self.services.events.set_dispatcher(lambda call: Clock.schedule_once(lambda _dt: call(), 0))
         self.services.events.subscribe(NetworkStatus, self._on_network)
         self.services.events.subscribe(SessionEnded, self._on_session_ended)
+        self.services.events.subscribe(CatalogUpdated, self._on_catalog_updated)
         self._on_network(None)
         Clock.schedule_interval(self._tick_idle, IDLE_TICK_S)
         Clock.schedule_interval(self._tick_clock, 1.0)
@@ -80,6 +81,7 @@ class KioskApp(App):
         return self.shell
 
     def on_start(self):
+        Clock.schedule_once(lambda _dt: self.services.warm_up(), 0.3)  # after the first frame
         self.services.start()
 
     def on_stop(self):
@@ -180,6 +182,13 @@ class KioskApp(App):
         self.shell.countdown_text = ""
         self.show("home")
         log.info("session ended (%s); kiosk reset", event.reason)
+
+    def _on_catalog_updated(self, event: CatalogUpdated) -> None:
+        for screen in self._screens.values():
+            refresh = getattr(screen, "catalog_updated", None)
+            if refresh:
+                refresh()
+        log.info("catalog version %d on screen", event.version)
 
     # -- header ------------------------------------------------------------
     def _tick_clock(self, _dt) -> None:

@@ -19,6 +19,10 @@ class GuidesScreen(KioskScreen):
     items = ListProperty([])
     group = ObjectProperty(None, allownone=True)  # (kind, key, title) of an opened department/category/theme
 
+    def catalog_updated(self) -> None:
+        """A newer catalog arrived: redraw what is on screen, keep where the citizen is."""
+        self._refresh()
+
     def prepare(self, tab: str = "", query: str = "", **_params) -> None:
         if query:
             self.start_search()
