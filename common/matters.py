@@ -23,6 +23,13 @@ TypeCode = Literal["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "
 USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
+def check_uscc(value: str) -> str:
+    """GB 32100 unified social credit code: 18 characters from its alphabet."""
+    if not USCC.match(value):
+        raise ValueError("expected an 18-character unified social credit code")
+    return value
+
+
 class TimeLimit(WireModel):
     value: int = Field(ge=0, le=3650)
     unit: Literal["working_days", "natural_days"] = "working_days"
@@ -77,12 +84,7 @@ class Department(WireModel):
     name: str = Field(max_length=60)
     name_en: str = Field(default="", max_length=120)
 
-    @field_validator("code")
-    @classmethod
-    def _uscc(cls, v: str) -> str:
-        if not USCC.match(v):
-            raise ValueError("expected an 18-character unified social credit code")
-        return v
+    _uscc = field_validator("code")(classmethod(lambda cls, v: check_uscc(v)))
 
 
 class Matter(WireModel):
@@ -129,12 +131,7 @@ class Matter(WireModel):
     popularity: int = Field(default=0, ge=0, description="cases per year; ranks search and 常办事项")
     sample_data: bool = Field(default=False, description="marked sample data, not legal advice")
 
-    @field_validator("department_code")
-    @classmethod
-    def _uscc(cls, v: str) -> str:
-        if not USCC.match(v):
-            raise ValueError("expected an 18-character unified social credit code")
-        return v
+    _uscc = field_validator("department_code")(classmethod(lambda cls, v: check_uscc(v)))
 
     @model_validator(mode="after")
     def _limits(self) -> "Matter":

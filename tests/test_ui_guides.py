@@ -22,6 +22,15 @@ def type_on_keyboard(kiosk, screen, text):
         kiosk.tap(keyboard.key(letter), frames=2)
 
 
+def wait_for_print(kiosk, guide):
+    """Printing runs on a worker thread; its result comes back through the Clock."""
+    for _ in range(100):
+        kiosk.wait(0.05)
+        if guide.print_state != "printing":
+            return
+    raise AssertionError("printing did not finish in 5 s")
+
+
 def result_titles(screen):
     return [item["title"] for item in screen.ids.results.data]
 
@@ -64,10 +73,7 @@ def test_pick_a_result_read_the_guide_and_print_the_notice(kiosk_ui):
     printer = kiosk_ui.services.printing.printer
     before = len(printer.printed)
     kiosk_ui.tap(guide.ids.print_notice)
-    for _ in range(100):
-        kiosk_ui.wait(0.05)
-        if guide.print_state != "printing":
-            break
+    wait_for_print(kiosk_ui, guide)
     assert guide.print_state == "done" and "打印完成" in guide.print_message
     assert len(printer.printed) == before + 1
     data = printer.printed[-1]
@@ -87,18 +93,12 @@ def test_out_of_paper_is_told_and_nothing_is_lost(kiosk_ui):
     printer.paper = "out"
     before = len(printer.printed)
     kiosk_ui.tap(guide.ids.print_notice)
-    for _ in range(100):
-        kiosk_ui.wait(0.05)
-        if guide.print_state != "printing":
-            break
+    wait_for_print(kiosk_ui, guide)
     assert guide.print_state == "failed" and "缺纸" in guide.print_message
     assert len(printer.printed) == before
     printer.paper = "ok"
     kiosk_ui.tap(guide.ids.print_notice)  # the citizen can try again once staff refill it
-    for _ in range(100):
-        kiosk_ui.wait(0.05)
-        if guide.print_state != "printing":
-            break
+    wait_for_print(kiosk_ui, guide)
     assert guide.print_state == "done" and len(printer.printed) == before + 1
 
 
