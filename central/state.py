@@ -19,11 +19,13 @@ class CentralState:
     engine: Engine
     sessions: sessionmaker
     master_key: bytes
+    id_hash_key: bytes
 
 
-def load_master_key(data_dir: Path) -> bytes:
-    """The key all kiosk secrets derive from: made once, kept 0600 in the data dir."""
-    path = data_dir / "master.key"
+def load_master_key(data_dir: Path, name: str = "master.key") -> bytes:
+    """A 32-byte key made once and kept 0600 in the data dir: master.key (all
+    kiosk secrets derive from it), id_hash.key (keyed hashes of ID numbers)."""
+    path = data_dir / name
     try:
         key = path.read_bytes()
     except FileNotFoundError:
@@ -45,4 +47,5 @@ def open_state(config: CentralConfig, *, migrate: bool = True) -> CentralState:
     engine = db.make_engine(config.database_url)
     if migrate:
         db.upgrade(engine)
-    return CentralState(config, engine, db.make_sessionmaker(engine), load_master_key(config.data_dir))
+    return CentralState(config, engine, db.make_sessionmaker(engine), load_master_key(config.data_dir),
+                        load_master_key(config.data_dir, "id_hash.key"))

@@ -37,6 +37,7 @@ class EnrollReply(WireModel):
     kiosk_id: str
     name: str
     secret: str = Field(description="per-kiosk HMAC secret, base64; shown once")
+    id_hash_key: str = Field(description="per-deployment key (base64) for keyed hashes of ID numbers")
     server_time: datetime
 
 

@@ -48,6 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     c_sub.add_parser("sync", help="bring the local catalog up to date from central")
     c_sub.add_parser("status", help="local catalog version, source and size")
 
+    card = sub.add_parser("card", help="ID card reader tools")
+    card_sub = card.add_subparsers(dest="card_command", required=True)
+    read = card_sub.add_parser("read", help="wait for one card and print the masked identity")
+    read.add_argument("--reader", choices=("pcsc", "ga467", "virtual"), help="default from config")
+    read.add_argument("--reader-name", help="PC/SC: only readers whose name contains this")
+    read.add_argument("--device", help="GA/T 467: serial device, e.g. /dev/ttyUSB0")
+    read.add_argument("--baud", type=int, help="GA/T 467: baud rate")
+    read.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a card (default 30)")
+    read.add_argument("--json", action="store_true")
+
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     cfg_sub.add_parser("check", help="validate the configuration file and exit")
@@ -64,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from kiosk import privacy
+
+    privacy.install()
     try:
         cfg = kiosk_config.load(args.config)
     except ConfigError as exc:
@@ -80,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         return _snapshot(cfg, args)
     if command == "catalog":
         return _catalog(cfg, args)
+    if command == "card":
+        from kiosk.card_tool import read_one
+
+        return read_one(cfg, args)
     return _run(cfg, getattr(args, "offscreen", False))
 
 
@@ -100,7 +117,8 @@ def _enroll(cfg, args) -> int:
     import base64
 
     path = credentials.save(cfg.data_dir, credentials.Credentials(reply.kiosk_id, reply.name, server,
-                                                                  base64.b64decode(reply.secret)))
+                                                                  base64.b64decode(reply.secret),
+                                                                  base64.b64decode(reply.id_hash_key)))
     print(f"Enrolled as {reply.name!r} ({reply.kiosk_id}); credentials in {path} (mode 0600)")
     if server != cfg.server.url.rstrip("/"):
         print(f"Note: the configuration points at {cfg.server.url}; set [server] url = {server!r}")

@@ -19,6 +19,7 @@ ENV_OVERRIDES = {
     "devices.ticket_printer": "KIOSK_TICKET_PRINTER",
     "devices.document_printer": "KIOSK_DOCUMENT_PRINTER",
     "ui.fullscreen": "KIOSK_FULLSCREEN",
+    "reader.serial_device": "KIOSK_READER_DEVICE",
 }
 
 Language = Literal["zh_CN", "en"]
@@ -91,6 +92,24 @@ class CatalogSection:
 
 
 @dataclass(frozen=True)
+class ReaderSection:
+    pcsc_name: str = ""                # only readers whose name contains this ("" = any)
+    serial_device: str = "/dev/ttyUSB0"  # GA/T 467 SAM reader
+    serial_baud: int = 115200
+    virtual_identity: str = ""         # JSON identity for the virtual reader ("" = the bundled demo card)
+    elderly_age: int = 60              # priority (green channel) from this age; local practice: 60, 65 or 70
+
+    def validate(self):
+        if self.serial_baud not in (9600, 19200, 38400, 57600, 115200):
+            return "serial_baud", f"expected 9600, 19200, 38400, 57600 or 115200, got {self.serial_baud}"
+        if not 50 <= self.elderly_age <= 90:
+            return "elderly_age", f"expected 50-90, got {self.elderly_age}"
+        if self.virtual_identity and not Path(self.virtual_identity).is_file():
+            return "virtual_identity", f"file not found: {self.virtual_identity}"
+        return None
+
+
+@dataclass(frozen=True)
 class DevicesSection:
     reader: Literal["virtual", "pcsc", "ga467", "none"] = "virtual"
     ticket_printer: Literal["virtual", "escpos", "none"] = "virtual"
@@ -103,6 +122,7 @@ class KioskConfig:
     server: ServerSection = field(default_factory=ServerSection)
     ui: UiSection = field(default_factory=UiSection)
     catalog: CatalogSection = field(default_factory=CatalogSection)
+    reader: ReaderSection = field(default_factory=ReaderSection)
     devices: DevicesSection = field(default_factory=DevicesSection)
     source: str = field(default="", compare=False, metadata={"config": False})
 

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from common import wire
+from kiosk.cards import CardService, make_reader
 from kiosk.catalog.service import CatalogService
 from kiosk.catalog.store import CatalogStore
 from kiosk.config import KioskConfig
@@ -33,18 +34,19 @@ class KioskServices:
     heartbeat: HeartbeatWorker | None  # None until the kiosk is enrolled
     enrolled_as: str | None
     catalog_sync: CatalogSyncWorker | None = None
+    cards: CardService | None = None
 
     def warm_up(self) -> None:
         """Slow loads the home screen does not need, once it is showing."""
         self.catalog.open_in_background()
 
     def start(self) -> None:
-        for worker in (self.heartbeat, self.catalog_sync):
+        for worker in (self.heartbeat, self.catalog_sync, self.cards):
             if worker:
                 worker.start()
 
     def stop(self) -> None:
-        for worker in (self.heartbeat, self.catalog_sync):
+        for worker in (self.heartbeat, self.catalog_sync, self.cards):
             if worker:
                 worker.stop()
         self.central.close()
@@ -53,8 +55,13 @@ class KioskServices:
         """What the heartbeat reports; device drivers fill this in as they land."""
         devices = self.config.devices
         report = {}
+        fault = self.cards.reader_fault if self.cards else None
+        if devices.reader != "none" and fault is not None:
+            report["reader"] = wire.DeviceStatus(state="fault", detail=f"{devices.reader}: {fault.reason}")
         for name, choice in (("reader", devices.reader), ("ticket_printer", devices.ticket_printer),
                              ("document_printer", devices.document_printer)):
+            if name in report:
+                continue
             if choice == "none":
                 report[name] = wire.DeviceStatus(state="absent", detail="not configured")
             else:
@@ -69,17 +76,19 @@ def open_catalog(config: KioskConfig) -> CatalogService:
 def build_services(config: KioskConfig) -> KioskServices:
     events = EventBus()
     translator = Translator(config.ui.language)
-    session = CitizenSession(events, IdleTimer(config.ui.idle_timeout_s, config.ui.idle_warning_s))
     try:
         creds = credentials.load(config.data_dir)
     except credentials.CredentialsError as exc:
         log.error("%s", exc)
         creds = None
+    session = CitizenSession(events, IdleTimer(config.ui.idle_timeout_s, config.ui.idle_warning_s),
+                             creds.id_hash_key if creds else b"")
     central = CentralClient(config.server.url, creds, timeout_s=config.server.timeout_s)
     catalog = CatalogService(CatalogStore(config.data_dir / "catalog.db"))  # opened after the first frame
     printing = TicketPrinting(catalog, config)
     services = KioskServices(config, events, translator, session, central, catalog, printing, None,
                              creds.name if creds else None)
+    services.cards = CardService(make_reader(config), session, events)
     if creds is None:
         log.warning("kiosk not enrolled: working offline until `kiosk enroll CODE` is run")
     else:

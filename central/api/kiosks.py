@@ -24,8 +24,8 @@ def enroll(body: wire.EnrollRequest, request: Request) -> wire.EnrollReply:
             kiosk, secret = fleet.enroll(db, state.master_key, body)
         except fleet.FleetError as exc:
             raise ApiError(403, exc.code, exc.message) from None
-        return wire.EnrollReply(kiosk_id=kiosk.id, name=kiosk.name,
-                                secret=fleet.secret_b64(secret), server_time=fleet.utcnow())
+        return wire.EnrollReply(kiosk_id=kiosk.id, name=kiosk.name, secret=fleet.secret_b64(secret),
+                                id_hash_key=fleet.secret_b64(state.id_hash_key), server_time=fleet.utcnow())
 
 
 @router.post("/heartbeat", response_model=wire.HeartbeatReply, responses=UNAUTHORISED)

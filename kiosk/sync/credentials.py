@@ -20,6 +20,7 @@ class Credentials:
     name: str
     server_url: str
     secret: bytes
+    id_hash_key: bytes = b""
 
     def __repr__(self) -> str:  # never print the secret by accident
         return f"Credentials(kiosk_id={self.kiosk_id!r}, name={self.name!r}, server_url={self.server_url!r})"
@@ -41,7 +42,8 @@ def save(data_dir: Path, creds: Credentials) -> Path:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump({"kiosk_id": creds.kiosk_id, "name": creds.name, "server_url": creds.server_url,
-                   "secret": base64.b64encode(creds.secret).decode()}, fh)
+                   "secret": base64.b64encode(creds.secret).decode(),
+                   "id_hash_key": base64.b64encode(creds.id_hash_key).decode()}, fh)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, target)
@@ -54,7 +56,8 @@ def load(data_dir: Path) -> Credentials | None:
     path = path_in(data_dir)
     try:
         raw = json.loads(path.read_text())
-        return Credentials(raw["kiosk_id"], raw["name"], raw["server_url"], base64.b64decode(raw["secret"]))
+        return Credentials(raw["kiosk_id"], raw["name"], raw["server_url"], base64.b64decode(raw["secret"]),
+                           base64.b64decode(raw.get("id_hash_key", "")))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
