@@ -9,6 +9,8 @@ APT_PACKAGES=(
   python3 python3-venv python3-dev gcc        # the venv and packages that compile
   libmtdev1 libgl1-mesa-dri libegl1 libegl-mesa0 libgles2   # Kivy rendering (Mesa, offscreen too)
   fonts-noto-cjk                              # the Simplified-Chinese face the UI extracts
+  pcscd vsmartcard-vpcd                       # PC/SC service and the virtual reader the tests and demo use
+  libpcsclite-dev swig                        # to build pyscard
   curl ca-certificates
 )
 
@@ -41,7 +43,7 @@ install_venv() {
   fi
   say "installing Python packages into $VENV (first run takes a few minutes)"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e "$ROOT[central,dev]"
+  "$VENV/bin/python" -m pip install -q -e "$ROOT[central,pcsc,serial,dev]"
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 }

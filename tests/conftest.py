@@ -126,3 +126,14 @@ def kiosk_ui(tmp_path):
     with OffscreenKiosk(cfg, services=services, size=(1080, 1920)) as kiosk:
         kiosk.clock = clock
         yield kiosk
+
+
+from peers.pcscd import Pcscd  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pcscd(tmp_path_factory):
+    daemon = Pcscd(tmp_path_factory.mktemp("pcscd"))
+    daemon.start()
+    yield daemon
+    daemon.stop()

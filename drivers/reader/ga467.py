@@ -88,7 +88,7 @@ class Ga467Reader:
         buffer = b""
         deadline = time.monotonic() + self.timeout_s
         while time.monotonic() < deadline:
-            chunk = port.read(4096)
+            chunk = port.read(max(1, port.in_waiting))  # returns as soon as bytes arrive
             if chunk:
                 buffer += chunk
                 payload, buffer = proto.split_frame(buffer)

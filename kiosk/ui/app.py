@@ -15,6 +15,7 @@ from kivy.lang import Builder, global_idmap
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen
 
+from kiosk.cards import CardStatusChanged
 from kiosk.events import CatalogUpdated, NetworkStatus, SessionEnded
 from kiosk.services import KioskServices
 from kiosk.ui import fonts
@@ -73,6 +74,7 @@ class KioskApp(App):
         self.services.events.subscribe(NetworkStatus, self._on_network)
         self.services.events.subscribe(SessionEnded, self._on_session_ended)
         self.services.events.subscribe(CatalogUpdated, self._on_catalog_updated)
+        self.services.events.subscribe(CardStatusChanged, self._on_card_status)
         self._on_network(None)
         Clock.schedule_interval(self._tick_idle, IDLE_TICK_S)
         Clock.schedule_interval(self._tick_clock, 1.0)
@@ -182,6 +184,11 @@ class KioskApp(App):
         self.shell.countdown_text = ""
         self.show("home")
         log.info("session ended (%s); kiosk reset", event.reason)
+
+    def _on_card_status(self, event: CardStatusChanged) -> None:
+        screen = self._screens.get("card")
+        if screen is not None:
+            screen.card_status_changed(event.status)
 
     def _on_catalog_updated(self, event: CatalogUpdated) -> None:
         for screen in self._screens.values():

@@ -18,6 +18,7 @@ SCREENS: dict[str, ScreenEntry] = {
     "home": ScreenEntry("kiosk.ui.screens.home", "HomeScreen"),
     "guides": ScreenEntry("kiosk.ui.screens.guides", "GuidesScreen"),
     "matter": ScreenEntry("kiosk.ui.screens.matter", "MatterScreen"),
+    "card": ScreenEntry("kiosk.ui.screens.card", "CardScreen"),
     # Filled in by later releases; until then they say so plainly.
     "tickets": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",
                            {"title": N_("Take a ticket")}),

@@ -1,0 +1,122 @@
+"""Card insertion to identity event through the real PC/SC stack (pcscd +
+vsmartcard-vpcd + our virtual card), over 50 insertions; and the APDU exchange
+alone (connect, SELECT, chunked READ BINARY, disconnect). Budgets here: p95
+insertion -> identity <= 600 ms (pcscd polls vpcd every ~400 ms, which
+dominates), APDU exchange <= 50 ms. Also the GA/T 467 serial read over a pty.
+Stops any running pcscd and starts its own. Last line: one JSON object.
+
+    python bench/card_read.py [--insertions 50]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import queue
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from drivers.reader import CardInserted, CardRemoved  # noqa: E402
+from drivers.reader.ga467 import Ga467Reader  # noqa: E402
+from drivers.reader.pcsc import PcscReader  # noqa: E402
+from peers.ga467_reader import ZHANG, FakeSamReader  # noqa: E402
+from peers.pcscd import Pcscd  # noqa: E402
+from peers.vpcd_card import VirtualCard  # noqa: E402
+
+IDENTITY = json.loads((Path(__file__).resolve().parents[1] / "peers/identities/zhang.json").read_text(encoding="utf-8"))
+
+
+def pct(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def wait_for(events, kind, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            event = events.get(timeout=0.05)
+        except queue.Empty:
+            continue
+        if isinstance(event, kind):
+            return event, time.perf_counter()
+    raise RuntimeError(f"no {kind.__name__} within {timeout} s")
+
+
+def pcsc_runs(n: int) -> tuple[list[float], list[float]]:
+    daemon = Pcscd(Path(tempfile.mkdtemp(prefix="bench-pcscd-")))
+    daemon.start()
+    events: queue.Queue = queue.Queue()
+    reader = PcscReader("Virtual PCD 00 00")
+    reader.start(events.put)
+    insert_ms, apdu_ms = [], []
+    try:
+        time.sleep(1.0)
+        for _ in range(n):
+            card = VirtualCard(IDENTITY, port=daemon.port)
+            t0 = time.perf_counter()
+            card.insert()
+            _event, t1 = wait_for(events, CardInserted)
+            insert_ms.append((t1 - t0) * 1000)
+            apdu_ms.append(reader.last_read_s * 1000)
+            card.remove()
+            wait_for(events, CardRemoved)
+    finally:
+        reader.stop()
+        daemon.stop()
+    return insert_ms, apdu_ms
+
+
+def ga467_runs(n: int) -> list[float]:
+    fake = FakeSamReader()
+    events: queue.Queue = queue.Queue()
+    reader = Ga467Reader(fake.path, poll_s=0.05)
+    reader.start(events.put)
+    times = []
+    try:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            fake.card = dict(ZHANG)
+            _event, t1 = wait_for(events, CardInserted)
+            times.append((t1 - t0) * 1000)
+            fake.card = None
+            wait_for(events, CardRemoved)
+    finally:
+        reader.stop()
+        fake.close()
+    return times
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--insertions", type=int, default=50)
+    args = ap.parse_args(argv)
+    inserts, apdus = pcsc_runs(args.insertions)
+    serial = ga467_runs(20)
+    result = {
+        "bench": "card_read", "insertions": len(inserts),
+        "insert_to_identity_p50_ms": round(statistics.median(inserts)), "insert_to_identity_p95_ms": round(pct(inserts, 95)),
+        "apdu_exchange_p50_ms": round(statistics.median(apdus), 1), "apdu_exchange_p95_ms": round(pct(apdus, 95), 1),
+        "ga467_detect_and_read_p50_ms": round(statistics.median(serial)), "ga467_detect_and_read_p95_ms": round(pct(serial, 95)),
+        "budget_insert_p95_ms": 600, "budget_apdu_ms": 50,
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    result["within_budget"] = result["insert_to_identity_p95_ms"] <= 600 and result["apdu_exchange_p95_ms"] <= 50
+    print(f"PC/SC insertion -> identity over {len(inserts)} insertions: p50 {result['insert_to_identity_p50_ms']} ms, "
+          f"p95 {result['insert_to_identity_p95_ms']} ms (budget 600)")
+    print(f"APDU exchange (connect, select, read, disconnect): p50 {result['apdu_exchange_p50_ms']} ms, "
+          f"p95 {result['apdu_exchange_p95_ms']} ms (budget 50)")
+    print(f"GA/T 467 over a pty, card placed -> identity (50 ms polling): p50 {result['ga467_detect_and_read_p50_ms']} ms, "
+          f"p95 {result['ga467_detect_and_read_p95_ms']} ms")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

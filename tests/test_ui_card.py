@@ -1,0 +1,84 @@
+"""Identifying the citizen through the real UI with the virtual reader: the
+prompt, reading, the masked identity, failures in words, and the wipe."""
+from __future__ import annotations
+
+import pytest
+
+from drivers.reader import CardFailed, CardReading, ReaderFault
+from drivers.reader.errors import ReaderError
+from peers.ga467_reader import ZHANG
+
+pytestmark = pytest.mark.ui
+
+
+def wait_state(kiosk, screen, state, seconds=3.0):
+    for _ in range(int(seconds / 0.05)):
+        kiosk.wait(0.05)
+        if screen.state == state:
+            return
+    raise AssertionError(f"card screen is {screen.state!r}, not {state!r}")
+
+
+def open_card_screen(kiosk):
+    kiosk.tap(kiosk.app.screen("home").ids.tile_certificates)
+    assert kiosk.app.current_screen == "card"
+    return kiosk.screen("card")
+
+
+def test_prompt_read_masked_identity_and_continue(kiosk_ui):
+    kiosk_ui.services.cards.start()
+    screen = open_card_screen(kiosk_ui)
+    assert screen.state == "idle" and screen.ids.headline.text == "请将身份证放在读卡区"
+    assert "隐私" in screen.ids.notice.text and screen.ids.simulate.opacity == 1
+    kiosk_ui.tap(screen.ids.simulate)
+    wait_state(kiosk_ui, screen, "reading", 1.0)
+    assert "正在读取" in screen.ids.headline.text
+    wait_state(kiosk_ui, screen, "ok")
+    assert screen.person == {"name": "张*明", "number": "1101**********002X", "gender": "男", "nation": "汉",
+                             "valid_to": "长期"}
+    shown = " ".join(w.text for w in screen.walk() if hasattr(w, "text"))
+    assert "张伟明" not in shown and ZHANG["id_number"] not in shown  # only masked data on screen
+    assert kiosk_ui.services.session.identity is not None
+    kiosk_ui.tap(screen.ids.go_on)
+    assert kiosk_ui.app.current_screen == "certificates"
+
+
+def test_card_removal_wipes_the_session_and_the_screen(kiosk_ui):
+    kiosk_ui.services.cards.start()
+    screen = open_card_screen(kiosk_ui)
+    kiosk_ui.services.cards.reader.insert()
+    wait_state(kiosk_ui, screen, "ok")
+    kiosk_ui.services.session.put("draft", "x")
+    kiosk_ui.services.cards.reader.remove()
+    kiosk_ui.wait(0.3)
+    assert kiosk_ui.app.current_screen == "home"
+    assert kiosk_ui.services.session.identity is None and "draft" not in kiosk_ui.services.session
+    assert screen.person == {} and screen.state == "idle"
+
+
+def test_expired_card_is_told_and_refused(kiosk_ui):
+    kiosk_ui.services.cards.start()
+    screen = open_card_screen(kiosk_ui)
+    kiosk_ui.services.cards.reader.insert({**ZHANG, "valid_from": "20050101", "valid_to": "20150101"})
+    wait_state(kiosk_ui, screen, "failed")
+    assert screen.ids.headline.text == "您的身份证已过有效期" and "换证" in screen.ids.advice.text
+    assert kiosk_ui.services.session.identity is None
+    assert screen.ids.retry.opacity == 1
+
+
+@pytest.mark.parametrize("event,headline", [
+    (CardFailed("virtual", ReaderError("card_removed", "empty reply")), "读取时身份证被移开了"),
+    (CardFailed("virtual", ReaderError("unreadable", "bad TLV")), "无法读取这张证件"),
+    (CardFailed("virtual", ReaderError("unsupported", "ATR")), "本机不支持这种证件"),
+    (ReaderFault("virtual", ReaderError("no_service", "pcscd down")), "读卡器暂时无法使用"),
+])
+def test_failures_in_words_a_citizen_understands(kiosk_ui, event, headline):
+    screen = open_card_screen(kiosk_ui)
+    cards = kiosk_ui.services.cards
+    cards._on_driver_event(CardReading("virtual"))
+    cards._on_driver_event(event)
+    kiosk_ui.wait(0.2)
+    assert screen.ids.headline.text == headline
+    assert screen.ids.advice.text  # and what to do next
+    kiosk_ui.tap(screen.ids.retry)
+    assert screen.state == "idle"
