@@ -37,6 +37,7 @@ def test_prompt_read_masked_identity_and_continue(kiosk_ui):
     assert screen.person == {"name": "张*明", "number": "1101**********002X", "gender": "男", "nation": "汉",
                              "valid_to": "长期"}
     shown = " ".join(w.text for w in screen.walk() if hasattr(w, "text"))
+    assert "张*明" in shown and "1101**********002X" in shown and "汉" in shown  # rendered, not just held
     assert "张伟明" not in shown and ZHANG["id_number"] not in shown  # only masked data on screen
     assert kiosk_ui.services.session.identity is not None
     kiosk_ui.tap(screen.ids.go_on)
@@ -82,3 +83,13 @@ def test_failures_in_words_a_citizen_understands(kiosk_ui, event, headline):
     assert screen.ids.advice.text  # and what to do next
     kiosk_ui.tap(screen.ids.retry)
     assert screen.state == "idle"
+
+
+def test_identity_screen_follows_the_language(kiosk_ui):
+    kiosk_ui.services.cards.start()
+    screen = open_card_screen(kiosk_ui)
+    kiosk_ui.services.cards.reader.insert()
+    wait_state(kiosk_ui, screen, "ok")
+    kiosk_ui.tap(kiosk_ui.shell.ids.language_toggle)
+    assert screen.ids.headline.text == "Identity confirmed"
+    assert (screen.person["gender"], screen.person["valid_to"]) == ("Male", "No expiry")

@@ -37,6 +37,14 @@ class CardScreen(KioskScreen):
         self.virtual = getattr(self.services.cards.reader, "name", "") == "virtual"
         self._animation = None
         self._continue = None
+        self._reason = ""
+        self.services.translator.on_change(lambda _lang: self._retranslate())
+
+    def _retranslate(self) -> None:
+        if self.state == "ok" and self.services.session.identity is not None:
+            self._show_person(auto_continue=False)
+        else:
+            self._set(self.state, self._reason)
 
     def prepare(self, next_screen: str = "home", **_params) -> None:
         self.next_screen = next_screen
@@ -68,18 +76,19 @@ class CardScreen(KioskScreen):
         elif status.state == "fault":
             self._set("fault", "fault")
 
-    def _show_person(self) -> None:
+    def _show_person(self, auto_continue: bool = True) -> None:
         m = self.services.session.masked()
         _ = self.tr._
         self.person = {"name": m.name, "number": m.number, "gender": {"male": _("Male"), "female": _("Female")}.get(
-            m.gender, "-"), "nation": m.nation or "-", "valid_to": m.valid_to}
+            m.gender, "-"), "nation": m.nation or "-", "valid_to": _("No expiry") if m.valid_to == "长期" else m.valid_to}
         self._set("ok")
-        if self.next_screen and self.next_screen != self.name and self.manager is not None:
+        if auto_continue and self.next_screen and self.next_screen != self.name and self.manager is not None:
             self._continue = Clock.schedule_once(lambda _dt: self.go_on(), AUTO_CONTINUE_S)
 
     def _set(self, state: str, reason: str = "") -> None:
         _ = self.tr._
         self.state = state
+        self._reason = reason
         if state == "idle":
             self.headline, self.advice = _("Please place your ID card on the reader"), _(
                 "The reader is below the screen. Keep the card still until it is read.")
