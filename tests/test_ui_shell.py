@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.ui
 
 TILES = {"tile_guides": "guides", "tile_tickets": "tickets",
-         "tile_certificates": "certificates", "tile_rating": "rating"}
+         "tile_certificates": "card", "tile_rating": "rating"}  # certificates start with the ID card
 
 
 def home_ids(kiosk):
@@ -47,10 +47,10 @@ def test_language_toggle_switches_every_visible_text(kiosk_ui):
     assert shell.ids.hall_name.text == "Government Service Center"
     assert "星期" not in shell.clock_text
     # screens created later come up in the current language
-    kiosk_ui.tap(ids.tile_certificates)
-    assert kiosk_ui.screen().ids.title.text == "Print a certificate"
+    kiosk_ui.tap(ids.tile_rating)
+    assert kiosk_ui.screen().ids.title.text == "Rate our service"
     kiosk_ui.tap(shell.ids.language_toggle)
-    assert kiosk_ui.screen().ids.title.text == "证明打印"
+    assert kiosk_ui.screen().ids.title.text == "服务评价"
 
 
 def test_large_text_mode_grows_text_and_targets(kiosk_ui):
