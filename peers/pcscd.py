@@ -7,6 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from peers import process
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -53,10 +55,4 @@ class Pcscd:
         raise RuntimeError(f"pcscd did not come up: {self.log.read_text()[-2000:]}")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        process.stop(self.proc)

@@ -26,6 +26,21 @@ BIN = Path(sys.executable).parent
 FONT_CACHE = Path(tempfile.gettempdir()) / "kiosk-test-fonts"  # extract the SC face once per machine
 
 
+def wait_event(events, kinds, timeout: float = 8.0):
+    """The next event of `kinds` from a driver's event queue, or fail."""
+    import queue
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            event = events.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if isinstance(event, kinds):
+            return event
+    raise AssertionError(f"no {kinds} within {timeout} s")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -81,13 +96,7 @@ class Central:
         raise RuntimeError("central did not start in 30 s")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        process.stop(self.proc)
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return run_cli("kiosk-central", "--config", str(self.config), *args)
@@ -128,6 +137,7 @@ def kiosk_ui(tmp_path):
         yield kiosk
 
 
+from peers import process  # noqa: E402
 from peers.pcscd import Pcscd  # noqa: E402
 
 

@@ -175,3 +175,18 @@ def test_garbled_and_unreachable_replies_are_typed_errors(central, tmp_path):
     with pytest.raises(CentralError) as err:
         CentralClient(f"http://127.0.0.1:{free_port()}", timeout_s=1).health()
     assert err.value.kind == "network"
+
+
+def test_every_kiosk_of_a_deployment_gets_the_same_id_hash_key(central, tmp_path):
+    """Per-person counting at central works across kiosks only if they share the key."""
+    keys = []
+    for name in ("hash-a", "hash-b"):
+        code = _add(central, name)["code"]
+        directory = tmp_path / name
+        directory.mkdir()
+        assert run_cli("kiosk", "--config", str(write_kiosk_config(directory, central.url)), "enroll",
+                       code).returncode == 0
+        creds = credentials.load(directory / "kiosk-data")
+        keys.append(creds.id_hash_key)
+        assert creds.secret != creds.id_hash_key
+    assert len(keys[0]) == 32 and keys[0] == keys[1]

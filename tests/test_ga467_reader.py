@@ -3,9 +3,10 @@ reader: a good read, every error status, a garbled checksum, silence."""
 from __future__ import annotations
 
 import queue
-import time
 
 import pytest
+
+from conftest import wait_event
 
 from drivers.reader import CardFailed, CardInserted, CardReading, CardRemoved, ReaderFault
 from drivers.reader import ga467_protocol as proto
@@ -24,28 +25,16 @@ def rig():
     fake.close()
 
 
-def next_event(events, kinds, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            event = events.get(timeout=0.1)
-        except queue.Empty:
-            continue
-        if isinstance(event, kinds):
-            return event
-    raise AssertionError(f"no {kinds} within {timeout} s")
-
-
 def test_good_read_then_removal(rig):
     fake, events = rig
     fake.card = dict(ZHANG)
-    next_event(events, CardReading)
-    person = next_event(events, CardInserted).identity
+    wait_event(events, CardReading)
+    person = wait_event(events, CardInserted).identity
     assert (person.name, person.id_number, person.nation, person.gender) == ("张伟明", ZHANG["id_number"], "汉", "male")
     assert person.valid_to is None and person.birth_date.isoformat() == "1949-12-31"
     assert fake.commands[-2:] == [proto.SELECT_CARD, proto.READ_BASE]
     fake.card = None
-    next_event(events, CardRemoved)
+    wait_event(events, CardRemoved)
 
 
 @pytest.mark.parametrize("cmd,sw3,reason", [
@@ -57,7 +46,7 @@ def test_card_errors_are_typed(rig, cmd, sw3, reason):
     fake, events = rig
     fake.status = {cmd: sw3}
     fake.card = dict(ZHANG)
-    failed = next_event(events, CardFailed)
+    failed = wait_event(events, CardFailed)
     assert failed.error.reason == reason and f"{sw3:02X}" in failed.error.detail
 
 
@@ -65,39 +54,39 @@ def test_card_errors_are_typed(rig, cmd, sw3, reason):
 def test_reader_errors_are_faults_and_recover(rig, sw3, reason):
     fake, events = rig
     fake.status = {proto.FIND_CARD: sw3}
-    fault = next_event(events, ReaderFault)
+    fault = wait_event(events, ReaderFault)
     assert fault.error is not None and fault.error.reason == reason
     fake.status = {}
-    assert next_event(events, ReaderFault).error is None
+    assert wait_event(events, ReaderFault).error is None
     fake.card = dict(ZHANG)
-    assert next_event(events, CardInserted).identity.name == "张伟明"
+    assert wait_event(events, CardInserted).identity.name == "张伟明"
 
 
 def test_invalid_id_on_the_card(rig):
     fake, events = rig
     fake.card = {**ZHANG, "id_number": "110105194912310021"}  # wrong check digit
-    assert next_event(events, CardFailed).error.reason == "invalid_id"
+    assert wait_event(events, CardFailed).error.reason == "invalid_id"
 
 
 def test_one_garbled_reply_is_retried(rig):
     fake, events = rig
     fake.garble_next = 1
     fake.card = dict(ZHANG)
-    assert next_event(events, CardInserted).identity.name == "张伟明"
+    assert wait_event(events, CardInserted).identity.name == "张伟明"
 
 
 def test_persistent_garbling_and_silence_are_faults(rig):
     fake, events = rig
     fake.garble_next = 100
-    assert next_event(events, ReaderFault).error.reason == "checksum"
+    assert wait_event(events, ReaderFault).error.reason == "checksum"
     fake.garble_next = 0
-    assert next_event(events, ReaderFault).error is None
+    assert wait_event(events, ReaderFault).error is None
     fake.silent = True
-    assert next_event(events, ReaderFault).error.reason == "timeout"
+    assert wait_event(events, ReaderFault).error.reason == "timeout"
     fake.silent = False
-    assert next_event(events, ReaderFault).error is None
+    assert wait_event(events, ReaderFault).error is None
     fake.card = dict(ZHANG)
-    assert next_event(events, CardInserted).identity.name == "张伟明"
+    assert wait_event(events, CardInserted).identity.name == "张伟明"
 
 
 def test_missing_device_is_no_reader():
@@ -105,7 +94,7 @@ def test_missing_device_is_no_reader():
     reader = Ga467Reader("/dev/does-not-exist", reopen_s=0.1)
     reader.start(events.put)
     try:
-        fault = next_event(events, ReaderFault)
+        fault = wait_event(events, ReaderFault)
         assert fault.error.reason == "no_reader" and "/dev/does-not-exist" in fault.error.detail
     finally:
         reader.stop()

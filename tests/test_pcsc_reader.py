@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_event
+
 from drivers.reader import CardFailed, CardInserted, CardReading, CardRemoved, ReaderFault
 from drivers.reader.pcsc import PcscReader
 from kiosk.cards import CardService
@@ -39,26 +41,14 @@ def inserted(card, events):
         yield card
     finally:
         card.remove()
-        wait_for(events, CardRemoved)
-
-
-def wait_for(events, kinds, timeout=8.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            event = events.get(timeout=0.1)
-        except queue.Empty:
-            continue
-        if isinstance(event, kinds):
-            return event
-    raise AssertionError(f"no {kinds} within {timeout} s")
+        wait_event(events, CardRemoved)
 
 
 def test_insertion_gives_the_identity_and_removal_is_seen(pcscd, reader):
     _driver, events = reader
     with inserted(VirtualCard(ZHANG, port=pcscd.port), events):
-        wait_for(events, CardReading)
-        person = wait_for(events, CardInserted).identity
+        wait_event(events, CardReading)
+        person = wait_event(events, CardInserted).identity
         assert (person.name, person.id_number, person.nation) == ("张伟明", "11010519491231002X", "汉")
         assert person.valid_to is None and person.authority == "北京市公安局朝阳分局"
 
@@ -92,7 +82,7 @@ def test_removal_wipes_the_citizen_session(pcscd):
 def test_belgian_eid_profile(pcscd, reader):
     _driver, events = reader
     with inserted(VirtualCard(EID, port=pcscd.port, profile="belgian-eid"), events):
-        person = wait_for(events, CardInserted).identity
+        person = wait_event(events, CardInserted).identity
         assert (person.name, person.document_type, person.document_number) == ("Jan Maria Peeters", "eid", "80010112345")
         assert person.birth_date.isoformat() == "1980-01-01" and person.valid_to.isoformat() == "2031-03-01"
         assert person.masked_number == "8001***2345" and "Grote Markt 1" in person.address
@@ -101,12 +91,12 @@ def test_belgian_eid_profile(pcscd, reader):
 def test_card_pulled_mid_read_then_the_next_read_works(pcscd, reader):
     _driver, events = reader
     card = VirtualCard(ZHANG, port=pcscd.port, faults=Faults(pull_after=1)).insert()
-    failed = wait_for(events, CardFailed)
+    failed = wait_event(events, CardFailed)
     assert failed.error.reason == "card_removed"
-    wait_for(events, CardRemoved)
+    wait_event(events, CardRemoved)
     card.remove()
     with inserted(VirtualCard(ZHANG, port=pcscd.port), events):
-        assert wait_for(events, CardInserted).identity.name == "张伟明"
+        assert wait_event(events, CardInserted).identity.name == "张伟明"
 
 
 @pytest.mark.parametrize("faults,reason", [
@@ -116,7 +106,7 @@ def test_card_pulled_mid_read_then_the_next_read_works(pcscd, reader):
 def test_bad_cards_give_typed_errors(pcscd, reader, faults, reason):
     _driver, events = reader
     with inserted(VirtualCard(ZHANG, port=pcscd.port, faults=faults), events):
-        assert wait_for(events, CardFailed).error.reason == reason
+        assert wait_event(events, CardFailed).error.reason == reason
 
 
 def test_unknown_card_is_unsupported(pcscd, reader):
@@ -124,15 +114,15 @@ def test_unknown_card_is_unsupported(pcscd, reader):
     card = VirtualCard(ZHANG, port=pcscd.port)
     card.atr = bytes.fromhex("3B8F8001804F0CA000000306030001000000006A")
     with inserted(card, events):
-        assert wait_for(events, CardFailed).error.reason == "unsupported"
+        assert wait_event(events, CardFailed).error.reason == "unsupported"
 
 
 def test_the_loop_survives_a_pcscd_restart(pcscd, reader):
     _driver, events = reader
     pcscd.stop()
-    fault = wait_for(events, ReaderFault)
+    fault = wait_event(events, ReaderFault)
     assert fault.error is not None and fault.error.reason in ("no_service", "no_reader")
     pcscd.start()
-    wait_for(events, ReaderFault, timeout=15)  # recovered (error None) or re-reported until it is back
+    wait_event(events, ReaderFault, timeout=15)  # recovered (error None) or re-reported until it is back
     with inserted(VirtualCard(ZHANG, port=pcscd.port), events):
-        assert wait_for(events, CardInserted, timeout=15).identity.name == "张伟明"
+        assert wait_event(events, CardInserted, timeout=15).identity.name == "张伟明"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -12,6 +12,9 @@ from pydantic import BaseModel, ValidationError
 
 from common import signing, wire
 from kiosk.sync.credentials import Credentials
+
+if TYPE_CHECKING:
+    from common.matters import CatalogDelta
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
