@@ -7,8 +7,9 @@ from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import text
 
 from central import __version__, errors
-from central.api import catalog, kiosks
+from central.api import catalog, kiosks, tickets
 from central.config import CentralConfig, load
+from central.queue.engine import QueueEngine
 from central.state import CentralState, open_state
 from common import wire
 
@@ -20,6 +21,8 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     errors.install(app)
     app.include_router(kiosks.router)
     app.include_router(catalog.router)
+    app.include_router(tickets.router)
+    app.state.queue = QueueEngine(config, app.state.central.engine)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
 
     @app.get("/healthz", response_model=wire.Health, tags=["ops"])

@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=20261121)
     c_sub.add_parser("status", help="catalog version and counts")
 
+    book = sub.add_parser("bookings", help="appointments (a hall's booking system normally makes these)")
+    b_sub = book.add_subparsers(dest="bookings_command", required=True)
+    badd = b_sub.add_parser("add", help="book a slot for a person (by ID number, stored only as a keyed hash)")
+    badd.add_argument("--id-number", required=True)
+    badd.add_argument("--type", required=True, help="business type letter")
+    badd.add_argument("--at", required=True, help="slot start, local time: HH:MM today or YYYY-MM-DDTHH:MM")
+    badd.add_argument("--minutes", type=int, default=30)
+
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -85,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "db":
             print("database is at the newest schema")
             return 0
+        if args.command == "bookings":
+            return _bookings(cfg, state, args)
         with state.sessions() as db:
             if args.command == "catalog":
                 return _catalog(db, args)
@@ -149,6 +159,38 @@ def _catalog(db, args) -> int:
               f"{summary.unchanged} unchanged, {summary.removed} withdrawn")
     else:
         print(f"catalog version {summary.version}: no changes ({summary.unchanged} matters already current)")
+    return 0
+
+
+def _bookings(cfg, state, args) -> int:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from central.api.tickets import create_booking
+    from central.queue.engine import QueueEngine
+    from common.tickets import BookingRequest
+    from drivers.reader.identity import Identity, InvalidIdentity
+
+    try:
+        person = Identity(name="-", id_number=args.id_number, birth_date=datetime(2000, 1, 1).date())
+    except InvalidIdentity as exc:
+        print(f"kiosk-central: {exc}", file=sys.stderr)
+        return 2
+    tz = ZoneInfo(cfg.hall.timezone)
+    try:
+        at = (datetime.combine(datetime.now(tz).date(), datetime.strptime(args.at, "%H:%M").time())
+              if len(args.at) == 5 else datetime.fromisoformat(args.at)).replace(tzinfo=tz)
+    except ValueError:
+        print(f"kiosk-central: --at expects HH:MM or YYYY-MM-DDTHH:MM, got {args.at!r}", file=sys.stderr)
+        return 2
+    engine = QueueEngine(cfg, state.engine)
+    if args.type not in engine.types:
+        print(f"kiosk-central: no business type {args.type!r}; one of {', '.join(engine.types)}", file=sys.stderr)
+        return 2
+    reply = create_booking(engine, BookingRequest(type=args.type, person_key=person.keyed_hash(state.id_hash_key),
+                                                   slot_start=at, slot_minutes=args.minutes))
+    print(f"booking {reply.code}: {engine.types[args.type].name} at {reply.slot_start:%Y-%m-%d %H:%M} "
+          f"for {person.masked_number}")
     return 0
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,12 +71,77 @@ class HallSection:
 
 
 @dataclass(frozen=True)
+class BusinessType:
+    letter: str
+    name: str
+    name_en: str = ""
+    avg_minutes: float = 8.0  # average handling time at a counter
+
+    def validate(self):
+        if not re.fullmatch(r"[A-HJ-NP-UW-X]", self.letter):
+            return "letter", f"expected one capital letter (not I, O, V or Y: those are reserved), got {self.letter!r}"
+        if not 0.5 <= self.avg_minutes <= 240:
+            return "avg_minutes", f"expected 0.5-240 minutes, got {self.avg_minutes}"
+        return None
+
+
+@dataclass(frozen=True)
+class Counter:
+    number: int
+    name: str = ""
+    types: tuple[str, ...] = ()  # empty: a 综合窗口 that serves every type
+
+    def validate(self):
+        if not 1 <= self.number <= 999:
+            return "number", f"expected 1-999, got {self.number}"
+        return None
+
+
+@dataclass(frozen=True)
+class QueueSection:
+    reset_at: str = "00:00"  # local time when daily numbering restarts
+    first_number: int = 1
+    last_number: int = 999
+    daily_limit_per_person: int = 5  # real-name tickets per person per day, all types
+    appointment_early_min: int = 30  # check-in allowed this long before the slot...
+    appointment_late_min: int = 15  # ...and this long after its start
+    types: tuple[BusinessType, ...] = (
+        BusinessType("A", "综合业务", "General services", 6.0),
+        BusinessType("B", "社保医保", "Social insurance and medical insurance", 8.0),
+        BusinessType("C", "不动产登记", "Real estate registration", 15.0),
+        BusinessType("D", "企业开办", "Starting a business", 12.0),
+        BusinessType("E", "户籍证件", "Household registration and ID cards", 7.0),
+    )
+    counters: tuple[Counter, ...] = (
+        Counter(1, "1号窗口", ()), Counter(2, "2号窗口", ("A", "E")), Counter(3, "3号窗口", ("B",)),
+        Counter(4, "4号窗口", ("B",)), Counter(5, "5号窗口", ("C",)), Counter(6, "6号窗口", ("D", "A")),
+    )
+
+    def validate(self):
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.reset_at):
+            return "reset_at", f"expected HH:MM, got {self.reset_at!r}"
+        if not 1 <= self.first_number < self.last_number <= 999:
+            return "last_number", "expected 1 <= first_number < last_number <= 999 (three digits on the ticket)"
+        letters = [t.letter for t in self.types]
+        if len(set(letters)) != len(letters):
+            return "types", "two business types share a letter"
+        for counter in self.counters:
+            unknown = set(counter.types) - set(letters)
+            if unknown:
+                return "counters", f"counter {counter.number} serves unknown type(s) {sorted(unknown)}"
+        if len({c.number for c in self.counters}) != len(self.counters):
+            return "counters", "two counters share a number"
+        return None
+
+
+@dataclass(frozen=True)
 class CentralConfig:
     server: ServerSection = field(default_factory=ServerSection)
     database: DatabaseSection = field(default_factory=DatabaseSection)
     storage: StorageSection = field(default_factory=StorageSection)
     security: SecuritySection = field(default_factory=SecuritySection)
     hall: HallSection = field(default_factory=HallSection)
+    queue: QueueSection = field(default_factory=QueueSection)
     source: str = field(default="", compare=False, metadata={"config": False})
 
     @property

@@ -17,6 +17,7 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we say BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -24,8 +25,21 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            # A writer that reads first must take the write lock up front:
+            # a deferred transaction would fail with SQLITE_BUSY_SNAPSHOT
+            # (no waiting) when another process commits in between.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("writer") else "BEGIN")
+
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def writer(engine: Engine):
+    """A connection whose transaction takes the write lock at BEGIN (SQLite);
+    use as `with writer(engine) as conn, conn.begin(): ...`."""
+    return engine.connect().execution_options(writer=True)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

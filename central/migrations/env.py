@@ -4,7 +4,9 @@ from alembic import context
 from central.catalog import tables  # noqa: F401  (registers the catalog tables)
 from central.models import Base
 
+from central.queue.tables import metadata as queue_metadata
+
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+context.configure(connection=connection, target_metadata=[Base.metadata, queue_metadata], render_as_batch=True)
 with context.begin_transaction():
     context.run_migrations()

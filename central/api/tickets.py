@@ -1,0 +1,70 @@
+"""Queue tickets: kiosks take them (signed); anyone with a ticket's id can
+follow it (the QR on the ticket); queues are public (waiting counts only)."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import insert
+
+from central.auth import authenticated_kiosk
+from central.errors import ApiError
+from central.models import Kiosk
+from central.queue.engine import QueueError, naive_utc
+from central.queue.tables import bookings
+from common import wire
+from common.tickets import BookingReply, BookingRequest, QueuesReply, TicketReply, TicketRequest, TicketStatus
+
+router = APIRouter(prefix=wire.API_PREFIX, tags=["queue"])
+REFUSED = {409: {"model": wire.ErrorReply, "description": "range_exhausted, already_queued, daily_limit_reached, "
+                                                            "booking_not_found, booking_too_early, booking_too_late"},
+           401: {"model": wire.ErrorReply}, 422: {"model": wire.ErrorReply}}
+BOOKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def _engine(request: Request):
+    return request.app.state.queue
+
+
+@router.post("/tickets", response_model=TicketReply, responses=REFUSED)
+def take_ticket(body: TicketRequest, request: Request, kiosk: Kiosk = Depends(authenticated_kiosk)) -> TicketReply:
+    """Issue a ticket (idempotent on request_id)."""
+    try:
+        return _engine(request).issue(kiosk.id, body)
+    except QueueError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketStatus, responses={404: {"model": wire.ErrorReply}})
+def ticket_status(ticket_id: str, request: Request) -> TicketStatus:
+    """Where a ticket stands (public: the id is unguessable, the answer holds no personal data)."""
+    status = _engine(request).status(ticket_id)
+    if status is None:
+        raise ApiError(404, "unknown_ticket", "no such ticket")
+    return status
+
+
+@router.get("/queues", response_model=QueuesReply)
+def queues(request: Request) -> QueuesReply:
+    """Waiting people and estimated wait per business type."""
+    return _engine(request).queues()
+
+
+@router.post("/bookings", response_model=BookingReply, responses={401: {"model": wire.ErrorReply}})
+def book(body: BookingRequest, request: Request, _kiosk: Kiosk = Depends(authenticated_kiosk)) -> BookingReply:
+    """Book a slot (the hall's booking system normally does this; kept small here)."""
+    engine = _engine(request)
+    if body.type not in engine.types:
+        raise ApiError(422, "unknown_type", f"no business type {body.type!r}")
+    return create_booking(engine, body)
+
+
+def create_booking(engine, body: BookingRequest) -> BookingReply:
+    code = "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
+    end = body.slot_start + timedelta(minutes=body.slot_minutes)
+    with engine.engine.begin() as conn:
+        conn.execute(insert(bookings).values(code=code, type=body.type, person_key=body.person_key,
+                                             slot_start=naive_utc(body.slot_start), slot_end=naive_utc(end),
+                                             state="booked"))
+    return BookingReply(code=code, type=body.type, slot_start=body.slot_start, slot_end=end, state="booked")

@@ -1,0 +1,1 @@
+"""The hall's queue: daily numbering, ticket rules, ordering and estimates."""

@@ -1,0 +1,261 @@
+"""Issuing tickets and answering where a ticket stands.
+
+One write transaction per ticket: idempotency check, ticket rules, the next
+number from `number_counters` (UPSERT ... RETURNING) and the ticket insert.
+SQLite serialises it with BEGIN IMMEDIATE, PostgreSQL with the counter row's
+lock; either way no two tickets share a number and a refused ticket leaves no
+gap. Order: green channel first, appointments at their slot time, then arrival.
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy.engine import Connection, Engine
+
+from central.config import CentralConfig
+from central.db import writer
+from central.queue.estimate import FAST, MARGIN_MIN, SLOW, CounterState, simulate_starts
+from central.queue.tables import bookings, tickets
+from common.tickets import CLASS_PREFIX, QueueInfo, QueuesReply, TicketReply, TicketRequest, TicketStatus
+
+OPEN_STATES = ("waiting", "called", "serving")
+SIMULATED = 400  # tickets simulated for estimates; beyond that, extrapolated
+ESTIMATE_TTL_S = 2.0
+
+
+class QueueError(Exception):
+    def __init__(self, code: str, message: str, status: int = 409):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=timezone.utc) if moment is not None else None
+
+
+@dataclass
+class _Curve:
+    at: float
+    low: dict[str, list[float]]  # per type: start minutes of its waiting tickets, in order
+    high: dict[str, list[float]]
+    step_low: dict[str, float]  # minutes per extra position, past the simulated ones
+    step_high: dict[str, float]
+
+
+class QueueEngine:
+    def __init__(self, config: CentralConfig, engine: Engine):
+        self.cfg = config.queue
+        self.tz = ZoneInfo(config.hall.timezone)
+        self.engine = engine
+        self.public_url = (config.server.public_url or f"http://{config.server.host}:{config.server.port}").rstrip("/")
+        self.types = {t.letter: t for t in self.cfg.types}
+        hh, mm = (int(x) for x in self.cfg.reset_at.split(":"))
+        self.reset_minutes = hh * 60 + mm
+        self._curves: dict[date, _Curve] = {}
+        self._lock = threading.Lock()
+
+    # -- time --------------------------------------------------------------------
+    def service_day(self, now: datetime) -> date:
+        """Numbers restart at `reset_at` local time, not at midnight UTC."""
+        local = now.astimezone(self.tz)
+        day = local.date()
+        return day - timedelta(days=1) if local.hour * 60 + local.minute < self.reset_minutes else day
+
+    def counters_for(self, letter: str) -> list[str]:
+        return [c.name or f"{c.number}号窗口" for c in self.cfg.counters if not c.types or letter in c.types]
+
+    # -- issuing -------------------------------------------------------------------
+    def issue(self, kiosk_id: str, req: TicketRequest, now: datetime | None = None) -> TicketReply:
+        now = now or utcnow()
+        day = self.service_day(now)
+        with writer(self.engine) as conn, conn.begin():
+            row = conn.execute(select(tickets).where(tickets.c.kiosk_id == kiosk_id,
+                                                     tickets.c.request_id == req.request_id)).first()
+            if row is None:
+                row = self._new_ticket(conn, kiosk_id, req, now, day)
+        return self._reply(row, now)
+
+    def _new_ticket(self, conn: Connection, kiosk_id: str, req: TicketRequest, now: datetime, day: date):
+        letter, ticket_class, order_at, booking_code = req.type, "normal", now, None
+        if req.priority and not req.person_key:
+            raise QueueError("priority_needs_card", "the green channel needs the citizen's ID card", 422)
+        if req.booking_code or req.appointment:
+            booking = self._booking_for(conn, req, now)
+            letter, ticket_class, order_at, booking_code = booking.type, "appointment", aware(booking.slot_start), \
+                booking.code
+        elif req.priority:
+            ticket_class = "priority"
+        if letter not in self.types:
+            raise QueueError("unknown_type", f"no business type {letter!r} in this hall", 422)
+        if req.person_key:
+            self._check_person(conn, req.person_key, letter, day)
+        number = conn.execute(text(
+            "INSERT INTO number_counters (service_day, type, last_number) VALUES (:day, :type, :first) "
+            "ON CONFLICT (service_day, type) DO UPDATE SET last_number = number_counters.last_number + 1 "
+            "RETURNING last_number"), {"day": day, "type": letter, "first": self.cfg.first_number}).scalar_one()
+        if number > self.cfg.last_number:
+            raise QueueError("range_exhausted", f"all numbers for {self.types[letter].name} are taken today "
+                                                f"({letter}{self.cfg.first_number:03d}-{letter}{self.cfg.last_number:03d})")
+        values = dict(
+            id=secrets.token_urlsafe(12), service_day=day, type=letter, number=number,
+            display=f"{CLASS_PREFIX[ticket_class]}{letter}{number:03d}", ticket_class=ticket_class, state="waiting",
+            order_rank=0 if ticket_class == "priority" else 1, order_at=naive_utc(order_at), issued_at=naive_utc(now),
+            kiosk_id=kiosk_id, request_id=req.request_id, person_key=req.person_key,
+            priority_reason=req.priority, booking_code=booking_code)
+        conn.execute(insert(tickets).values(**values))
+        if booking_code:
+            conn.execute(update(bookings).where(bookings.c.code == booking_code)
+                         .values(state="checked_in", ticket_id=values["id"]))
+        return conn.execute(select(tickets).where(tickets.c.id == values["id"])).first()
+
+    def _check_person(self, conn: Connection, person_key: str, letter: str, day: date) -> None:
+        rows = conn.execute(select(tickets.c.type, tickets.c.state, tickets.c.display).where(
+            tickets.c.service_day == day, tickets.c.person_key == person_key)).all()
+        open_same = [r.display for r in rows if r.type == letter and r.state in OPEN_STATES]
+        if open_same:
+            raise QueueError("already_queued", f"this person already holds ticket {open_same[0]} for this service")
+        if len(rows) >= self.cfg.daily_limit_per_person:
+            raise QueueError("daily_limit_reached",
+                             f"{self.cfg.daily_limit_per_person} tickets per person per day; limit reached")
+
+    def _booking_for(self, conn: Connection, req: TicketRequest, now: datetime):
+        query = select(bookings).where(bookings.c.state == "booked")
+        if req.booking_code:
+            query = query.where(bookings.c.code == req.booking_code.upper())
+        elif req.person_key:
+            day_start = datetime.combine(self.service_day(now), datetime.min.time(), self.tz)
+            query = query.where(bookings.c.person_key == req.person_key,
+                                bookings.c.slot_start >= naive_utc(day_start),
+                                bookings.c.slot_start < naive_utc(day_start + timedelta(days=1)))
+        else:
+            raise QueueError("booking_not_found", "appointment check-in needs a booking code or the ID card", 422)
+        booking = conn.execute(query.order_by(bookings.c.slot_start)).first()
+        if booking is None:
+            raise QueueError("booking_not_found", "no booking for today was found")
+        start = aware(booking.slot_start)
+        if now < start - timedelta(minutes=self.cfg.appointment_early_min):
+            raise QueueError("booking_too_early", f"check-in opens {self.cfg.appointment_early_min} minutes "
+                                                  f"before the slot at {start.astimezone(self.tz):%H:%M}")
+        if now > start + timedelta(minutes=self.cfg.appointment_late_min):
+            raise QueueError("booking_too_late", f"the slot at {start.astimezone(self.tz):%H:%M} has passed "
+                                                 f"(check-in closes {self.cfg.appointment_late_min} minutes after)")
+        return booking
+
+    # -- where a ticket stands -----------------------------------------------------
+    def _ahead(self, conn: Connection, row) -> int:
+        t = tickets.c
+        return conn.execute(select(func.count()).select_from(tickets).where(
+            t.service_day == row.service_day, t.type == row.type, t.state == "waiting",
+            or_(t.order_rank < row.order_rank,
+                and_(t.order_rank == row.order_rank,
+                     or_(t.order_at < row.order_at, and_(t.order_at == row.order_at, t.number < row.number)))),
+        )).scalar_one()
+
+    def _reply(self, row, now: datetime) -> TicketReply:
+        with self.engine.connect() as conn:
+            ahead = self._ahead(conn, row)
+            low, high = self.estimate(conn, row.service_day, row.type, ahead)
+        kind = self.types[row.type]
+        return TicketReply(
+            id=row.id, number=row.display, type=row.type, type_name=kind.name, type_name_en=kind.name_en,
+            ticket_class=row.ticket_class, real_name=row.person_key is not None, people_ahead=ahead,
+            wait_low_min=low, wait_high_min=high, counters=tuple(self.counters_for(row.type)),
+            issued_at=aware(row.issued_at), service_day=row.service_day, url=f"{self.public_url}/t/{row.id}")
+
+    def status(self, ticket_id: str) -> TicketStatus | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
+            if row is None:
+                return None
+            ahead = self._ahead(conn, row) if row.state == "waiting" else 0
+            low, high = self.estimate(conn, row.service_day, row.type, ahead) if row.state == "waiting" else (0, 0)
+        kind = self.types.get(row.type)
+        counter = next((c.name or f"{c.number}号窗口" for c in self.cfg.counters if c.number == row.counter), None)
+        return TicketStatus(id=row.id, number=row.display, type=row.type, type_name=kind.name if kind else row.type,
+                            type_name_en=kind.name_en if kind else "", state=row.state, people_ahead=ahead,
+                            wait_low_min=low, wait_high_min=high, counter=counter, issued_at=aware(row.issued_at),
+                            called_at=aware(row.called_at))
+
+    def queues(self, now: datetime | None = None) -> QueuesReply:
+        now = now or utcnow()
+        day = self.service_day(now)
+        with self.engine.connect() as conn:
+            waiting = dict(conn.execute(select(tickets.c.type, func.count()).where(
+                tickets.c.service_day == day, tickets.c.state == "waiting").group_by(tickets.c.type)).all())
+            infos = []
+            for kind in self.cfg.types:
+                low, high = self.estimate(conn, day, kind.letter, waiting.get(kind.letter, 0))
+                infos.append(QueueInfo(type=kind.letter, name=kind.name, name_en=kind.name_en,
+                                       waiting=waiting.get(kind.letter, 0), counters=tuple(self.counters_for(kind.letter)),
+                                       wait_low_min=low, wait_high_min=high))
+        return QueuesReply(service_day=day, queues=tuple(infos))
+
+    # -- estimates -------------------------------------------------------------------
+    def estimate(self, conn: Connection, day: date, letter: str, position: int) -> tuple[int, int]:
+        """(low, high) minutes for the waiting ticket with `position` people ahead of it."""
+        curve = self._curve(conn, day)
+        low = self._at(curve.low.get(letter, []), curve.step_low.get(letter), position, letter, FAST)
+        high = self._at(curve.high.get(letter, []), curve.step_high.get(letter), position, letter, SLOW)
+        return int(low), int(high + MARGIN_MIN + 0.999)
+
+    def _at(self, starts: list[float], step: float | None, position: int, letter: str, factor: float) -> float:
+        if position < len(starts):
+            return starts[position]
+        if step is None or step <= 0 or len(starts) < 4:  # too few points to trust: average over servers
+            servers = max(1, len(self.counters_for(letter)))
+            step = self.types[letter].avg_minutes * factor / servers
+        base = starts[-1] if starts else 0.0
+        return base + step * (position - len(starts) + (1 if starts else 0))
+
+    def _curve(self, conn: Connection, day: date) -> _Curve:
+        with self._lock:
+            cached = self._curves.get(day)
+            if cached and time.monotonic() - cached.at < ESTIMATE_TTL_S:
+                return cached
+        t = tickets.c
+        queue = [r.type for r in conn.execute(
+            select(t.type).where(t.service_day == day, t.state == "waiting")
+            .order_by(t.order_rank, t.order_at, t.number).limit(SIMULATED))]
+        busy = {r.counter: r for r in conn.execute(select(t.counter, t.type, t.called_at).where(
+            t.service_day == day, t.state.in_(("called", "serving")), t.counter.is_not(None)))}
+        now = naive_utc(utcnow())
+        avg = {k: v.avg_minutes for k, v in self.types.items()}
+        counters = []
+        for c in self.cfg.counters:
+            free_in = 0.0
+            if c.number in busy and busy[c.number].called_at is not None:
+                elapsed = (now - busy[c.number].called_at).total_seconds() / 60
+                free_in = max(0.0, avg.get(busy[c.number].type, 5.0) - elapsed)
+            counters.append(CounterState(c.number, frozenset(c.types), free_in))
+        curve = _Curve(time.monotonic(), {}, {}, {}, {})
+        for factor, starts_by_type, steps in ((FAST, curve.low, curve.step_low), (SLOW, curve.high, curve.step_high)):
+            for letter, start in zip(queue, simulate_starts(queue, counters, avg, factor)):
+                if start is not None:
+                    starts_by_type.setdefault(letter, []).append(start)
+            if len(queue) < SIMULATED:  # the whole queue is known: a ticket taken now is simulated exactly
+                for letter in avg:
+                    start = simulate_starts(queue + [letter], counters, avg, factor)[-1]
+                    if start is not None:
+                        starts_by_type.setdefault(letter, []).append(start)
+            for letter, seen in starts_by_type.items():
+                if len(seen) >= 2:
+                    steps[letter] = (seen[-1] - seen[0]) / (len(seen) - 1)
+        with self._lock:
+            self._curves = {day: curve}
+        return curve

@@ -1,0 +1,53 @@
+"""Queue tables. `number_counters` is what makes numbers unique and gap-free
+under any number of workers: the number is taken from it in the same write
+transaction that inserts the ticket, so a failure returns the number too."""
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, String, Table, UniqueConstraint
+
+metadata = MetaData()
+
+number_counters = Table(
+    "number_counters", metadata,
+    Column("service_day", Date, primary_key=True),
+    Column("type", String(1), primary_key=True),
+    Column("last_number", Integer, nullable=False),
+)
+
+tickets = Table(
+    "tickets", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("service_day", Date, nullable=False),
+    Column("type", String(1), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("display", String(8), nullable=False),
+    Column("ticket_class", String(12), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("order_rank", Integer, nullable=False),  # 0 green channel, 1 everyone else
+    Column("order_at", DateTime, nullable=False),  # arrival, or an appointment's slot (naive UTC)
+    Column("issued_at", DateTime, nullable=False),
+    Column("kiosk_id", String(36), nullable=True),
+    Column("request_id", String(64), nullable=True),
+    Column("person_key", String(64), nullable=True),
+    Column("priority_reason", String(20), nullable=True),
+    Column("booking_code", String(16), nullable=True),
+    Column("counter", Integer, nullable=True),
+    Column("called_at", DateTime, nullable=True),
+    Column("finished_at", DateTime, nullable=True),
+    UniqueConstraint("service_day", "type", "number", name="uq_ticket_number"),
+    UniqueConstraint("kiosk_id", "request_id", name="uq_ticket_request"),
+)
+Index("ix_tickets_queue", tickets.c.service_day, tickets.c.type, tickets.c.state, tickets.c.order_rank,
+      tickets.c.order_at)
+Index("ix_tickets_person", tickets.c.service_day, tickets.c.person_key)
+
+bookings = Table(
+    "bookings", metadata,
+    Column("code", String(16), primary_key=True),
+    Column("type", String(1), nullable=False),
+    Column("person_key", String(64), nullable=False, index=True),
+    Column("slot_start", DateTime, nullable=False),
+    Column("slot_end", DateTime, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("ticket_id", String(24), nullable=True),
+)

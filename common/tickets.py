@@ -1,0 +1,89 @@
+"""Queue wire formats (取号): what a kiosk asks for, what central answers, and
+what the public phone page reads. No personal data leaves central in any of
+them: real-name tickets carry only a keyed hash on the way in."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field
+
+from common.wire import WireModel
+
+TicketClass = Literal["normal", "priority", "appointment"]
+TicketState = Literal["waiting", "called", "serving", "done", "no_show", "cancelled"]
+CLASS_PREFIX = {"normal": "", "priority": "V", "appointment": "Y"}
+
+
+class TicketRequest(WireModel):
+    request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                            description="idempotency key: a retried request returns the same ticket")
+    type: str = Field(pattern=r"^[A-Z]$", description="business type letter")
+    person_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
+                                   description="keyed hash of the ID number, for real-name tickets")
+    priority: Literal["elderly"] | None = Field(default=None, description="green channel claimed from the card")
+    booking_code: str | None = Field(default=None, min_length=4, max_length=16,
+                                     description="appointment check-in by booking code")
+    appointment: bool = Field(default=False, description="appointment check-in by ID card (needs person_key)")
+
+
+class TicketReply(WireModel):
+    id: str = Field(description="public ticket id, for the phone page /t/{id}")
+    number: str = Field(description="what is printed and called, e.g. A001, VB012, YC003")
+    type: str
+    type_name: str
+    type_name_en: str
+    ticket_class: TicketClass
+    real_name: bool
+    people_ahead: int
+    wait_low_min: int
+    wait_high_min: int
+    counters: tuple[str, ...]
+    issued_at: datetime
+    service_day: date
+    url: str = Field(description="the phone page that follows this ticket")
+
+
+class TicketStatus(WireModel):
+    id: str
+    number: str
+    type: str
+    type_name: str
+    type_name_en: str
+    state: TicketState
+    people_ahead: int
+    wait_low_min: int
+    wait_high_min: int
+    counter: str | None = Field(default=None, description="where to go, once called")
+    issued_at: datetime
+    called_at: datetime | None = None
+
+
+class QueueInfo(WireModel):
+    type: str
+    name: str
+    name_en: str
+    waiting: int
+    counters: tuple[str, ...]
+    wait_low_min: int = Field(description="estimated wait for a ticket taken now")
+    wait_high_min: int
+
+
+class QueuesReply(WireModel):
+    service_day: date
+    queues: tuple[QueueInfo, ...]
+
+
+class BookingRequest(WireModel):
+    type: str = Field(pattern=r"^[A-Z]$")
+    person_key: str = Field(pattern=r"^[0-9a-f]{64}$")
+    slot_start: datetime
+    slot_minutes: int = Field(default=30, ge=5, le=240)
+
+
+class BookingReply(WireModel):
+    code: str
+    type: str
+    slot_start: datetime
+    slot_end: datetime
+    state: Literal["booked", "checked_in", "missed", "cancelled"]

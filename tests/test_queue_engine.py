@@ -1,0 +1,134 @@
+"""The queue engine on a real database: numbering, daily reset, range,
+idempotency, real-name rules, priority and appointment ordering."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from central.config import CentralConfig, QueueSection, StorageSection
+from central.queue.engine import QueueEngine, QueueError
+from central.api.tickets import create_booking
+from central.state import open_state
+from common.tickets import BookingRequest, TicketRequest
+
+NOON = datetime(2026, 11, 21, 4, 0, tzinfo=timezone.utc)  # 12:00 in Shanghai
+PERSON = "a" * 64
+OTHER = "b" * 64
+_ids = itertools.count(1)
+
+
+def make_engine(tmp_path, **queue) -> QueueEngine:
+    cfg = CentralConfig(storage=StorageSection(data_dir=str(tmp_path)), queue=replace(QueueSection(), **queue))
+    return QueueEngine(cfg, open_state(cfg).engine)
+
+
+def take(engine, kind="A", kiosk="k1", now=NOON, **extra):
+    return engine.issue(kiosk, TicketRequest(request_id=f"req-{next(_ids):06d}", type=kind, **extra), now)
+
+
+def test_numbers_per_type_and_display(tmp_path):
+    q = make_engine(tmp_path)
+    assert [take(q, "A").number for _ in range(3)] == ["A001", "A002", "A003"]
+    assert take(q, "B").number == "B001"
+    t = take(q, "A")
+    assert t.number == "A004" and t.people_ahead == 3 and t.counters == ("1号窗口", "2号窗口", "6号窗口")
+    assert t.url.endswith(f"/t/{t.id}") and len(t.id) >= 16
+
+
+def test_daily_reset_at_the_configured_local_time(tmp_path):
+    q = make_engine(tmp_path, reset_at="06:00")
+    before = datetime(2026, 11, 21, 21, 59, tzinfo=timezone.utc)  # 05:59 next day in Shanghai
+    after = datetime(2026, 11, 21, 22, 1, tzinfo=timezone.utc)  # 06:01
+    first = take(q, now=NOON)
+    late = take(q, now=before)
+    fresh = take(q, now=after)
+    assert (first.number, late.number, fresh.number) == ("A001", "A002", "A001")
+    assert late.service_day == first.service_day and fresh.service_day == first.service_day + timedelta(days=1)
+
+
+def test_range_exhausted_says_so_and_leaves_no_gap(tmp_path):
+    q = make_engine(tmp_path, first_number=1, last_number=3)
+    assert [take(q).number for _ in range(3)] == ["A001", "A002", "A003"]
+    for _ in range(2):
+        with pytest.raises(QueueError) as err:
+            take(q)
+        assert err.value.code == "range_exhausted" and "A001-A003" in err.value.message
+    assert take(q, "B").number == "B001"  # other types are unaffected
+
+
+def test_a_retried_request_returns_the_same_ticket(tmp_path):
+    q = make_engine(tmp_path)
+    req = TicketRequest(request_id="same-request-1", type="A")
+    first, again = q.issue("k1", req, NOON), q.issue("k1", req, NOON)
+    assert first.id == again.id and first.number == again.number
+    assert q.issue("k2", req, NOON).number == "A002"  # idempotency keys are per kiosk
+
+
+def test_real_name_rules(tmp_path):
+    q = make_engine(tmp_path, daily_limit_per_person=2)
+    t = take(q, "A", person_key=PERSON)
+    assert t.real_name
+    with pytest.raises(QueueError) as err:
+        take(q, "A", person_key=PERSON)
+    assert err.value.code == "already_queued" and t.number in err.value.message
+    take(q, "B", person_key=PERSON)
+    with pytest.raises(QueueError) as err:
+        take(q, "C", person_key=PERSON)
+    assert err.value.code == "daily_limit_reached"
+    assert take(q, "A", person_key=OTHER).number == "A002"
+    with pytest.raises(QueueError) as err:
+        take(q, "A", priority="elderly")
+    assert err.value.code == "priority_needs_card" and err.value.status == 422
+
+
+def test_green_channel_goes_first(tmp_path):
+    q = make_engine(tmp_path)
+    a1 = take(q, now=NOON)
+    a2 = take(q, now=NOON + timedelta(minutes=1))
+    v3 = take(q, now=NOON + timedelta(minutes=2), person_key=PERSON, priority="elderly")
+    assert v3.number == "VA003" and v3.ticket_class == "priority" and v3.people_ahead == 0
+    assert q.status(a1.id).people_ahead == 1 and q.status(a2.id).people_ahead == 2
+
+
+def test_appointments_join_at_their_slot_time(tmp_path):
+    q = make_engine(tmp_path)
+    slot = NOON + timedelta(minutes=20)
+    booking = create_booking(q, BookingRequest(type="C", person_key=PERSON, slot_start=slot, slot_minutes=30))
+    early = take(q, "C", now=NOON)  # arrived before the slot time: ahead of the appointment
+    with pytest.raises(QueueError) as err:
+        take(q, "A", now=slot - timedelta(minutes=31), booking_code=booking.code)
+    assert err.value.code == "booking_too_early"
+    y = take(q, "A", now=NOON + timedelta(minutes=5), booking_code=booking.code.lower())
+    assert y.number == "YC002" and y.type == "C" and y.ticket_class == "appointment" and y.people_ahead == 1
+    later = take(q, "C", now=NOON + timedelta(minutes=25))  # arrived after the slot time: behind it
+    assert later.people_ahead == 2 and q.status(early.id).people_ahead == 0
+    with pytest.raises(QueueError) as err:
+        take(q, "C", now=NOON + timedelta(minutes=6), booking_code=booking.code)
+    assert err.value.code == "booking_not_found"  # a booking checks in once
+
+
+def test_check_in_by_card_and_the_late_window(tmp_path):
+    q = make_engine(tmp_path, appointment_late_min=15)
+    slot = NOON + timedelta(minutes=30)
+    create_booking(q, BookingRequest(type="B", person_key=PERSON, slot_start=slot))
+    with pytest.raises(QueueError) as err:
+        take(q, "A", now=slot + timedelta(minutes=16), person_key=PERSON, appointment=True)
+    assert err.value.code == "booking_too_late"
+    y = take(q, "A", now=slot + timedelta(minutes=10), person_key=PERSON, appointment=True)
+    assert y.number == "YB001"
+    with pytest.raises(QueueError) as err:
+        take(q, "A", now=slot, person_key=OTHER, appointment=True)
+    assert err.value.code == "booking_not_found"
+
+
+def test_estimates_grow_with_the_queue(tmp_path):
+    q = make_engine(tmp_path)
+    first = take(q, "C")
+    assert (first.wait_low_min, first.wait_high_min) == (0, 3)  # free counters: only the margin
+    waits = [take(q, "C").wait_low_min for _ in range(12)]
+    assert waits == sorted(waits) and waits[-1] > waits[0]
+    info = {i.type: i for i in q.queues(NOON).queues}
+    assert info["C"].waiting == 13 and info["A"].waiting == 0
