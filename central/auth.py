@@ -6,13 +6,15 @@ carried is stored (the nonce of a rejected request is not recorded either).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from central.db import writer
 from central.errors import ApiError
 from central.models import Kiosk, UsedNonce
 from common import signing
@@ -24,8 +26,28 @@ def _unauthorised(code: str, message: str) -> ApiError:
     return ApiError(401, code, message)
 
 
+@dataclass(frozen=True)
+class SignedRequest:
+    """A verified kiosk request whose nonce the handler records in its own write."""
+
+    kiosk: Kiosk
+    nonce: str
+
+
 async def authenticated_kiosk(request: Request) -> Kiosk:
-    """FastAPI dependency: the kiosk that signed this request, or 401."""
+    """FastAPI dependency: the kiosk that signed this request, or 401; the
+    nonce is recorded before the handler runs."""
+    return await _authenticate(request, record_nonce=True)
+
+
+async def signed_request(request: Request) -> SignedRequest:
+    """Like authenticated_kiosk, for handlers that write anyway: they record
+    the nonce in their own transaction (one write instead of two)."""
+    kiosk = await _authenticate(request, record_nonce=False)
+    return SignedRequest(kiosk, request.headers[signing.HEADER_NONCE])
+
+
+async def _authenticate(request: Request, record_nonce: bool) -> Kiosk:
     state = request.app.state.central
     h = request.headers
     kiosk_id = h.get(signing.HEADER_KIOSK)
@@ -39,43 +61,53 @@ async def authenticated_kiosk(request: Request) -> Kiosk:
     body = await request.body()
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return await run_in_threadpool(_check, state, request.method, path, body,
-                                   kiosk_id, timestamp, nonce, signature)
+                                   kiosk_id, timestamp, nonce, signature, record_nonce)
 
 
-def _check(state, method, path, body, kiosk_id, timestamp, nonce, signature) -> Kiosk:
+KIOSK_BY_ID = select(Kiosk.__table__).where(Kiosk.__table__.c.id == bindparam("id"))
+INSERT_NONCE = insert(UsedNonce.__table__)
+
+
+def _check(state, method, path, body, kiosk_id, timestamp, nonce, signature, record_nonce=True) -> Kiosk:
     now = datetime.now(timezone.utc)
     skew = state.config.security.clock_skew_s
-    with state.sessions() as db:
-        kiosk = db.get(Kiosk, kiosk_id)
-        if kiosk is None or kiosk.enrolled_at is None:
-            log.warning("rejected request from unknown kiosk id %.36s", kiosk_id)
-            raise _unauthorised("unknown_kiosk", "this kiosk is not enrolled; run `kiosk enroll CODE`")
-        if kiosk.revoked_at is not None:
-            log.warning("rejected request from revoked kiosk %s", kiosk.name)
-            raise _unauthorised("revoked_kiosk", "this kiosk has been revoked; ask an administrator")
-        if abs(now.timestamp() - int(timestamp)) > skew:
-            raise _unauthorised("stale_timestamp",
-                                f"request time is more than {skew} s from server time; check the kiosk clock (NTP)")
-        secret = signing.derive_kiosk_secret(state.master_key, kiosk.id, kiosk.secret_generation)
-        if not signing.verify(secret, method, path, body, timestamp, nonce, signature):
-            log.warning("bad signature from kiosk %s on %s %s", kiosk.name, method, path.split("?")[0])
-            raise _unauthorised("bad_signature", "the request signature does not match")
-        db.add(UsedNonce(kiosk_id=kiosk.id, nonce=nonce, seen_at=now))
-        try:
-            db.commit()
-        except IntegrityError:
-            db.rollback()
-            log.warning("replayed nonce from kiosk %s", kiosk.name)
-            raise _unauthorised("replayed_request", "this request was already received (replay)") from None
-        _maybe_purge(db, now, skew)
-        db.expunge(kiosk)
+    with state.engine.connect() as conn:
+        kiosk = conn.execute(KIOSK_BY_ID, {"id": kiosk_id}).first()
+    if kiosk is None or kiosk.enrolled_at is None:
+        log.warning("rejected request from unknown kiosk id %.36s", kiosk_id)
+        raise _unauthorised("unknown_kiosk", "this kiosk is not enrolled; run `kiosk enroll CODE`")
+    if kiosk.revoked_at is not None:
+        log.warning("rejected request from revoked kiosk %s", kiosk.name)
+        raise _unauthorised("revoked_kiosk", "this kiosk has been revoked; ask an administrator")
+    if abs(now.timestamp() - int(timestamp)) > skew:
+        raise _unauthorised("stale_timestamp",
+                            f"request time is more than {skew} s from server time; check the kiosk clock (NTP)")
+    secret = signing.derive_kiosk_secret(state.master_key, kiosk.id, kiosk.secret_generation)
+    if not signing.verify(secret, method, path, body, timestamp, nonce, signature):
+        log.warning("bad signature from kiosk %s on %s %s", kiosk.name, method, path.split("?")[0])
+        raise _unauthorised("bad_signature", "the request signature does not match")
+    if not record_nonce:
         return kiosk
+    # the nonce is recorded in a write transaction of its own (BEGIN IMMEDIATE on
+    # SQLite): its unique constraint is what refuses a replay, across all workers
+    try:
+        with writer(state.engine) as conn, conn.begin():
+            conn.execute(INSERT_NONCE, {"kiosk_id": kiosk.id, "nonce": nonce, "seen_at": now})
+            _maybe_purge(conn, now, skew)
+    except IntegrityError:
+        log.warning("replayed nonce from kiosk %s", kiosk.name)
+        raise _unauthorised("replayed_request", "this request was already received (replay)") from None
+    return kiosk
 
 
-def _maybe_purge(db, now: datetime, skew: int) -> None:
+_last_purge = [0.0]
+
+
+def _maybe_purge(conn, now: datetime, skew: int) -> None:
     """Nonces older than the window cannot be replayed (the timestamp check
-    rejects them first), so they can go."""
-    oldest = db.scalar(select(UsedNonce.seen_at).order_by(UsedNonce.seen_at).limit(1))
-    if oldest is not None and oldest < now - timedelta(seconds=4 * skew):
-        db.execute(delete(UsedNonce).where(UsedNonce.seen_at < now - timedelta(seconds=2 * skew)))
-        db.commit()
+    refuses them first), so they can go; checked at most once a minute."""
+    if now.timestamp() - _last_purge[0] < 60:
+        return
+    _last_purge[0] = now.timestamp()
+    cutoff = now - timedelta(seconds=2 * skew)
+    conn.execute(delete(UsedNonce.__table__).where(UsedNonce.__table__.c.seen_at < cutoff))

@@ -72,12 +72,13 @@ def write_kiosk_config(directory: Path, server_url: str = "http://127.0.0.1:9", 
 class Central:
     """A real `kiosk-central serve` process on 127.0.0.1."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, *, workers: int = 1, extra: str = ""):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        directory.mkdir(parents=True, exist_ok=True)
         self.config = directory / "central.toml"
-        self.config.write_text(f'[server]\nport = {self.port}\npublic_url = "{self.url}"\n'
-                               f'[storage]\ndata_dir = "{directory / "central-data"}"\n')
+        self.config.write_text(f'[server]\nport = {self.port}\npublic_url = "{self.url}"\nworkers = {workers}\n'
+                               f'[storage]\ndata_dir = "{directory / "central-data"}"\n{extra}')
         self.log = directory / "central.log"
         self.proc: subprocess.Popen | None = None
 
@@ -100,6 +101,20 @@ class Central:
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return run_cli("kiosk-central", "--config", str(self.config), *args)
+
+
+def enrolled_client(central: "Central", name: str, directory: Path):
+    """A signed client for a kiosk freshly enrolled on `central`."""
+    import json
+
+    from kiosk.sync import credentials
+    from kiosk.sync.client import CentralClient
+
+    code = json.loads(central.cli("kiosks", "add", name, "--json").stdout)["code"]
+    directory.mkdir(parents=True, exist_ok=True)
+    result = run_cli("kiosk", "--config", str(write_kiosk_config(directory, central.url)), "enroll", code)
+    assert result.returncode == 0, result.stderr
+    return CentralClient(central.url, credentials.load(directory / "kiosk-data"))
 
 
 @pytest.fixture(scope="session")

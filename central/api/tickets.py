@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 
-from central.auth import authenticated_kiosk
+from central.auth import SignedRequest, authenticated_kiosk, signed_request
 from central.errors import ApiError
 from central.models import Kiosk
 from central.queue.engine import QueueError, naive_utc
@@ -28,12 +29,15 @@ def _engine(request: Request):
 
 
 @router.post("/tickets", response_model=TicketReply, responses=REFUSED)
-def take_ticket(body: TicketRequest, request: Request, kiosk: Kiosk = Depends(authenticated_kiosk)) -> TicketReply:
+def take_ticket(body: TicketRequest, request: Request, signed: SignedRequest = Depends(signed_request)) -> Response:
     """Issue a ticket (idempotent on request_id)."""
     try:
-        return _engine(request).issue(kiosk.id, body)
+        reply = _engine(request).issue(signed.kiosk.id, body, nonce=signed.nonce)
     except QueueError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
+    except IntegrityError:  # the nonce was seen before: a replay; nothing was stored
+        raise ApiError(401, "replayed_request", "this request was already received (replay)") from None
+    return Response(reply.model_dump_json(), media_type="application/json")  # validated once, not twice
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketStatus, responses={404: {"model": wire.ErrorReply}})

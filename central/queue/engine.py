@@ -15,16 +15,32 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy import Date, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from central.config import CentralConfig
 from central.db import writer
+from central.models import UsedNonce
 from central.queue.estimate import FAST, MARGIN_MIN, SLOW, CounterState, simulate_starts
 from central.queue.tables import bookings, tickets
 from common.tickets import CLASS_PREFIX, QueueInfo, QueuesReply, TicketReply, TicketRequest, TicketStatus
 
 OPEN_STATES = ("waiting", "called", "serving")
+_t = tickets.c
+# Built once: compiling a statement costs more than running it on SQLite.
+BY_REQUEST = select(tickets).where(_t.kiosk_id == bindparam("kiosk_id"), _t.request_id == bindparam("request_id"))
+BY_ID = select(tickets).where(_t.id == bindparam("id"))
+INSERT_TICKET = insert(tickets)
+NEXT_NUMBER = text(
+    "INSERT INTO number_counters (service_day, type, last_number) VALUES (:day, :type, :first) "
+    "ON CONFLICT (service_day, type) DO UPDATE SET last_number = number_counters.last_number + 1 "
+    "RETURNING last_number").bindparams(bindparam("day", type_=Date))
+AHEAD = select(func.count()).select_from(tickets).where(
+    _t.service_day == bindparam("day"), _t.type == bindparam("type"), _t.state == "waiting",
+    or_(_t.order_rank < bindparam("rank"),
+        and_(_t.order_rank == bindparam("rank"),
+             or_(_t.order_at < bindparam("at"), and_(_t.order_at == bindparam("at"), _t.number < bindparam("number"))))))
+INSERT_NONCE = insert(UsedNonce.__table__)
 SIMULATED = 400  # tickets simulated for estimates; beyond that, extrapolated
 ESTIMATE_TTL_S = 2.0
 
@@ -47,6 +63,27 @@ def naive_utc(moment: datetime) -> datetime:
 
 def aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment is not None else None
+
+
+ROW_FIELDS = ("id", "service_day", "type", "number", "display", "ticket_class", "state", "order_rank", "order_at",
+              "issued_at", "person_key")
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A new ticket as just inserted (read back without another query)."""
+
+    id: str
+    service_day: date
+    type: str
+    number: int
+    display: str
+    ticket_class: str
+    state: str
+    order_rank: int
+    order_at: datetime
+    issued_at: datetime
+    person_key: str | None
 
 
 @dataclass
@@ -81,15 +118,20 @@ class QueueEngine:
         return [c.name or f"{c.number}号窗口" for c in self.cfg.counters if not c.types or letter in c.types]
 
     # -- issuing -------------------------------------------------------------------
-    def issue(self, kiosk_id: str, req: TicketRequest, now: datetime | None = None) -> TicketReply:
+    def issue(self, kiosk_id: str, req: TicketRequest, now: datetime | None = None,
+              nonce: str | None = None) -> TicketReply:
+        """`nonce`, when given, is the signed request's nonce: recorded in this
+        same transaction (one write instead of two); a replay rolls it all back."""
         now = now or utcnow()
         day = self.service_day(now)
         with writer(self.engine) as conn, conn.begin():
-            row = conn.execute(select(tickets).where(tickets.c.kiosk_id == kiosk_id,
-                                                     tickets.c.request_id == req.request_id)).first()
+            if nonce is not None:
+                conn.execute(INSERT_NONCE, {"kiosk_id": kiosk_id, "nonce": nonce, "seen_at": now})
+            row = conn.execute(BY_REQUEST, {"kiosk_id": kiosk_id, "request_id": req.request_id}).first()
             if row is None:
                 row = self._new_ticket(conn, kiosk_id, req, now, day)
-        return self._reply(row, now)
+            ahead = self._ahead(conn, row)
+        return self._reply(row, ahead)
 
     def _new_ticket(self, conn: Connection, kiosk_id: str, req: TicketRequest, now: datetime, day: date):
         letter, ticket_class, order_at, booking_code = req.type, "normal", now, None
@@ -105,10 +147,7 @@ class QueueEngine:
             raise QueueError("unknown_type", f"no business type {letter!r} in this hall", 422)
         if req.person_key:
             self._check_person(conn, req.person_key, letter, day)
-        number = conn.execute(text(
-            "INSERT INTO number_counters (service_day, type, last_number) VALUES (:day, :type, :first) "
-            "ON CONFLICT (service_day, type) DO UPDATE SET last_number = number_counters.last_number + 1 "
-            "RETURNING last_number"), {"day": day, "type": letter, "first": self.cfg.first_number}).scalar_one()
+        number = conn.execute(NEXT_NUMBER, {"day": day, "type": letter, "first": self.cfg.first_number}).scalar_one()
         if number > self.cfg.last_number:
             raise QueueError("range_exhausted", f"all numbers for {self.types[letter].name} are taken today "
                                                 f"({letter}{self.cfg.first_number:03d}-{letter}{self.cfg.last_number:03d})")
@@ -118,11 +157,11 @@ class QueueEngine:
             order_rank=0 if ticket_class == "priority" else 1, order_at=naive_utc(order_at), issued_at=naive_utc(now),
             kiosk_id=kiosk_id, request_id=req.request_id, person_key=req.person_key,
             priority_reason=req.priority, booking_code=booking_code)
-        conn.execute(insert(tickets).values(**values))
+        conn.execute(INSERT_TICKET, values)
         if booking_code:
             conn.execute(update(bookings).where(bookings.c.code == booking_code)
                          .values(state="checked_in", ticket_id=values["id"]))
-        return conn.execute(select(tickets).where(tickets.c.id == values["id"])).first()
+        return _Row(**{k: values.get(k) for k in ROW_FIELDS})
 
     def _check_person(self, conn: Connection, person_key: str, letter: str, day: date) -> None:
         rows = conn.execute(select(tickets.c.type, tickets.c.state, tickets.c.display).where(
@@ -159,17 +198,11 @@ class QueueEngine:
 
     # -- where a ticket stands -----------------------------------------------------
     def _ahead(self, conn: Connection, row) -> int:
-        t = tickets.c
-        return conn.execute(select(func.count()).select_from(tickets).where(
-            t.service_day == row.service_day, t.type == row.type, t.state == "waiting",
-            or_(t.order_rank < row.order_rank,
-                and_(t.order_rank == row.order_rank,
-                     or_(t.order_at < row.order_at, and_(t.order_at == row.order_at, t.number < row.number)))),
-        )).scalar_one()
+        return conn.execute(AHEAD, {"day": row.service_day, "type": row.type, "rank": row.order_rank,
+                                    "at": row.order_at, "number": row.number}).scalar_one()
 
-    def _reply(self, row, now: datetime) -> TicketReply:
+    def _reply(self, row, ahead: int) -> TicketReply:
         with self.engine.connect() as conn:
-            ahead = self._ahead(conn, row)
             low, high = self.estimate(conn, row.service_day, row.type, ahead)
         kind = self.types[row.type]
         return TicketReply(
@@ -180,7 +213,7 @@ class QueueEngine:
 
     def status(self, ticket_id: str) -> TicketStatus | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
+            row = conn.execute(BY_ID, {"id": ticket_id}).first()
             if row is None:
                 return None
             ahead = self._ahead(conn, row) if row.state == "waiting" else 0

@@ -15,6 +15,7 @@ from kiosk.sync.credentials import Credentials
 
 if TYPE_CHECKING:
     from common.matters import CatalogDelta
+    from common.tickets import BookingReply, BookingRequest, QueuesReply, TicketReply, TicketRequest, TicketStatus
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -86,6 +87,26 @@ class CentralClient:
         from common.matters import CatalogDelta
 
         return self.request("GET", f"{wire.API_PREFIX}/catalog?since={int(since)}", None, CatalogDelta)
+
+    def take_ticket(self, request: "TicketRequest") -> "TicketReply":
+        from common.tickets import TicketReply
+
+        return self.request("POST", f"{wire.API_PREFIX}/tickets", request, TicketReply)
+
+    def ticket_status(self, ticket_id: str) -> "TicketStatus":
+        from common.tickets import TicketStatus
+
+        return self.request("GET", f"{wire.API_PREFIX}/tickets/{ticket_id}", None, TicketStatus, signed=False)
+
+    def queues(self) -> "QueuesReply":
+        from common.tickets import QueuesReply
+
+        return self.request("GET", f"{wire.API_PREFIX}/queues", None, QueuesReply, signed=False)
+
+    def book(self, request: "BookingRequest") -> "BookingReply":
+        from common.tickets import BookingReply
+
+        return self.request("POST", f"{wire.API_PREFIX}/bookings", request, BookingReply)
 
     def health(self) -> wire.Health:
         return self.request("GET", "/healthz", None, wire.Health, signed=False)
