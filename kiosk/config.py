@@ -20,6 +20,7 @@ ENV_OVERRIDES = {
     "devices.document_printer": "KIOSK_DOCUMENT_PRINTER",
     "ui.fullscreen": "KIOSK_FULLSCREEN",
     "reader.serial_device": "KIOSK_READER_DEVICE",
+    "printer.host": "KIOSK_PRINTER_HOST",
 }
 
 Language = Literal["zh_CN", "en"]
@@ -110,6 +111,35 @@ class ReaderSection:
 
 
 @dataclass(frozen=True)
+class PrinterSection:
+    """The ESC/POS ticket printer ([devices] ticket_printer = "escpos")."""
+
+    transport: Literal["network", "usb", "serial", "file"] = "network"
+    host: str = "192.168.1.100"
+    port: int = 9100
+    usb_vendor: str = "0x0416"
+    usb_product: str = "0x5011"
+    serial_device: str = "/dev/ttyS0"
+    serial_baud: int = 19200
+    file_path: str = "/dev/usb/lp0"
+    mode: Literal["text", "image"] = "text"
+    native_qr: bool = True
+    timeout_s: float = 3.0
+    header: str = ""                  # a line above the hall name, e.g. 欢迎光临
+    footer: str = "请留意叫号，过号请重新取号"
+
+    def validate(self):
+        for key in ("usb_vendor", "usb_product"):
+            if not re.fullmatch(r"0x[0-9a-fA-F]{4}", getattr(self, key)):
+                return key, f"expected a USB id like 0x0416, got {getattr(self, key)!r}"
+        if not 1 <= self.port <= 65535:
+            return "port", f"expected a TCP port, got {self.port}"
+        if not 0.2 <= self.timeout_s <= 30:
+            return "timeout_s", f"expected 0.2-30 seconds, got {self.timeout_s}"
+        return None
+
+
+@dataclass(frozen=True)
 class DevicesSection:
     reader: Literal["virtual", "pcsc", "ga467", "none"] = "virtual"
     ticket_printer: Literal["virtual", "escpos", "none"] = "virtual"
@@ -123,6 +153,7 @@ class KioskConfig:
     ui: UiSection = field(default_factory=UiSection)
     catalog: CatalogSection = field(default_factory=CatalogSection)
     reader: ReaderSection = field(default_factory=ReaderSection)
+    printer: PrinterSection = field(default_factory=PrinterSection)
     devices: DevicesSection = field(default_factory=DevicesSection)
     source: str = field(default="", compare=False, metadata={"config": False})
 

@@ -31,7 +31,15 @@ def make_ticket_printer(config: KioskConfig) -> TicketPrinter | None:
 
         font = resolve("regular", config.ui.font, config.data_dir / "cache" / "fonts")
         return VirtualTicketPrinter(config.data_dir / "printer", font)
-    raise ValueError(f"ticket printer {choice!r} is not available in this release")
+    from drivers.printer.escpos import EscposSettings, EscposTicketPrinter
+
+    p = config.printer
+    settings = EscposSettings(transport=p.transport, host=p.host, port=p.port, usb_vendor=int(p.usb_vendor, 16),
+                              usb_product=int(p.usb_product, 16), serial_device=p.serial_device,
+                              serial_baud=p.serial_baud, file_path=p.file_path, mode=p.mode, native_qr=p.native_qr,
+                              timeout_s=p.timeout_s)
+    font = resolve("regular", config.ui.font, config.data_dir / "cache" / "fonts")
+    return EscposTicketPrinter(settings, font)
 
 
 class TicketPrinting:
@@ -40,6 +48,7 @@ class TicketPrinting:
         self.config = config
         self._printer = printer
         self._made = printer is not None
+        self.last_fault = ""  # the latest print failure, for the heartbeat
 
     @property
     def printer(self) -> TicketPrinter | None:
@@ -48,6 +57,29 @@ class TicketPrinting:
             self._printer = make_ticket_printer(self.config)
             self._made = True
         return self._printer
+
+    def print_receipt(self, receipt, what: str) -> PrintOutcome:
+        """Any receipt; `what` names it in logs (never personal data)."""
+        if self.printer is None:
+            return PrintOutcome(False, "no_printer")
+        try:
+            status = self.printer.status()
+            if not status.online:
+                raise PrinterError("offline", status.detail)
+            if status.paper == "out":
+                raise PrinterError("paper_out", status.detail)
+            result = self.printer.print_receipt(receipt)
+        except PrinterError as exc:
+            log.warning("%s not printed: %s", what, exc)
+            self.last_fault = exc.reason
+            return PrintOutcome(False, exc.reason)
+        except Exception:  # a driver bug must not take the screen down
+            log.exception("%s failed", what)
+            self.last_fault = "failed"
+            return PrintOutcome(False, "failed")
+        self.last_fault = ""
+        log.info("%s printed (%d bytes)", what, result.bytes_sent)
+        return PrintOutcome(True, preview=result.preview)
 
     def print_notice(self, code: str, translator: Translator, kiosk_name: str = "") -> PrintOutcome:
         """The one-time notice of a matter. Runs on a worker thread."""
@@ -59,21 +91,7 @@ class TicketPrinting:
         hall = self.config.kiosk.hall_name if translator.language == "zh_CN" else self.config.kiosk.hall_name_en
         receipt = notice_receipt(matter, translator.gettext, hall_name=hall,
                                  guide_url=self.config.catalog.guide_url, kiosk_name=kiosk_name)
-        try:
-            status = self.printer.status()
-            if not status.online:
-                raise PrinterError("offline", status.detail)
-            if status.paper == "out":
-                raise PrinterError("paper_out", status.detail)
-            result = self.printer.print_receipt(receipt)
-        except PrinterError as exc:
-            log.warning("one-time notice for %s not printed: %s", code, exc)
-            return PrintOutcome(False, exc.reason)
-        except Exception:  # a driver bug must not take the screen down
-            log.exception("one-time notice for %s failed", code)
-            return PrintOutcome(False, "failed")
-        log.info("one-time notice for %s printed (%d bytes)", code, result.bytes_sent)
-        return PrintOutcome(True, preview=result.preview)
+        return self.print_receipt(receipt, f"one-time notice for {code}")
 
 
 __all__ = ["PrintOutcome", "TicketPrinting", "make_ticket_printer"]

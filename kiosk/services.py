@@ -13,6 +13,7 @@ from kiosk.config import KioskConfig
 from kiosk.events import EventBus
 from kiosk.i18n import Translator
 from kiosk.printing import TicketPrinting
+from kiosk.queue.service import TicketService
 from kiosk.session import CitizenSession, IdleTimer
 from kiosk.sync import credentials
 from kiosk.sync.client import CentralClient
@@ -35,6 +36,7 @@ class KioskServices:
     enrolled_as: str | None
     catalog_sync: CatalogSyncWorker | None = None
     cards: CardService | None = None
+    tickets: TicketService | None = None
 
     def warm_up(self) -> None:
         """Slow loads the home screen does not need, once it is showing."""
@@ -58,6 +60,8 @@ class KioskServices:
         fault = self.cards.reader_fault if self.cards else None
         if devices.reader != "none" and fault is not None:
             report["reader"] = wire.DeviceStatus(state="fault", detail=f"{devices.reader}: {fault.reason}")
+        if devices.ticket_printer != "none" and self.printing.last_fault:
+            report["ticket_printer"] = wire.DeviceStatus(state="fault", detail=self.printing.last_fault)
         for name, choice in (("reader", devices.reader), ("ticket_printer", devices.ticket_printer),
                              ("document_printer", devices.document_printer)):
             if name in report:
@@ -89,6 +93,7 @@ def build_services(config: KioskConfig) -> KioskServices:
     services = KioskServices(config, events, translator, session, central, catalog, printing, None,
                              creds.name if creds else None)
     services.cards = CardService(make_reader(config), session, events)
+    services.tickets = TicketService(config, central, session, printing, translator)
     if creds is None:
         log.warning("kiosk not enrolled: working offline until `kiosk enroll CODE` is run")
     else:

@@ -15,7 +15,8 @@ MARGIN = 12
 BASE_PX = 24  # Font A cell: 12x24 dots, so a hanzi is 24x24
 
 
-def render_png(receipt: Receipt, out: Path, font_path: Path) -> Path:
+def render_png(receipt: Receipt, out, font_path: Path):
+    """Draw to `out` (a path, or a file object); returns the path or the image."""
     fonts = {s: ImageFont.truetype(str(font_path), BASE_PX * s) for s in (1, 2, 3)}
     rows: list[tuple] = []
     for block in receipt.blocks:
@@ -54,9 +55,12 @@ def render_png(receipt: Receipt, out: Path, font_path: Path) -> Path:
             image.paste(qr, (MARGIN + (DOTS - qr.size[0]) // 2, y))
         y += h
     draw.line((0, image.size[1] - 20, image.size[0], image.size[1] - 20), fill=180, width=1)  # the cut
-    out.parent.mkdir(parents=True, exist_ok=True)
-    image.save(out)
-    return out
+    if isinstance(out, (str, Path)):
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        image.save(out)
+        return out
+    return image.convert("1")
 
 
 def _qr_image(data: str, module_dots: int) -> Image.Image:

@@ -75,6 +75,7 @@ class OffscreenKiosk:
         """A real touch at the widget's centre, through Kivy's input pipeline."""
         from kivy.tests.common import UnitTestTouch
 
+        self.advance(2)  # let a layout that just changed settle, as a person's eye would
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()

@@ -19,9 +19,9 @@ SCREENS: dict[str, ScreenEntry] = {
     "guides": ScreenEntry("kiosk.ui.screens.guides", "GuidesScreen"),
     "matter": ScreenEntry("kiosk.ui.screens.matter", "MatterScreen"),
     "card": ScreenEntry("kiosk.ui.screens.card", "CardScreen"),
+    "tickets": ScreenEntry("kiosk.ui.screens.tickets", "TicketsScreen"),
     # Filled in by later releases; until then they say so plainly.
-    "tickets": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",
-                           {"title": N_("Take a ticket")}),
+
     "certificates": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",
                                 {"title": N_("Print a certificate")}),
     "rating": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",

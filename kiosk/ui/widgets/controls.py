@@ -1,5 +1,5 @@
 """Touch controls sized for a kiosk: every target is far above 60x60 px."""
-from kivy.properties import ColorProperty, StringProperty
+from kivy.properties import BooleanProperty, ColorProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -17,3 +17,20 @@ class Tile(ButtonBehavior, BoxLayout):
     title = StringProperty("")
     subtitle = StringProperty("")
     background = ColorProperty((0, 0, 0, 1))
+
+
+class StatePane(BoxLayout):
+    """One of several panes a screen switches between. A hidden pane takes no
+    room, is invisible and ignores touches (a disabled Kivy widget would still
+    swallow the touches that land on its overflowing children)."""
+
+    shown = BooleanProperty(True)
+
+    def on_touch_down(self, touch):
+        return super().on_touch_down(touch) if self.shown else False
+
+    def on_touch_move(self, touch):
+        return super().on_touch_move(touch) if self.shown else False
+
+    def on_touch_up(self, touch):
+        return super().on_touch_up(touch) if self.shown else False

@@ -1,0 +1,157 @@
+"""取号: choose a business type, optionally identify with the ID card
+(real-name, green channel, appointment check-in), take the ticket, print it.
+A printer failure never loses the ticket: it stays on screen, can be printed
+again, and its QR code can be scanned instead."""
+from __future__ import annotations
+
+import threading
+
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, ObjectProperty, StringProperty
+
+from kiosk.i18n import N_
+from kiosk.ui.screens.base import KioskScreen
+
+ERRORS = {
+    "already_queued": N_("You already hold a ticket for this service. Please wait to be called."),
+    "daily_limit_reached": N_("You have reached today's limit of tickets. Please ask at the service desk."),
+    "range_exhausted": N_("All numbers for this service are taken today. Please come back tomorrow or ask staff."),
+    "booking_not_found": N_("No appointment for today was found for this card."),
+    "booking_too_early": N_("It is too early to check in for your appointment. Please come back closer to the time."),
+    "booking_too_late": N_("Your appointment time has passed. Please take a normal ticket or ask staff."),
+    "card_needed": N_("Please place your ID card on the reader first."),
+    "network": N_("The queue system cannot be reached right now. Please ask at the service desk."),
+}
+GENERIC_ERROR = N_("A ticket could not be issued. Please ask at the service desk.")
+PRINT_FAILED = {
+    "paper_out": N_("The printer is out of paper. Please note your number or scan the QR code, and tell staff."),
+    "offline": N_("The printer is not working. Please note your number or scan the QR code."),
+    "no_printer": N_("This kiosk has no printer. Please note your number or scan the QR code."),
+}
+
+
+class TicketsScreen(KioskScreen):
+    state = StringProperty("choose")  # choose, confirm, working, done, error
+    items = ListProperty([])
+    chosen = DictProperty({})
+    real_name = BooleanProperty(False)
+    person = StringProperty("")  # masked name when identified
+    priority = BooleanProperty(False)
+    message = StringProperty("")
+    ticket = ObjectProperty(None, allownone=True)
+    print_ok = BooleanProperty(True)
+    print_message = StringProperty("")
+
+    def prepare(self, **_params) -> None:
+        identity = self.services.session.masked()
+        self.person = identity.name if identity else ""
+        if self.real_name and identity is None:
+            self.real_name = False
+        if self.services.session.get("checkin_after_card") and identity:
+            self.services.session.put("checkin_after_card", False)
+            self.check_in()
+            return
+        if self.state in ("done", "working"):
+            return
+        self.priority = bool(identity) and self.real_name and self.services.tickets.priority_claim() == "elderly"
+        self.state = "choose" if self.state != "confirm" else "confirm"
+        self.refresh()
+
+    def wipe(self) -> None:
+        self.state, self.ticket, self.chosen, self.real_name, self.person = "choose", None, {}, False, ""
+        self.message = self.print_message = ""
+
+    # -- choosing --------------------------------------------------------------
+    def refresh(self) -> None:
+        _ = self.tr._
+        queues = self.services.tickets.queues()
+        if queues is None:
+            self.items = []
+            unreachable = ERRORS["network"]
+            self.message = _(unreachable)
+            return
+        self.message = ""
+        english = self.services.translator.language == "en"
+        self.items = [{"viewclass": "QueueItem", "letter": q.type, "screen": self,
+                       "title": f"{q.type}  {q.name_en if english and q.name_en else q.name}",
+                       "subtitle": _("{n} waiting · about {low}-{high} min").format(
+                           n=q.waiting, low=q.wait_low_min, high=q.wait_high_min)} for q in queues.queues]
+
+    def toggle_real_name(self) -> None:
+        if self.real_name:
+            self.real_name = False
+            self.priority = False
+            return
+        self.real_name = True
+        if self.services.session.identity is None:
+            self.navigator.show("card", next_screen="tickets")
+        else:
+            self.priority = self.services.tickets.priority_claim() == "elderly"
+
+    def choose(self, letter: str) -> None:
+        queues = self.services.tickets.queues()
+        info = next((q for q in (queues.queues if queues else ()) if q.type == letter), None)
+        if info is None:
+            return
+        english = self.services.translator.language == "en"
+        self.chosen = {"letter": letter, "name": info.name_en if english and info.name_en else info.name,
+                       "waiting": info.waiting, "low": info.wait_low_min, "high": info.wait_high_min}
+        self.state = "confirm"
+
+    def back(self) -> None:
+        self.state = "choose"
+        self.refresh()
+
+    def check_in(self) -> None:
+        """Appointment check-in with the ID card (the booking says which service)."""
+        if self.services.session.identity is None:
+            self.services.session.put("checkin_after_card", True)
+            self.navigator.show("card", next_screen="tickets")
+            return
+        self._take(lambda: self.services.tickets.take("A", appointment=True))
+
+    def confirm(self) -> None:
+        letter, real_name = self.chosen["letter"], self.real_name
+        self._take(lambda: self.services.tickets.take(letter, real_name=real_name))
+
+    def _take(self, work) -> None:
+        self.state = "working"
+
+        def run():
+            result = work()
+            Clock.schedule_once(lambda _dt: self._taken(result), 0)
+
+        threading.Thread(target=run, name="take-ticket", daemon=True).start()
+
+    def _taken(self, result) -> None:
+        _ = self.tr._
+        if result.ticket is None:
+            self.message = _(ERRORS.get(result.error, GENERIC_ERROR))
+            self.state = "error"
+            return
+        self.ticket = result.ticket
+        self._show_print(result.printed)
+        self.state = "done"
+
+    def _show_print(self, outcome) -> None:
+        _ = self.tr._
+        self.print_ok = bool(outcome and outcome.ok)
+        self.print_message = _("Please take your ticket from the slot below.") if self.print_ok else \
+            _(PRINT_FAILED.get(outcome.reason if outcome else "", PRINT_FAILED["offline"]))
+
+    def reprint(self) -> None:
+        ticket = self.ticket
+        if ticket is None:
+            return
+        self.print_message = self.tr._("Printing...")
+
+        def run():
+            outcome = self.services.tickets.print(ticket)
+            Clock.schedule_once(lambda _dt: self._show_print(outcome), 0)
+
+        threading.Thread(target=run, name="reprint-ticket", daemon=True).start()
+
+    def finish(self) -> None:
+        self.services.session.end("finished")
+
+

@@ -1,0 +1,105 @@
+"""Taking a ticket through the real UI against a real central server, printed
+on an ESC/POS network printer (a fake one that answers DLE EOT on 127.0.0.1)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from conftest import run_cli, write_kiosk_config
+from drivers.printer.escpos_encode import FS_CHINESE_ON
+from peers.escpos_printer import FakeNetworkPrinter
+
+pytestmark = [pytest.mark.ui, pytest.mark.central]
+
+
+@pytest.fixture
+def rig(central, tmp_path):
+    import json
+
+    from kiosk.config import load
+    from kiosk.services import build_services
+    from kiosk.ui.offscreen import OffscreenKiosk
+
+    printer = FakeNetworkPrinter()
+    code = json.loads(central.cli("kiosks", "add", f"ui-tickets-{tmp_path.name[-12:]}", "--json").stdout)["code"]
+    cfg_path = write_kiosk_config(tmp_path, central.url)
+    assert run_cli("kiosk", "--config", str(cfg_path), "enroll", code).returncode == 0
+    cfg = load(cfg_path)
+    cfg = replace(cfg, devices=replace(cfg.devices, ticket_printer="escpos"),
+                  printer=replace(cfg.printer, host="127.0.0.1", port=printer.port, timeout_s=1.0))
+    services = build_services(cfg)
+    with OffscreenKiosk(cfg, services=services) as kiosk:
+        kiosk.printer = printer
+        yield kiosk
+    printer.close()
+
+
+def wait_until(kiosk, check, seconds=5.0):
+    for _ in range(int(seconds / 0.05)):
+        kiosk.wait(0.05)
+        if check():
+            return
+    raise AssertionError("condition not reached")
+
+
+def test_take_a_ticket_and_it_prints(rig):
+    rig.tap(rig.app.screen("home").ids.tile_tickets)
+    screen = rig.screen("tickets")
+    assert screen.state == "choose" and len(screen.items) == 5
+    assert "等候" in screen.items[1]["subtitle"]
+    row = next(w for w in screen.ids.types.children[0].children if w.letter == "B")
+    rig.tap(row)
+    assert screen.state == "confirm" and screen.chosen["letter"] == "B"
+    rig.tap(screen.ids.confirm)
+    wait_until(rig, lambda: screen.state == "done")
+    ticket = screen.ticket
+    assert ticket.number.startswith("B") and screen.ids.number.text == ticket.number
+    assert screen.print_ok and "出票口" in screen.print_message
+    wait_until(rig, lambda: rig.printer.jobs)
+    job = rig.printer.jobs[-1]
+    assert FS_CHINESE_ON + ticket.number.encode("gb18030") in job and "社保医保".encode("gb18030") in job
+    assert ticket.url.encode() in job and job.endswith(b"\x1dV\x00")
+    assert screen.ids.qr.data == ticket.url
+    rig.tap(screen.ids.finish)
+    assert rig.app.current_screen == "home"
+
+
+def test_paper_out_keeps_the_ticket_and_reprints(rig):
+    rig.printer.paper = "out"
+    rig.app.show("tickets")
+    screen = rig.screen("tickets")
+    screen.choose("A")
+    rig.tap(screen.ids.confirm)
+    wait_until(rig, lambda: screen.state == "done")
+    assert not screen.print_ok and "缺纸" in screen.print_message and screen.ids.number.text == screen.ticket.number
+    assert rig.printer.jobs == [] or all(screen.ticket.number.encode() not in j for j in rig.printer.jobs)
+    assert rig.services.device_status()["ticket_printer"].state == "fault"  # reported with the next heartbeat
+    rig.printer.paper = "ok"
+    rig.tap(screen.ids.reprint)
+    wait_until(rig, lambda: screen.print_ok)
+    wait_until(rig, lambda: any(screen.ticket.number.encode("gb18030") in j for j in rig.printer.jobs))
+    assert "出票口" in screen.print_message
+
+
+def test_real_name_ticket_with_the_card(rig):
+    rig.services.cards.start()
+    rig.app.show("tickets")
+    screen = rig.screen("tickets")
+    rig.tap(screen.ids.real_name_toggle)
+    assert rig.app.current_screen == "card"  # identify first
+    rig.services.cards.reader.insert()
+    wait_until(rig, lambda: rig.services.session.identity is not None)
+    rig.app.show("tickets")
+    assert screen.real_name and screen.person == "张*明" and screen.priority  # born 1949: green channel
+    screen.choose("E")
+    rig.tap(screen.ids.confirm)
+    wait_until(rig, lambda: screen.state == "done")
+    assert screen.ticket.number.startswith("VE") and screen.ticket.real_name
+    wait_until(rig, lambda: any("取号人：张*明".encode("gb18030") in j for j in rig.printer.jobs))
+    assert not any("张伟明".encode("gb18030") in j for j in rig.printer.jobs)  # only the masked name on paper
+    screen.state = "choose"
+    screen.choose("E")
+    rig.tap(screen.ids.confirm)
+    wait_until(rig, lambda: screen.state == "error")
+    assert "无需重复取号" in screen.message
