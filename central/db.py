@@ -2,6 +2,8 @@
 accepted by URL. The schema is owned by Alembic: `upgrade()` runs at start-up."""
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -36,10 +38,21 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+_WRITE_LOCK = threading.Lock()
+
+
+@contextmanager
 def writer(engine: Engine):
-    """A connection whose transaction takes the write lock at BEGIN (SQLite);
-    use as `with writer(engine) as conn, conn.begin(): ...`."""
-    return engine.connect().execution_options(writer=True)
+    """A connection for one write transaction: `with writer(engine) as conn,
+    conn.begin(): ...`. On SQLite it takes the write lock at BEGIN, and threads
+    of one process queue on a Python lock first: SQLite's own busy handler
+    sleeps with back-off, which turns contention into long tail latencies."""
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as conn:
+            yield conn
+        return
+    with _WRITE_LOCK, engine.connect().execution_options(writer=True) as conn:
+        yield conn
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

@@ -3,15 +3,12 @@ central runs as a real server process on a free loopback port."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
-import requests
 
 # Kivy reads these once, at first import.
 _KIVY_HOME = tempfile.mkdtemp(prefix="kivy-home-")
@@ -22,6 +19,10 @@ os.environ["KIVY_LOG_MODE"] = "PYTHON"
 os.environ["KIVY_NO_FILELOG"] = "1"
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from peers.central import Central, run_cli  # noqa: E402
+from peers.pcscd import free_port  # noqa: E402,F401  (tests import it from here)
+
 BIN = Path(sys.executable).parent
 FONT_CACHE = Path(tempfile.gettempdir()) / "kiosk-test-fonts"  # extract the SC face once per machine
 
@@ -41,19 +42,6 @@ def wait_event(events, kinds, timeout: float = 8.0):
     raise AssertionError(f"no {kinds} within {timeout} s")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run_cli(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run one of our console scripts as an operator would."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([str(BIN / args[0]), *args[1:]], capture_output=True, text=True,
-                          env=full_env, timeout=timeout)
-
-
 def write_kiosk_config(directory: Path, server_url: str = "http://127.0.0.1:9", **ui) -> Path:
     ui_lines = "\n".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {str(v).lower() if isinstance(v, bool) else v}"
                          for k, v in ui.items())
@@ -67,40 +55,6 @@ def write_kiosk_config(directory: Path, server_url: str = "http://127.0.0.1:9", 
     path.write_text(f'[kiosk]\ndata_dir = "{data_dir}"\n[server]\nurl = "{server_url}"\ntimeout_s = 2.0\n'
                     f"[ui]\n{ui_lines}\n")
     return path
-
-
-class Central:
-    """A real `kiosk-central serve` process on 127.0.0.1."""
-
-    def __init__(self, directory: Path, *, workers: int = 1, extra: str = ""):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        directory.mkdir(parents=True, exist_ok=True)
-        self.config = directory / "central.toml"
-        self.config.write_text(f'[server]\nport = {self.port}\npublic_url = "{self.url}"\nworkers = {workers}\n'
-                               f'[storage]\ndata_dir = "{directory / "central-data"}"\n{extra}')
-        self.log = directory / "central.log"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([str(BIN / "kiosk-central"), "--config", str(self.config), "serve"],
-                                     stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"central exited: {self.log.read_text()[-2000:]}")
-            try:
-                if requests.get(self.url + "/healthz", timeout=0.5).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.05)
-        raise RuntimeError("central did not start in 30 s")
-
-    def stop(self) -> None:
-        process.stop(self.proc)
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
-        return run_cli("kiosk-central", "--config", str(self.config), *args)
 
 
 def enrolled_client(central: "Central", name: str, directory: Path):
@@ -152,7 +106,6 @@ def kiosk_ui(tmp_path):
         yield kiosk
 
 
-from peers import process  # noqa: E402
 from peers.pcscd import Pcscd  # noqa: E402
 
 

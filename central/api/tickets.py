@@ -29,7 +29,8 @@ def _engine(request: Request):
 
 
 @router.post("/tickets", response_model=TicketReply, responses=REFUSED)
-def take_ticket(body: TicketRequest, request: Request, signed: SignedRequest = Depends(signed_request)) -> Response:
+async def take_ticket(body: TicketRequest, request: Request,
+                      signed: SignedRequest = Depends(signed_request)) -> Response:
     """Issue a ticket (idempotent on request_id)."""
     try:
         reply = _engine(request).issue(signed.kiosk.id, body, nonce=signed.nonce)

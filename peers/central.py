@@ -1,0 +1,55 @@
+"""A real `kiosk-central serve` process on 127.0.0.1, for tests and benchmarks."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from peers import process
+from peers.pcscd import free_port
+
+BIN = Path(sys.executable).parent
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([str(BIN / args[0]), *args[1:]], capture_output=True, text=True, env=full_env,
+                          timeout=timeout)
+
+
+class Central:
+    """A real `kiosk-central serve` process on 127.0.0.1."""
+
+    def __init__(self, directory: Path, *, workers: int = 1, extra: str = ""):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        directory.mkdir(parents=True, exist_ok=True)
+        self.config = directory / "central.toml"
+        self.config.write_text(f'[server]\nport = {self.port}\npublic_url = "{self.url}"\nworkers = {workers}\n'
+                               f'[storage]\ndata_dir = "{directory / "central-data"}"\n{extra}')
+        self.log = directory / "central.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([str(BIN / "kiosk-central"), "--config", str(self.config), "serve"],
+                                     stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"central exited: {self.log.read_text()[-2000:]}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=0.5).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.05)
+        raise RuntimeError("central did not start in 30 s")
+
+    def stop(self) -> None:
+        process.stop(self.proc)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return run_cli("kiosk-central", "--config", str(self.config), *args)
