@@ -38,7 +38,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-_WRITE_LOCK = threading.Lock()
+WRITE_LOCK = threading.Lock()  # one writer per process on SQLite (see writer)
 
 
 @contextmanager
@@ -51,7 +51,7 @@ def writer(engine: Engine):
         with engine.connect() as conn:
             yield conn
         return
-    with _WRITE_LOCK, engine.connect().execution_options(writer=True) as conn:
+    with WRITE_LOCK, engine.connect().execution_options(writer=True) as conn:
         yield conn
 
 

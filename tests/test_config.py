@@ -29,7 +29,7 @@ KIOSK_CASES = [
     ("wrong type", '[ui]\nidle_timeout_s = "sixty"\n', "ui.idle_timeout_s", "expected an integer"),
     ("bad choice", '[devices]\nreader = "usb"\n', "devices.reader", "expected one of 'virtual'"),
     ("bad value", '[server]\nurl = "central:8700"\n', "server.url", "expected an http(s) URL"),
-    ("unknown table", '[printer]\nx = 1\n', "printer", "unknown key"),
+    ("unknown table", '[printr]\nx = 1\n', "printr", "unknown key"),
     ("not a table", 'ui = 3\n', "ui", "expected a table"),
     ("unreadable TOML", '[ui\nsize = 1\n', "", "not valid TOML"),
 ]

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
 
 from central.auth import SignedRequest, authenticated_kiosk, signed_request
 from central.errors import ApiError
 from central.models import Kiosk
 from central.queue.engine import QueueError, naive_utc
+from central.queue.sql import UniqueViolation
 from central.queue.tables import bookings
 from common import wire
 from common.tickets import BookingReply, BookingRequest, QueuesReply, TicketReply, TicketRequest, TicketStatus
@@ -36,7 +36,7 @@ async def take_ticket(body: TicketRequest, request: Request,
         reply = _engine(request).issue(signed.kiosk.id, body, nonce=signed.nonce)
     except QueueError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
-    except IntegrityError:  # the nonce was seen before: a replay; nothing was stored
+    except UniqueViolation:  # the nonce was seen before: a replay; nothing was stored
         raise ApiError(401, "replayed_request", "this request was already received (replay)") from None
     return Response(reply.model_dump_json(), media_type="application/json")  # validated once, not twice
 

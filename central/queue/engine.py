@@ -15,32 +15,45 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from central.config import CentralConfig
-from central.db import writer
-from central.models import UsedNonce
+from central.queue.sql import as_date, as_datetime, runner_for
 from central.queue.estimate import FAST, MARGIN_MIN, SLOW, CounterState, simulate_starts
-from central.queue.tables import bookings, tickets
+from central.queue.tables import tickets
 from common.tickets import CLASS_PREFIX, QueueInfo, QueuesReply, TicketReply, TicketRequest, TicketStatus
 
 OPEN_STATES = ("waiting", "called", "serving")
 _t = tickets.c
 # Built once: compiling a statement costs more than running it on SQLite.
-BY_REQUEST = select(tickets).where(_t.kiosk_id == bindparam("kiosk_id"), _t.request_id == bindparam("request_id"))
 BY_ID = select(tickets).where(_t.id == bindparam("id"))
-INSERT_TICKET = insert(tickets)
-NEXT_NUMBER = text(
-    "INSERT INTO number_counters (service_day, type, last_number) VALUES (:day, :type, :first) "
-    "ON CONFLICT (service_day, type) DO UPDATE SET last_number = number_counters.last_number + 1 "
-    "RETURNING last_number").bindparams(bindparam("day", type_=Date))
+# The ticket transaction, as plain SQL with named parameters (see central.queue.sql)
+ROW_COLUMNS = "id, service_day, type, number, display, ticket_class, state, order_rank, order_at, issued_at, person_key"
+SQL_NONCE = "INSERT INTO used_nonces (kiosk_id, nonce, seen_at) VALUES (:kiosk_id, :nonce, :seen_at)"
+SQL_BY_REQUEST = f"SELECT {ROW_COLUMNS} FROM tickets WHERE kiosk_id = :kiosk_id AND request_id = :request_id"
+SQL_PERSON = "SELECT type, state, display FROM tickets WHERE service_day = :day AND person_key = :person_key"
+SQL_BOOKING_BY_CODE = ("SELECT code, type, slot_start FROM bookings WHERE state = 'booked' AND code = :code "
+                       "ORDER BY slot_start")
+SQL_BOOKING_BY_PERSON = ("SELECT code, type, slot_start FROM bookings WHERE state = 'booked' AND person_key = :person_key "
+                         "AND slot_start >= :start AND slot_start < :end ORDER BY slot_start")
+SQL_NEXT_NUMBER = ("INSERT INTO number_counters (service_day, type, last_number) VALUES (:day, :type, :first) "
+                   "ON CONFLICT (service_day, type) DO UPDATE SET last_number = number_counters.last_number + 1 "
+                   "RETURNING last_number")
+SQL_INSERT_TICKET = (
+    "INSERT INTO tickets (id, service_day, type, number, display, ticket_class, state, order_rank, order_at, "
+    "issued_at, kiosk_id, request_id, person_key, priority_reason, booking_code) VALUES (:id, :service_day, :type, "
+    ":number, :display, :ticket_class, :state, :order_rank, :order_at, :issued_at, :kiosk_id, :request_id, "
+    ":person_key, :priority_reason, :booking_code)")
+SQL_CHECK_IN = "UPDATE bookings SET state = 'checked_in', ticket_id = :ticket_id WHERE code = :code"
+SQL_AHEAD = ("SELECT COUNT(*) FROM tickets WHERE service_day = :day AND type = :type AND state = 'waiting' AND "
+             "(order_rank < :rank OR (order_rank = :rank AND (order_at < :at OR (order_at = :at AND number < :number))))")
 AHEAD = select(func.count()).select_from(tickets).where(
     _t.service_day == bindparam("day"), _t.type == bindparam("type"), _t.state == "waiting",
     or_(_t.order_rank < bindparam("rank"),
         and_(_t.order_rank == bindparam("rank"),
              or_(_t.order_at < bindparam("at"), and_(_t.order_at == bindparam("at"), _t.number < bindparam("number"))))))
-INSERT_NONCE = insert(UsedNonce.__table__)
+
 SIMULATED = 400  # tickets simulated for estimates; beyond that, extrapolated
 ESTIMATE_TTL_S = 2.0
 
@@ -85,6 +98,14 @@ class _Row:
     issued_at: datetime
     person_key: str | None
 
+    @classmethod
+    def from_db(cls, row) -> "_Row":
+        values = dict(zip(ROW_FIELDS, row))
+        values["service_day"] = as_date(values["service_day"])
+        values["order_at"] = as_datetime(values["order_at"])
+        values["issued_at"] = as_datetime(values["issued_at"])
+        return cls(**values)
+
 
 @dataclass
 class _Curve:
@@ -100,6 +121,7 @@ class QueueEngine:
         self.cfg = config.queue
         self.tz = ZoneInfo(config.hall.timezone)
         self.engine = engine
+        self.runner = runner_for(engine)
         self.public_url = (config.server.public_url or f"http://{config.server.host}:{config.server.port}").rstrip("/")
         self.types = {t.letter: t for t in self.cfg.types}
         hh, mm = (int(x) for x in self.cfg.reset_at.split(":"))
@@ -124,30 +146,29 @@ class QueueEngine:
         same transaction (one write instead of two); a replay rolls it all back."""
         now = now or utcnow()
         day = self.service_day(now)
-        with writer(self.engine) as conn, conn.begin():
+        with self.runner.write() as db:
             if nonce is not None:
-                conn.execute(INSERT_NONCE, {"kiosk_id": kiosk_id, "nonce": nonce, "seen_at": now})
-            row = conn.execute(BY_REQUEST, {"kiosk_id": kiosk_id, "request_id": req.request_id}).first()
-            if row is None:
-                row = self._new_ticket(conn, kiosk_id, req, now, day)
-            ahead = self._ahead(conn, row)
+                db.run(SQL_NONCE, kiosk_id=kiosk_id, nonce=nonce, seen_at=now)  # UniqueViolation: a replay
+            found = db.one(SQL_BY_REQUEST, kiosk_id=kiosk_id, request_id=req.request_id)
+            row = _Row.from_db(found) if found else self._new_ticket(db, kiosk_id, req, now, day)
+            ahead = db.one(SQL_AHEAD, day=row.service_day, type=row.type, rank=row.order_rank, at=row.order_at,
+                           number=row.number)[0]
         return self._reply(row, ahead)
 
-    def _new_ticket(self, conn: Connection, kiosk_id: str, req: TicketRequest, now: datetime, day: date):
+    def _new_ticket(self, db, kiosk_id: str, req: TicketRequest, now: datetime, day: date):
         letter, ticket_class, order_at, booking_code = req.type, "normal", now, None
         if req.priority and not req.person_key:
             raise QueueError("priority_needs_card", "the green channel needs the citizen's ID card", 422)
         if req.booking_code or req.appointment:
-            booking = self._booking_for(conn, req, now)
-            letter, ticket_class, order_at, booking_code = booking.type, "appointment", aware(booking.slot_start), \
-                booking.code
+            code, letter, slot_start = self._booking_for(db, req, now)
+            ticket_class, order_at, booking_code = "appointment", aware(as_datetime(slot_start)), code
         elif req.priority:
             ticket_class = "priority"
         if letter not in self.types:
             raise QueueError("unknown_type", f"no business type {letter!r} in this hall", 422)
         if req.person_key:
-            self._check_person(conn, req.person_key, letter, day)
-        number = conn.execute(NEXT_NUMBER, {"day": day, "type": letter, "first": self.cfg.first_number}).scalar_one()
+            self._check_person(db, req.person_key, letter, day)
+        number = db.one(SQL_NEXT_NUMBER, day=day, type=letter, first=self.cfg.first_number)[0]
         if number > self.cfg.last_number:
             raise QueueError("range_exhausted", f"all numbers for {self.types[letter].name} are taken today "
                                                 f"({letter}{self.cfg.first_number:03d}-{letter}{self.cfg.last_number:03d})")
@@ -157,44 +178,40 @@ class QueueEngine:
             order_rank=0 if ticket_class == "priority" else 1, order_at=naive_utc(order_at), issued_at=naive_utc(now),
             kiosk_id=kiosk_id, request_id=req.request_id, person_key=req.person_key,
             priority_reason=req.priority, booking_code=booking_code)
-        conn.execute(INSERT_TICKET, values)
+        db.run(SQL_INSERT_TICKET, **values)
         if booking_code:
-            conn.execute(update(bookings).where(bookings.c.code == booking_code)
-                         .values(state="checked_in", ticket_id=values["id"]))
+            db.run(SQL_CHECK_IN, ticket_id=values["id"], code=booking_code)
         return _Row(**{k: values.get(k) for k in ROW_FIELDS})
 
-    def _check_person(self, conn: Connection, person_key: str, letter: str, day: date) -> None:
-        rows = conn.execute(select(tickets.c.type, tickets.c.state, tickets.c.display).where(
-            tickets.c.service_day == day, tickets.c.person_key == person_key)).all()
-        open_same = [r.display for r in rows if r.type == letter and r.state in OPEN_STATES]
+    def _check_person(self, db, person_key: str, letter: str, day: date) -> None:
+        rows = db.all(SQL_PERSON, day=day, person_key=person_key)
+        open_same = [display for kind, state, display in rows if kind == letter and state in OPEN_STATES]
         if open_same:
             raise QueueError("already_queued", f"this person already holds ticket {open_same[0]} for this service")
         if len(rows) >= self.cfg.daily_limit_per_person:
             raise QueueError("daily_limit_reached",
                              f"{self.cfg.daily_limit_per_person} tickets per person per day; limit reached")
 
-    def _booking_for(self, conn: Connection, req: TicketRequest, now: datetime):
-        query = select(bookings).where(bookings.c.state == "booked")
+    def _booking_for(self, db, req: TicketRequest, now: datetime):
+        """(code, type, slot_start) of the booking being checked in, in its window."""
         if req.booking_code:
-            query = query.where(bookings.c.code == req.booking_code.upper())
+            booking = db.one(SQL_BOOKING_BY_CODE, code=req.booking_code.upper())
         elif req.person_key:
             day_start = datetime.combine(self.service_day(now), datetime.min.time(), self.tz)
-            query = query.where(bookings.c.person_key == req.person_key,
-                                bookings.c.slot_start >= naive_utc(day_start),
-                                bookings.c.slot_start < naive_utc(day_start + timedelta(days=1)))
+            booking = db.one(SQL_BOOKING_BY_PERSON, person_key=req.person_key, start=naive_utc(day_start),
+                             end=naive_utc(day_start + timedelta(days=1)))
         else:
             raise QueueError("booking_not_found", "appointment check-in needs a booking code or the ID card", 422)
-        booking = conn.execute(query.order_by(bookings.c.slot_start)).first()
         if booking is None:
             raise QueueError("booking_not_found", "no booking for today was found")
-        start = aware(booking.slot_start)
+        start = aware(as_datetime(booking[2]))
         if now < start - timedelta(minutes=self.cfg.appointment_early_min):
             raise QueueError("booking_too_early", f"check-in opens {self.cfg.appointment_early_min} minutes "
                                                   f"before the slot at {start.astimezone(self.tz):%H:%M}")
         if now > start + timedelta(minutes=self.cfg.appointment_late_min):
             raise QueueError("booking_too_late", f"the slot at {start.astimezone(self.tz):%H:%M} has passed "
                                                  f"(check-in closes {self.cfg.appointment_late_min} minutes after)")
-        return booking
+        return booking[0], booking[1], booking[2]
 
     # -- where a ticket stands -----------------------------------------------------
     def _ahead(self, conn: Connection, row) -> int:
