@@ -22,7 +22,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(kiosks.router)
     app.include_router(catalog.router)
     app.include_router(tickets.router)
-    app.state.queue = QueueEngine(config, app.state.central.engine)
+    app.state.queue = QueueEngine(config, app.state.central.engine, app.state.central.runner)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
 
     @app.get("/healthz", response_model=wire.Health, tags=["ops"])

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from fastapi import Request
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from central.db import writer
 from central.errors import ApiError
-from central.models import Kiosk, UsedNonce
+from central.models import UsedNonce
 from common import signing
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,11 @@ def _unauthorised(code: str, message: str) -> ApiError:
 class SignedRequest:
     """A verified kiosk request whose nonce the handler records in its own write."""
 
-    kiosk: Kiosk
+    kiosk: "SignedKiosk"
     nonce: str
 
 
-async def authenticated_kiosk(request: Request) -> Kiosk:
+async def authenticated_kiosk(request: Request) -> "SignedKiosk":
     """FastAPI dependency: the kiosk that signed this request, or 401; the
     nonce is recorded before the handler runs."""
     return await _authenticate(request, record_nonce=True)
@@ -46,7 +46,7 @@ async def signed_request(request: Request) -> SignedRequest:
     return SignedRequest(kiosk, request.headers[signing.HEADER_NONCE])
 
 
-async def _authenticate(request: Request, record_nonce: bool) -> Kiosk:
+async def _authenticate(request: Request, record_nonce: bool) -> "SignedKiosk":
     state = request.app.state.central
     h = request.headers
     kiosk_id = h.get(signing.HEADER_KIOSK)
@@ -63,15 +63,26 @@ async def _authenticate(request: Request, record_nonce: bool) -> Kiosk:
     return _check(state, request.method, path, body, kiosk_id, timestamp, nonce, signature, record_nonce)
 
 
-KIOSK_BY_ID = select(Kiosk.__table__).where(Kiosk.__table__.c.id == bindparam("id"))
+SQL_KIOSK = "SELECT id, name, enrolled_at, revoked_at, secret_generation FROM kiosks WHERE id = :id"
 INSERT_NONCE = insert(UsedNonce.__table__)
 
 
-def _check(state, method, path, body, kiosk_id, timestamp, nonce, signature, record_nonce=True) -> Kiosk:
+@dataclass(frozen=True)
+class SignedKiosk:
+    """The kiosk behind a verified request (what handlers need of it)."""
+
+    id: str
+    name: str
+    enrolled_at: object
+    revoked_at: object
+    secret_generation: int
+
+
+def _check(state, method, path, body, kiosk_id, timestamp, nonce, signature, record_nonce=True) -> SignedKiosk:
     now = datetime.now(timezone.utc)
     skew = state.config.security.clock_skew_s
-    with state.engine.connect() as conn:
-        kiosk = conn.execute(KIOSK_BY_ID, {"id": kiosk_id}).first()
+    row = state.runner.read().one(SQL_KIOSK, id=kiosk_id)
+    kiosk = SignedKiosk(*row) if row else None
     if kiosk is None or kiosk.enrolled_at is None:
         log.warning("rejected request from unknown kiosk id %.36s", kiosk_id)
         raise _unauthorised("unknown_kiosk", "this kiosk is not enrolled; run `kiosk enroll CODE`")

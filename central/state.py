@@ -20,6 +20,7 @@ class CentralState:
     sessions: sessionmaker
     master_key: bytes
     id_hash_key: bytes
+    runner: object = None  # central.rawsql runner for the hot paths
 
 
 def load_master_key(data_dir: Path, name: str = "master.key") -> bytes:
@@ -47,5 +48,7 @@ def open_state(config: CentralConfig, *, migrate: bool = True) -> CentralState:
     engine = db.make_engine(config.database_url)
     if migrate:
         db.upgrade(engine)
+    from central.rawsql import runner_for
+
     return CentralState(config, engine, db.make_sessionmaker(engine), load_master_key(config.data_dir),
-                        load_master_key(config.data_dir, "id_hash.key"))
+                        load_master_key(config.data_dir, "id_hash.key"), runner_for(engine))

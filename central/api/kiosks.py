@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from central import fleet
-from central.auth import authenticated_kiosk
+from central.auth import SignedKiosk, authenticated_kiosk
 from central.errors import ApiError
 from central.models import Kiosk
 from common import wire
@@ -30,7 +30,7 @@ def enroll(body: wire.EnrollRequest, request: Request) -> wire.EnrollReply:
 
 @router.post("/heartbeat", response_model=wire.HeartbeatReply, responses=UNAUTHORISED)
 def heartbeat(body: wire.HeartbeatRequest, request: Request,
-              kiosk: Kiosk = Depends(authenticated_kiosk)) -> wire.HeartbeatReply:
+              kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> wire.HeartbeatReply:
     """Store the kiosk's version, uptime and device status."""
     state = request.app.state.central
     with state.sessions() as db:

@@ -19,7 +19,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from central.config import CentralConfig
-from central.queue.sql import as_date, as_datetime, runner_for
+from central.rawsql import as_date, as_datetime, runner_for
 from central.queue.estimate import FAST, MARGIN_MIN, SLOW, CounterState, simulate_starts
 from central.queue.tables import tickets
 from common.tickets import CLASS_PREFIX, QueueInfo, QueuesReply, TicketReply, TicketRequest, TicketStatus
@@ -28,7 +28,7 @@ OPEN_STATES = ("waiting", "called", "serving")
 _t = tickets.c
 # Built once: compiling a statement costs more than running it on SQLite.
 BY_ID = select(tickets).where(_t.id == bindparam("id"))
-# The ticket transaction, as plain SQL with named parameters (see central.queue.sql)
+# The ticket transaction, as plain SQL with named parameters (see central.rawsql)
 ROW_COLUMNS = "id, service_day, type, number, display, ticket_class, state, order_rank, order_at, issued_at, person_key"
 SQL_NONCE = "INSERT INTO used_nonces (kiosk_id, nonce, seen_at) VALUES (:kiosk_id, :nonce, :seen_at)"
 SQL_BY_REQUEST = f"SELECT {ROW_COLUMNS} FROM tickets WHERE kiosk_id = :kiosk_id AND request_id = :request_id"
@@ -117,11 +117,11 @@ class _Curve:
 
 
 class QueueEngine:
-    def __init__(self, config: CentralConfig, engine: Engine):
+    def __init__(self, config: CentralConfig, engine: Engine, runner=None):
         self.cfg = config.queue
         self.tz = ZoneInfo(config.hall.timezone)
         self.engine = engine
-        self.runner = runner_for(engine)
+        self.runner = runner or runner_for(engine)
         self.public_url = (config.server.public_url or f"http://{config.server.host}:{config.server.port}").rstrip("/")
         self.types = {t.letter: t for t in self.cfg.types}
         hh, mm = (int(x) for x in self.cfg.reset_at.split(":"))

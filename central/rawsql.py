@@ -1,7 +1,8 @@
-"""Run the ticket transaction's SQL on raw sqlite3 (SQLite) or through
-SQLAlchemy `text()` (PostgreSQL). One implementation of the statements;
-on SQLite the raw driver costs a fifth of SQLAlchemy's per-statement
-machinery, which dominates at hundreds of tickets a second."""
+"""The hot paths' SQL (the ticket transaction, the kiosk lookup of every signed
+request), run on raw sqlite3 on SQLite or through SQLAlchemy `text()`
+elsewhere (PostgreSQL): one implementation of the statements. On SQLite the raw
+driver costs a fifth of SQLAlchemy's per-statement machinery, which dominates
+at hundreds of tickets a second."""
 from __future__ import annotations
 
 import sqlite3
@@ -80,6 +81,11 @@ class SqliteRunner:
                 raise
             conn.execute("COMMIT")
 
+    def read(self):
+        """Autocommit reads (each statement sees the latest commit)."""
+        conn = self._conn()
+        return Exec(lambda sql, params: conn.execute(sql, {k: _sqlite_value(v) for k, v in params.items()}))
+
 
 class AlchemyRunner:
     def __init__(self, engine: Engine):
@@ -95,6 +101,26 @@ class AlchemyRunner:
                     raise UniqueViolation(str(exc.orig)) from None
 
             yield Exec(execute)
+
+    def read(self):
+        def execute(sql, params):
+            with self.engine.connect() as conn:
+                return _Buffered(conn.execute(text(sql), params).all())
+
+        return Exec(execute)
+
+
+class _Buffered:
+    """Rows read before the connection went back to the pool."""
+
+    def __init__(self, rows):
+        self._rows = rows
+
+    def fetchone(self):
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self):
+        return self._rows
 
 
 def runner_for(engine: Engine):
