@@ -143,6 +143,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
+    ap.add_argument("--pin", action="store_true",
+                    help="server on CPU 0, load generator on CPU 1 (1 worker): the server's own ceiling")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-tickets-"))
     runs, duplicates, gaps = [], 0, 0
@@ -151,11 +153,15 @@ def main(argv=None) -> int:
         central = Central(work / f"w{workers}", workers=workers, extra=QUEUE_TOML)
         kiosks = enroll(central, max(args.clients) + 1)
         central.start()
+        if args.pin:
+            os.sched_setaffinity(central.proc.pid, {0})
+            os.sched_setaffinity(0, {1})
         issued: list = []
         try:
             for clients in args.clients:
                 result = asyncio.run(level(central.port, kiosks, clients, args.seconds, issued))
                 result["workers"] = workers
+                result["pinned"] = args.pin
                 runs.append(result)
                 print(f"workers {workers}, {clients:2d} clients: {result['tickets_per_s']:5d} tickets/s, "
                       f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms", flush=True)
