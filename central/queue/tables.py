@@ -3,7 +3,7 @@ under any number of workers: the number is taken from it in the same write
 transaction that inserts the ticket, so a failure returns the number too."""
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 metadata = MetaData()
 
@@ -50,4 +50,24 @@ bookings = Table(
     Column("slot_end", DateTime, nullable=False),
     Column("state", String(12), nullable=False),
     Column("ticket_id", String(24), nullable=True),
+)
+
+counter_states = Table(
+    "counter_states", metadata,
+    Column("number", Integer, primary_key=True),
+    Column("open", Boolean, nullable=False, default=True),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("ticket_id", String(24), nullable=True),  # the ticket being called or served
+    Column("staff", String(40), nullable=True),
+)
+
+# Every call, recall and change, in order: the display board and phone pages
+# follow this table, so an event reaches them whichever worker made it.
+queue_events = Table(
+    "queue_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("ticket_id", String(24), nullable=True),
+    Column("payload", Text, nullable=False),
 )

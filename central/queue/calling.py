@@ -1,0 +1,168 @@
+"""What staff do at a counter: call the next ticket (in the engine's order,
+among the types the counter serves), recall, mark a no-show, transfer,
+finish, pause. Every change is one write transaction and leaves an event for
+the display board and the phone pages."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from central.db import writer
+from central.queue.engine import QueueEngine, QueueError, naive_utc, utcnow
+from central.queue.tables import counter_states, queue_events, tickets
+
+_t = tickets.c
+
+
+@dataclass(frozen=True)
+class Call:
+    counter: int
+    counter_name: str
+    ticket_id: str
+    number: str
+    type: str
+    type_name: str
+    announcement_zh: str
+    announcement_en: str
+
+
+class Calling:
+    def __init__(self, engine: QueueEngine, *, requeue_no_shows: bool = True):
+        self.q = engine
+        self.requeue_no_shows = requeue_no_shows
+        self.counters = {c.number: c for c in engine.cfg.counters}
+
+    def _counter(self, number: int):
+        if number not in self.counters:
+            raise QueueError("unknown_counter", f"no counter {number}", 404)
+        return self.counters[number]
+
+    def counter_name(self, number: int) -> str:
+        counter = self._counter(number)
+        return counter.name or f"{number}号窗口"
+
+    def _state(self, conn: Connection, number: int):
+        row = conn.execute(select(counter_states).where(counter_states.c.number == number)).first()
+        if row is None:
+            conn.execute(insert(counter_states).values(number=number, open=True, paused=False))
+            row = conn.execute(select(counter_states).where(counter_states.c.number == number)).first()
+        return row
+
+    def _event(self, conn: Connection, kind: str, ticket_id: str | None, payload: dict) -> None:
+        conn.execute(insert(queue_events).values(at=naive_utc(utcnow()), kind=kind, ticket_id=ticket_id,
+                                                 payload=json.dumps(payload, ensure_ascii=False)))
+
+    def _announce(self, number: int, ticket) -> Call:
+        kind = self.q.types.get(ticket.type)
+        name = self.counter_name(number)
+        return Call(number, name, ticket.id, ticket.display, ticket.type, kind.name if kind else ticket.type,
+                    f"请{ticket.display}号到{number}号窗口办理", f"Number {ticket.display}, please go to counter {number}")
+
+    # -- actions ---------------------------------------------------------------
+    def call_next(self, number: int, staff: str = "") -> Call | None:
+        """The next waiting ticket this counter serves; None when nobody waits."""
+        counter = self._counter(number)
+        now = utcnow()
+        day = self.q.service_day(now)
+        with writer(self.q.engine) as conn, conn.begin():
+            state = self._state(conn, number)
+            if not state.open or state.paused:
+                raise QueueError("counter_paused", f"counter {number} is paused or closed; resume it first")
+            if state.ticket_id:  # calling next finishes the current citizen
+                conn.execute(update(tickets).where(_t.id == state.ticket_id, _t.state.in_(("called", "serving")))
+                             .values(state="done", finished_at=naive_utc(now)))
+            query = select(tickets).where(_t.service_day == day, _t.state == "waiting")
+            if counter.types:
+                query = query.where(_t.type.in_(counter.types))
+            ticket = conn.execute(query.order_by(_t.order_rank, _t.order_at, _t.number).limit(1)).first()
+            if ticket is None:
+                conn.execute(update(counter_states).where(counter_states.c.number == number)
+                             .values(ticket_id=None, staff=staff or state.staff))
+                return None
+            conn.execute(update(tickets).where(_t.id == ticket.id)
+                         .values(state="called", counter=number, called_at=naive_utc(now)))
+            conn.execute(update(counter_states).where(counter_states.c.number == number)
+                         .values(ticket_id=ticket.id, staff=staff or state.staff))
+            call = self._announce(number, ticket)
+            self._event(conn, "call", ticket.id, call.__dict__)
+        return call
+
+    def current(self, conn: Connection, number: int):
+        state = self._state(conn, number)
+        if not state.ticket_id:
+            raise QueueError("nobody_called", f"counter {number} has no called ticket")
+        return conn.execute(select(tickets).where(_t.id == state.ticket_id)).first()
+
+    def recall(self, number: int) -> Call:
+        with writer(self.q.engine) as conn, conn.begin():
+            ticket = self.current(conn, number)
+            call = self._announce(number, ticket)
+            self._event(conn, "recall", ticket.id, call.__dict__)
+        return call
+
+    def finish(self, number: int) -> None:
+        with writer(self.q.engine) as conn, conn.begin():
+            ticket = self.current(conn, number)
+            conn.execute(update(tickets).where(_t.id == ticket.id)
+                         .values(state="done", finished_at=naive_utc(utcnow())))
+            conn.execute(update(counter_states).where(counter_states.c.number == number).values(ticket_id=None))
+            self._event(conn, "finish", ticket.id, {"counter": number, "number": ticket.display})
+
+    def no_show(self, number: int) -> None:
+        """过号: the citizen did not come. By policy the ticket goes back to the
+        end of its queue (they may still turn up) or is closed."""
+        now = utcnow()
+        with writer(self.q.engine) as conn, conn.begin():
+            ticket = self.current(conn, number)
+            values = dict(state="waiting", order_at=naive_utc(now), counter=None, called_at=None) \
+                if self.requeue_no_shows else dict(state="no_show", finished_at=naive_utc(now))
+            conn.execute(update(tickets).where(_t.id == ticket.id).values(**values))
+            conn.execute(update(counter_states).where(counter_states.c.number == number).values(ticket_id=None))
+            self._event(conn, "no_show", ticket.id, {"counter": number, "number": ticket.display,
+                                                     "requeued": self.requeue_no_shows})
+
+    def transfer(self, number: int, to_type: str) -> None:
+        """Send the current citizen to another business type; they keep their
+        place in time (their arrival) and their number."""
+        if to_type not in self.q.types:
+            raise QueueError("unknown_type", f"no business type {to_type!r}", 422)
+        with writer(self.q.engine) as conn, conn.begin():
+            ticket = self.current(conn, number)
+            conn.execute(update(tickets).where(_t.id == ticket.id)
+                         .values(state="waiting", type=to_type, counter=None, called_at=None))
+            conn.execute(update(counter_states).where(counter_states.c.number == number).values(ticket_id=None))
+            self._event(conn, "transfer", ticket.id, {"counter": number, "number": ticket.display, "to_type": to_type})
+
+    def set_paused(self, number: int, paused: bool) -> None:
+        self._counter(number)
+        with writer(self.q.engine) as conn, conn.begin():
+            self._state(conn, number)
+            conn.execute(update(counter_states).where(counter_states.c.number == number).values(paused=paused))
+            self._event(conn, "pause" if paused else "resume", None, {"counter": number})
+
+    def set_open(self, number: int, is_open: bool) -> None:
+        self._counter(number)
+        with writer(self.q.engine) as conn, conn.begin():
+            self._state(conn, number)
+            conn.execute(update(counter_states).where(counter_states.c.number == number).values(open=is_open))
+            self._event(conn, "open" if is_open else "close", None, {"counter": number})
+
+    def grant_priority(self, ticket_id: str, reason: str) -> None:
+        """Green channel confirmed by staff: disabled, military, late pregnancy."""
+        if reason not in ("disabled", "military", "pregnancy", "elderly"):
+            raise QueueError("bad_reason", "priority reasons: disabled, military, pregnancy, elderly", 422)
+        with writer(self.q.engine) as conn, conn.begin():
+            changed = conn.execute(update(tickets).where(_t.id == ticket_id, _t.state == "waiting")
+                                   .values(order_rank=0, priority_reason=reason)).rowcount
+            if not changed:
+                raise QueueError("not_waiting", "only a waiting ticket can be given priority", 409)
+            self._event(conn, "priority", ticket_id, {"reason": reason})
+
+    def events_since(self, last_id: int, limit: int = 100) -> list[dict]:
+        with self.q.engine.connect() as conn:
+            rows = conn.execute(select(queue_events).where(queue_events.c.id > last_id)
+                                .order_by(queue_events.c.id).limit(limit)).all()
+        return [{**json.loads(r.payload), "id": r.id, "kind": r.kind, "ticket_id": r.ticket_id} for r in rows]
