@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from central import __version__, errors
 from central.api import catalog, kiosks, tickets
+from central.web import phone
 from central.config import CentralConfig, load
 from central.queue.engine import QueueEngine
 from central.state import CentralState, open_state
@@ -22,6 +23,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(kiosks.router)
     app.include_router(catalog.router)
     app.include_router(tickets.router)
+    app.include_router(phone.router)
     app.state.queue = QueueEngine(config, app.state.central.engine, app.state.central.runner)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
 

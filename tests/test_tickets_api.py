@@ -92,3 +92,14 @@ def test_numbers_are_unique_and_gap_free_across_workers(tmp_path):
             assert sorted(got) == list(range(1, len(got) + 1)), f"{kind}: duplicates or gaps"
     finally:
         server.stop()
+
+
+def test_the_ticket_qr_opens_a_phone_page(central, tmp_path):
+    client = enrolled_client(central, "phone-page", tmp_path)
+    ticket = client.take_ticket(request("D"))
+    page = requests.get(ticket.url, timeout=5)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert f'data-ticket="{ticket.id}"' in page.text and "/api/v1/tickets/" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    hostile = requests.get(f"{central.url}/t/%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E", timeout=5)
+    assert "<script>alert(1)</script>" not in hostile.text  # the id is escaped
