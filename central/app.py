@@ -7,10 +7,12 @@ from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import text
 
 from central import __version__, errors
-from central.api import catalog, kiosks, tickets
+from central.api import catalog, counters, kiosks, tickets
 from central.web import phone
 from central.config import CentralConfig, load
+from central.queue.calling import Calling
 from central.queue.engine import QueueEngine
+from central.staff import StaffStore
 from central.state import CentralState, open_state
 from common import wire
 
@@ -23,8 +25,11 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(kiosks.router)
     app.include_router(catalog.router)
     app.include_router(tickets.router)
+    app.include_router(counters.router)
     app.include_router(phone.router)
     app.state.queue = QueueEngine(config, app.state.central.engine, app.state.central.runner)
+    app.state.calling = Calling(app.state.queue)
+    app.state.staff = StaffStore(app.state.central.engine)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
 
     @app.get("/healthz", response_model=wire.Health, tags=["ops"])

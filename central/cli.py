@@ -51,6 +51,15 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=20261121)
     c_sub.add_parser("status", help="catalog version and counts")
 
+    staff = sub.add_parser("staff", help="staff accounts for the counter and manager pages")
+    s_sub = staff.add_subparsers(dest="staff_command", required=True)
+    sadd = s_sub.add_parser("add", help="add an account (the password is read from standard input)")
+    sadd.add_argument("username")
+    sadd.add_argument("--role", choices=("counter", "manager"), default="counter")
+    s_sub.add_parser("list", help="list accounts")
+    sdis = s_sub.add_parser("disable", help="disable an account and end its sessions")
+    sdis.add_argument("username")
+
     book = sub.add_parser("bookings", help="appointments (a hall's booking system normally makes these)")
     b_sub = book.add_subparsers(dest="bookings_command", required=True)
     badd = b_sub.add_parser("add", help="book a slot for a person (by ID number, stored only as a keyed hash)")
@@ -95,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "bookings":
             return _bookings(cfg, state, args)
+        if args.command == "staff":
+            return _staff(state, args)
         with state.sessions() as db:
             if args.command == "catalog":
                 return _catalog(db, args)
@@ -162,6 +173,29 @@ def _catalog(db, args) -> int:
     return 0
 
 
+def _staff(state, args) -> int:
+    import getpass
+
+    from central.staff import StaffError, StaffStore
+
+    store = StaffStore(state.engine)
+    try:
+        if args.staff_command == "add":
+            password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+            store.add(args.username, password, args.role)
+            print(f"staff {args.username!r} added as {args.role}")
+        elif args.staff_command == "list":
+            for row in store.list():
+                print(f"{row['username']:<20} {row['role']:<8} {'disabled' if row['disabled'] else 'active'}")
+        else:
+            store.disable(args.username)
+            print(f"staff {args.username!r} disabled; their sessions ended")
+    except StaffError as exc:
+        print(f"kiosk-central: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _bookings(cfg, state, args) -> int:
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -211,6 +245,9 @@ def _generate(args) -> int:
     return 0
 
 
+GRACE_S = 3  # live event streams never end by themselves: do not wait for them on shutdown
+
+
 def _serve(cfg, args) -> int:
     import uvicorn
 
@@ -228,12 +265,13 @@ def _serve(cfg, args) -> int:
     logging.getLogger(__name__).info("central %s on http://%s:%d (%d worker(s)), data in %s",
                                      __version__, host, port, workers, cfg.data_dir)
     if workers == 1:
-        uvicorn.run(create_app(cfg, state=state), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(cfg, state=state), host=host, port=port, log_level="warning",
+                    timeout_graceful_shutdown=GRACE_S)
     else:
         state.engine.dispose()
         os.environ["KIOSK_CENTRAL_CONFIG"] = str(Path(cfg.source).resolve())
         uvicorn.run("central.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning")
+                    workers=workers, log_level="warning", timeout_graceful_shutdown=GRACE_S)
     return 0
 
 
