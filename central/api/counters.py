@@ -104,7 +104,7 @@ def choose_counter(body: ChooseCounter, request: Request, session: StaffSession 
 
 
 @router.post("/counters/{number}/call-next")
-def call_next(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+async def call_next(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
     _for_counter(session, number)
     call = _queue_errors(lambda: _calling(request).call_next(number, session.username))
     return {"called": call.__dict__ if call else None}

@@ -15,6 +15,22 @@ from central.queue.engine import QueueEngine, QueueError, naive_utc, utcnow
 from central.queue.tables import counter_states, queue_events, tickets
 
 _t = tickets.c
+SQL_STATE = "SELECT open, paused, ticket_id, staff FROM counter_states WHERE number = :number"
+SQL_NEW_STATE = "INSERT INTO counter_states (number, open, paused) VALUES (:number, TRUE, FALSE)"
+SQL_FINISH_CURRENT = ("UPDATE tickets SET state = 'done', finished_at = :at "
+                      "WHERE id = :id AND state IN ('called', 'serving')")
+SQL_NEXT_FOR = ("SELECT id, display, type FROM tickets WHERE service_day = :day AND state = 'waiting' "
+                "AND type IN ({types}) ORDER BY order_rank, order_at, number LIMIT 1")
+SQL_SET_COUNTER = "UPDATE counter_states SET ticket_id = :ticket_id, staff = :staff WHERE number = :number"
+SQL_CALL = "UPDATE tickets SET state = 'called', counter = :number, called_at = :at WHERE id = :id"
+SQL_EVENT = "INSERT INTO queue_events (at, kind, ticket_id, payload) VALUES (:at, :kind, :ticket_id, :payload)"
+
+
+@dataclass(frozen=True)
+class _Ticket:
+    id: str
+    display: str
+    type: str
 
 
 @dataclass(frozen=True)
@@ -63,31 +79,33 @@ class Calling:
 
     # -- actions ---------------------------------------------------------------
     def call_next(self, number: int, staff: str = "") -> Call | None:
-        """The next waiting ticket this counter serves; None when nobody waits."""
+        """The next waiting ticket this counter serves; None when nobody waits.
+        The busiest staff action: plain SQL on the raw runner (see central.rawsql)."""
         counter = self._counter(number)
         now = utcnow()
         day = self.q.service_day(now)
-        with writer(self.q.engine) as conn, conn.begin():
-            state = self._state(conn, number)
-            if not state.open or state.paused:
+        types = list(counter.types) or list(self.q.types)
+        in_types = ", ".join(f":t{i}" for i in range(len(types)))
+        with self.q.runner.write() as db:
+            state = db.one(SQL_STATE, number=number)
+            if state is None:
+                db.run(SQL_NEW_STATE, number=number)
+                state = (1, 0, None, None)
+            is_open, paused, current, current_staff = state
+            if not is_open or paused:
                 raise QueueError("counter_paused", f"counter {number} is paused or closed; resume it first")
-            if state.ticket_id:  # calling next finishes the current citizen
-                conn.execute(update(tickets).where(_t.id == state.ticket_id, _t.state.in_(("called", "serving")))
-                             .values(state="done", finished_at=naive_utc(now)))
-            query = select(tickets).where(_t.service_day == day, _t.state == "waiting")
-            if counter.types:
-                query = query.where(_t.type.in_(counter.types))
-            ticket = conn.execute(query.order_by(_t.order_rank, _t.order_at, _t.number).limit(1)).first()
+            if current:  # calling next finishes the current citizen
+                db.run(SQL_FINISH_CURRENT, id=current, at=now)
+            ticket = db.one(SQL_NEXT_FOR.format(types=in_types), day=day,
+                            **{f"t{i}": t for i, t in enumerate(types)})
+            db.run(SQL_SET_COUNTER, number=number, ticket_id=ticket[0] if ticket else None,
+                   staff=staff or current_staff)
             if ticket is None:
-                conn.execute(update(counter_states).where(counter_states.c.number == number)
-                             .values(ticket_id=None, staff=staff or state.staff))
                 return None
-            conn.execute(update(tickets).where(_t.id == ticket.id)
-                         .values(state="called", counter=number, called_at=naive_utc(now)))
-            conn.execute(update(counter_states).where(counter_states.c.number == number)
-                         .values(ticket_id=ticket.id, staff=staff or state.staff))
-            call = self._announce(number, ticket)
-            self._event(conn, "call", ticket.id, call.__dict__)
+            db.run(SQL_CALL, id=ticket[0], number=number, at=now)
+            call = self._announce(number, _Ticket(*ticket))
+            db.run(SQL_EVENT, at=now, kind="call", ticket_id=ticket[0],
+                   payload=json.dumps(call.__dict__, ensure_ascii=False))
         return call
 
     def current(self, conn: Connection, number: int):

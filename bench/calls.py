@@ -1,0 +1,163 @@
+"""Calling at counters: call-next latency with 50 counters calling at once,
+and the time from a call to its event on the display board's stream (budget:
+p99 <= 200 ms here). Real server over HTTP on loopback; the display is a live
+server-sent-events connection; every called number must be distinct. Last
+line: one JSON object.
+
+    python bench/calls.py [--counters 50] [--calls 20]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from central.config import load as load_central  # noqa: E402
+from central.queue.engine import QueueEngine  # noqa: E402
+from central.staff import StaffStore  # noqa: E402
+from central.state import open_state  # noqa: E402
+from common.tickets import TicketRequest  # noqa: E402
+from peers.central import Central  # noqa: E402
+
+PASSWORD = "benchmark password"
+
+
+def pct(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def prepare(central: Central, counters: int, tickets: int) -> None:
+    cfg = load_central(central.config)
+    state = open_state(cfg)
+    StaffStore(state.engine).add("manager", PASSWORD, "manager")
+    queue = QueueEngine(cfg, state.engine)
+    for i in range(tickets):
+        queue.issue("bench-kiosk", TicketRequest(request_id=uuid.uuid4().hex, type="ABCDE"[i % 5]))
+    state.engine.dispose()
+
+
+async def http(reader, writer, method: str, path: str, cookie: str = "", body: bytes = b"") -> tuple[bytes, dict, bytes]:
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
+    if body:
+        head += "Content-Type: application/json\r\n"
+    if cookie:
+        head += f"Cookie: {cookie}\r\n"
+    writer.write((head + "\r\n").encode() + body)
+    status = await reader.readline()
+    headers = {}
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        key, _, value = line.decode().partition(":")
+        headers.setdefault(key.strip().lower(), []).append(value.strip())
+    payload = await reader.readexactly(int(headers.get("content-length", ["0"])[0]))
+    return status, headers, payload
+
+
+async def run(port: int, counters: int, calls: int):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    _, headers, _ = await http(reader, writer, "POST", "/api/v1/staff/login", body=json.dumps(
+        {"username": "manager", "password": PASSWORD}).encode())
+    cookie = headers["set-cookie"][0].split(";")[0]
+    writer.close()
+    seen: dict[str, float] = {}
+    sse_reader, sse_writer = await asyncio.open_connection("127.0.0.1", port)
+    sse_writer.write(b"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+
+    async def display():
+        while True:
+            line = await sse_reader.readline()
+            if not line:
+                return
+            if line.startswith(b"data: "):
+                event = json.loads(line[6:])
+                if event.get("kind") == "call":
+                    seen[event["number"]] = time.perf_counter()
+
+    listener = asyncio.create_task(display())
+    await asyncio.sleep(0.5)
+    sent: dict[str, float] = {}
+    latencies: list[float] = []
+
+    async def counter(number: int):
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            status, _, payload = await http(r, w, "POST", f"/api/v1/counters/{number}/call-next", cookie)
+            t1 = time.perf_counter()
+            if b" 200 " not in status:
+                raise RuntimeError(f"{status!r} {payload[:200]!r}")
+            called = json.loads(payload)["called"]
+            if called is None:
+                break
+            sent[called["number"]] = (t0, t1)
+            latencies.append(t1 - t0)
+        w.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(counter(n) for n in range(1, counters + 1)))
+    elapsed = time.perf_counter() - started
+    for _ in range(100):
+        if len(seen) >= len(sent):
+            break
+        await asyncio.sleep(0.05)
+    listener.cancel()
+    sse_writer.close()
+    pressed = [seen[n] - sent[n][0] for n in sent if n in seen]  # staff pressed "call next"
+    committed = [seen[n] - sent[n][1] for n in sent if n in seen]  # the call was made (reply received)
+    return latencies, pressed, committed, len(sent), len(seen), elapsed
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--counters", type=int, default=50)
+    ap.add_argument("--calls", type=int, default=20)
+    args = ap.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="bench-calls-"))
+    extra = "[queue]\n" + "".join(f'[[queue.counters]]\nnumber = {n}\nname = "{n}号窗口"\ntypes = []\n'
+                                  for n in range(1, args.counters + 1))
+    central = Central(work, extra=extra)
+    total = args.counters * args.calls
+    prepare(central, args.counters, total)
+    central.start()
+    try:
+        latencies, pressed, committed, called, displayed, elapsed = asyncio.run(
+            run(central.port, args.counters, args.calls))
+    finally:
+        central.stop()
+    result = {
+        "bench": "calls", "counters": args.counters, "calls": called, "calls_per_s": round(called / elapsed),
+        "call_p50_ms": round(statistics.median(latencies) * 1000, 1), "call_p99_ms": round(pct(latencies, 99) * 1000, 1),
+        "call_to_display_p50_ms": round(statistics.median(committed) * 1000, 1),
+        "call_to_display_p99_ms": round(pct(committed, 99) * 1000, 1),
+        "press_to_display_p50_ms": round(statistics.median(pressed) * 1000, 1),
+        "press_to_display_p99_ms": round(pct(pressed, 99) * 1000, 1),
+        "displayed": displayed, "distinct_numbers": called == total and displayed == called,
+        "budget_call_to_display_p99_ms": 200,
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    result["within_budget"] = result["call_to_display_p99_ms"] <= 200
+    print(f"{args.counters} counters, {called} calls in {elapsed:.1f} s ({result['calls_per_s']}/s): call-next "
+          f"p50 {result['call_p50_ms']} ms, p99 {result['call_p99_ms']} ms")
+    print(f"call made to the display's event: p50 {result['call_to_display_p50_ms']} ms, "
+          f"p99 {result['call_to_display_p99_ms']} ms (budget 200); {displayed}/{called} calls displayed")
+    print(f"button press to the display's event (includes queueing at call-next): "
+          f"p50 {result['press_to_display_p50_ms']} ms, p99 {result['press_to_display_p99_ms']} ms")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
