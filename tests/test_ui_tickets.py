@@ -103,3 +103,24 @@ def test_real_name_ticket_with_the_card(rig):
     rig.tap(screen.ids.confirm)
     wait_until(rig, lambda: screen.state == "error")
     assert "无需重复取号" in screen.message
+
+
+def test_check_in_with_a_booking_code_typed_on_screen(rig, central):
+    import hashlib
+    from datetime import datetime, timedelta, timezone
+
+    from common.tickets import BookingRequest
+
+    booking = rig.services.central.book(BookingRequest(
+        type="C", person_key=hashlib.sha256(b"someone").hexdigest(),
+        slot_start=datetime.now(timezone.utc) + timedelta(minutes=10)))
+    rig.app.show("tickets")
+    screen = rig.screen("tickets")
+    rig.tap(screen.ids.enter_code)
+    assert screen.state == "code" and screen.ids.code_submit.disabled
+    for key in booking.code.lower():
+        rig.tap(screen.ids.code_keyboard.key(key), frames=1)
+    assert screen.booking_code == booking.code and not screen.ids.code_submit.disabled
+    rig.tap(screen.ids.code_submit)
+    wait_until(rig, lambda: screen.state == "done")
+    assert screen.ticket.number.startswith("YC") and screen.ticket.ticket_class == "appointment"

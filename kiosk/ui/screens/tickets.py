@@ -31,7 +31,8 @@ PRINT_FAILED = {
 
 
 class TicketsScreen(KioskScreen):
-    state = StringProperty("choose")  # choose, confirm, working, done, error
+    state = StringProperty("choose")  # choose, confirm, code, working, done, error
+    booking_code = StringProperty("")
     items = ListProperty([])
     chosen = DictProperty({})
     real_name = BooleanProperty(False)
@@ -59,6 +60,7 @@ class TicketsScreen(KioskScreen):
 
     def wipe(self) -> None:
         self.state, self.ticket, self.chosen, self.real_name, self.person = "choose", None, {}, False, ""
+        self.booking_code = ""
         self.message = self.print_message = ""
 
     # -- choosing --------------------------------------------------------------
@@ -109,6 +111,23 @@ class TicketsScreen(KioskScreen):
             self.navigator.show("card", next_screen="tickets")
             return
         self._take(lambda: self.services.tickets.take("A", appointment=True))
+
+    def enter_code(self) -> None:
+        """Appointment check-in by the booking code from the confirmation message."""
+        self.booking_code = ""
+        self.state = "code"
+
+    def code_key(self, key: str) -> None:
+        if len(self.booking_code) < 12:
+            self.booking_code += key.upper()
+
+    def code_backspace(self) -> None:
+        self.booking_code = self.booking_code[:-1]
+
+    def submit_code(self) -> None:
+        code = self.booking_code
+        if len(code) >= 4:
+            self._take(lambda: self.services.tickets.take("A", booking_code=code))
 
     def confirm(self) -> None:
         letter, real_name = self.chosen["letter"], self.real_name
