@@ -174,3 +174,31 @@ def test_fresh_install_uses_the_bundled_catalog(tmp_path):
     assert all({"code", "name", "rank", "tier"} <= set(r) for r in rows)
     status = run_cli("kiosk", "--config", str(cfg), "catalog", "status")
     assert "from bundled, 83 matters" in status.stdout
+
+
+def test_first_open_and_first_sync_do_not_undo_each_other(server, tmp_path):
+    """The app opens its catalog on a background thread while the sync worker
+    runs its first sync. On a real kiosk the first open is slow (pypinyin's
+    dictionaries load); here the seed is slowed on purpose, so the sync
+    always lands in the middle of it. Central's catalog must win."""
+    import threading
+    import time
+
+    server.cli("catalog", "import", str(SAMPLE))
+    catalog, client, _cfg = _enrolled_catalog(server, tmp_path, "race")
+    fresh = CatalogService(CatalogStore(catalog.store.path.parent / "race.db"))
+    seed = fresh.store.seed
+    seeding = threading.Event()
+
+    def slow_seed(sample):
+        seeding.set()
+        time.sleep(0.5)
+        seed(sample)
+
+    fresh.store.seed = slow_seed
+    opener = threading.Thread(target=fresh.open)
+    opener.start()
+    seeding.wait(5)
+    fresh.sync(client)  # arrives while the bundled sample is being seeded
+    opener.join()
+    assert fresh.state.source == "central" and fresh.store.state().source == "central"

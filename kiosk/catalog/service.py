@@ -40,7 +40,7 @@ class CatalogService:
         self.store = store
         self.bundled = bundled
         self._view: _View | None = None
-        self._opening = threading.Lock()
+        self._opening = threading.RLock()  # open and sync: one at a time
 
     def open(self) -> "CatalogService":
         """Load the local copy; a fresh install starts from the bundled sample."""
@@ -125,16 +125,18 @@ class CatalogService:
         """Bring the local copy up to date from central (full or incremental).
         Raises CentralError (network, refused, garbled) or CatalogRejected;
         either way the current catalog stays in use."""
-        state = self.store.state()
-        since = state.version if state.source == "central" else 0
-        delta = client.catalog(since)
-        if delta.full or delta.matters or delta.removed or delta.version != state.version:
-            changed = self.store.apply(delta)
-            self._reload()
-            log.info("catalog %s to version %d (%d matters changed)",
-                     "replaced" if delta.full else "updated", delta.version, changed)
-            return SyncResult(delta.version, changed, delta.full)
-        return SyncResult(delta.version, 0, False)
+        self.open()  # a first open must not seed the bundled sample over what a sync just applied
+        with self._opening:
+            state = self.store.state()
+            since = state.version if state.source == "central" else 0
+            delta = client.catalog(since)
+            if delta.full or delta.matters or delta.removed or delta.version != state.version:
+                changed = self.store.apply(delta)
+                self._reload()
+                log.info("catalog %s to version %d (%d matters changed)",
+                         "replaced" if delta.full else "updated", delta.version, changed)
+                return SyncResult(delta.version, changed, delta.full)
+            return SyncResult(delta.version, 0, False)
 
 
 __all__ = ["CatalogRejected", "CatalogService", "SyncResult"]
