@@ -55,6 +55,7 @@ class TicketStatus(WireModel):
     wait_low_min: int
     wait_high_min: int
     counter: str | None = Field(default=None, description="where to go, once called")
+    counter_number: int | None = Field(default=None, description="the counter's number, once called")
     issued_at: datetime
     called_at: datetime | None = None
 

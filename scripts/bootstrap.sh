@@ -11,6 +11,7 @@ APT_PACKAGES=(
   fonts-noto-cjk                              # the Simplified-Chinese face the UI extracts
   pcscd vsmartcard-vpcd                       # PC/SC service and the virtual reader the tests and demo use
   libpcsclite-dev swig                        # to build pyscard
+  chromium                                    # headless browser tests of central's pages (Playwright drives it)
   curl ca-certificates
 )
 

@@ -239,7 +239,8 @@ class QueueEngine:
         counter = next((c.name or f"{c.number}号窗口" for c in self.cfg.counters if c.number == row.counter), None)
         return TicketStatus(id=row.id, number=row.display, type=row.type, type_name=kind.name if kind else row.type,
                             type_name_en=kind.name_en if kind else "", state=row.state, people_ahead=ahead,
-                            wait_low_min=low, wait_high_min=high, counter=counter, issued_at=aware(row.issued_at),
+                            wait_low_min=low, wait_high_min=high, counter=counter, counter_number=row.counter,
+                            issued_at=aware(row.issued_at),
                             called_at=aware(row.called_at))
 
     def queues(self, now: datetime | None = None) -> QueuesReply:

@@ -22,7 +22,7 @@ PAGE = """<!doctype html>
  .card{background:#fff;border-radius:14px;padding:20px;text-align:center;box-shadow:0 1px 3px rgba(0,0,0,.08)}
  .type{font-size:20px} .number{font-size:72px;font-weight:bold;color:#0b5cad;margin:6px 0}
  .state{font-size:22px;font-weight:bold;margin:10px 0} .called{color:#1e7b34}
- .muted{color:#4a5568;font-size:15px} .en{color:#4a5568;font-size:13px}
+ .muted{color:#4a5568;font-size:15px} .en{color:#4a5568;font-size:13px} header .en{color:#dce8f7}
  .row{display:flex;justify-content:space-around;margin-top:16px} .row div{font-size:26px;font-weight:bold}
  .row span{display:block;font-size:13px;font-weight:normal;color:#4a5568}
 </style></head>
@@ -40,8 +40,8 @@ PAGE = """<!doctype html>
 <script>
 const id = document.getElementById('card').dataset.ticket;
 const STATES = {
-  waiting: ['请耐心等候', 'Please wait'], called: ['请到 {counter} 办理', 'Please go to {counter}'],
-  serving: ['正在 {counter} 办理', 'Being served at {counter}'], done: ['已办结，感谢您的耐心', 'Done, thank you'],
+  waiting: ['请耐心等候', 'Please wait'], called: ['请到 {counter} 办理', 'Please go to counter {n}'],
+  serving: ['正在 {counter} 办理', 'Being served at counter {n}'], done: ['已办结，感谢您的耐心', 'Done, thank you'],
   no_show: ['已过号，请到服务台咨询', 'Missed: please ask at the service desk'],
   cancelled: ['号码已取消', 'Cancelled']};
 function set(elId, text) { document.getElementById(elId).textContent = text; }
@@ -54,7 +54,7 @@ async function refresh() {
     const s = STATES[t.state] || [t.state, t.state];
     const counter = t.counter || '';
     const state = document.getElementById('state');
-    state.textContent = s[0].replace('{counter}', counter) + ' / ' + s[1].replace('{counter}', counter);
+    state.textContent = s[0].replace('{counter}', counter) + ' / ' + s[1].replace('{n}', t.counter_number || '');
     state.className = 'state' + (t.state === 'called' ? ' called' : '');
     const waiting = t.state === 'waiting';
     document.getElementById('ahead').firstChild.textContent = waiting ? t.people_ahead : '-';
