@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     read.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a card (default 30)")
     read.add_argument("--json", action="store_true")
 
+    doctor = sub.add_parser("doctor", help="check this kiosk: configuration, font, central, catalog, devices")
+    doctor.add_argument("--json", action="store_true")
+
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     cfg_sub.add_parser("check", help="validate the configuration file and exit")
@@ -92,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         return _snapshot(cfg, args)
     if command == "catalog":
         return _catalog(cfg, args)
+    if command == "doctor":
+        from kiosk.doctor import run
+
+        return run(cfg, args.json)
     if command == "card":
         from kiosk.card_tool import read_one
 
