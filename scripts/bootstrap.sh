@@ -13,6 +13,8 @@ APT_PACKAGES=(
   libpcsclite-dev swig                        # to build pyscard
   chromium                                    # headless browser tests of central's pages (Playwright drives it)
   curl ca-certificates
+  procps                                      # pkill/pgrep: the tests own the machine's pcscd
+  tzdata                                      # the hall's local time (daily number reset, bookings)
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
