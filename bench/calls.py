@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -28,13 +26,10 @@ from central.staff import StaffStore  # noqa: E402
 from central.state import open_state  # noqa: E402
 from common.tickets import TicketRequest  # noqa: E402
 from peers.central import Central  # noqa: E402
+from _common import machine, percentile  # noqa: E402
 
 PASSWORD = "benchmark password"
 
-
-def pct(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def prepare(central: Central, counters: int, tickets: int) -> None:
@@ -139,14 +134,14 @@ def main(argv=None) -> int:
         central.stop()
     result = {
         "bench": "calls", "counters": args.counters, "calls": called, "calls_per_s": round(called / elapsed),
-        "call_p50_ms": round(statistics.median(latencies) * 1000, 1), "call_p99_ms": round(pct(latencies, 99) * 1000, 1),
+        "call_p50_ms": round(statistics.median(latencies) * 1000, 1), "call_p99_ms": round(percentile(latencies, 99) * 1000, 1),
         "call_to_display_p50_ms": round(statistics.median(committed) * 1000, 1),
-        "call_to_display_p99_ms": round(pct(committed, 99) * 1000, 1),
+        "call_to_display_p99_ms": round(percentile(committed, 99) * 1000, 1),
         "press_to_display_p50_ms": round(statistics.median(pressed) * 1000, 1),
-        "press_to_display_p99_ms": round(pct(pressed, 99) * 1000, 1),
+        "press_to_display_p99_ms": round(percentile(pressed, 99) * 1000, 1),
         "displayed": displayed, "distinct_numbers": called == total and displayed == called,
         "budget_call_to_display_p99_ms": 200,
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
     }
     result["within_budget"] = result["call_to_display_p99_ms"] <= 200
     print(f"{args.counters} counters, {called} calls in {elapsed:.1f} s ({result['calls_per_s']}/s): call-next "

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import queue
 import statistics
 import sys
@@ -27,26 +25,14 @@ from drivers.reader.ga467 import Ga467Reader  # noqa: E402
 from drivers.reader.pcsc import PcscReader  # noqa: E402
 from peers.ga467_reader import ZHANG, FakeSamReader  # noqa: E402
 from peers.pcscd import Pcscd  # noqa: E402
+from peers.events import wait_event  # noqa: E402
 from peers.vpcd_card import VirtualCard  # noqa: E402
+from _common import machine, percentile  # noqa: E402
 
 IDENTITY = json.loads((Path(__file__).resolve().parents[1] / "peers/identities/zhang.json").read_text(encoding="utf-8"))
 
 
-def pct(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
-
-def wait_for(events, kind, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            event = events.get(timeout=0.05)
-        except queue.Empty:
-            continue
-        if isinstance(event, kind):
-            return event, time.perf_counter()
-    raise RuntimeError(f"no {kind.__name__} within {timeout} s")
 
 
 def pcsc_runs(n: int) -> tuple[list[float], list[float]]:
@@ -62,11 +48,12 @@ def pcsc_runs(n: int) -> tuple[list[float], list[float]]:
             card = VirtualCard(IDENTITY, port=daemon.port)
             t0 = time.perf_counter()
             card.insert()
-            _event, t1 = wait_for(events, CardInserted)
+            wait_event(events, CardInserted, 10)
+            t1 = time.perf_counter()
             insert_ms.append((t1 - t0) * 1000)
             apdu_ms.append(reader.last_read_s * 1000)
             card.remove()
-            wait_for(events, CardRemoved)
+            wait_event(events, CardRemoved, 10)
     finally:
         reader.stop()
         daemon.stop()
@@ -83,10 +70,11 @@ def ga467_runs(n: int) -> list[float]:
         for _ in range(n):
             t0 = time.perf_counter()
             fake.card = dict(ZHANG)
-            _event, t1 = wait_for(events, CardInserted)
+            wait_event(events, CardInserted, 10)
+            t1 = time.perf_counter()
             times.append((t1 - t0) * 1000)
             fake.card = None
-            wait_for(events, CardRemoved)
+            wait_event(events, CardRemoved, 10)
     finally:
         reader.stop()
         fake.close()
@@ -101,11 +89,11 @@ def main(argv=None) -> int:
     serial = ga467_runs(20)
     result = {
         "bench": "card_read", "insertions": len(inserts),
-        "insert_to_identity_p50_ms": round(statistics.median(inserts)), "insert_to_identity_p95_ms": round(pct(inserts, 95)),
-        "apdu_exchange_p50_ms": round(statistics.median(apdus), 1), "apdu_exchange_p95_ms": round(pct(apdus, 95), 1),
-        "ga467_detect_and_read_p50_ms": round(statistics.median(serial)), "ga467_detect_and_read_p95_ms": round(pct(serial, 95)),
+        "insert_to_identity_p50_ms": round(statistics.median(inserts)), "insert_to_identity_p95_ms": round(percentile(inserts, 95)),
+        "apdu_exchange_p50_ms": round(statistics.median(apdus), 1), "apdu_exchange_p95_ms": round(percentile(apdus, 95), 1),
+        "ga467_detect_and_read_p50_ms": round(statistics.median(serial)), "ga467_detect_and_read_p95_ms": round(percentile(serial, 95)),
         "budget_insert_p95_ms": 600, "budget_apdu_ms": 50,
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
     }
     result["within_budget"] = result["insert_to_identity_p95_ms"] <= 600 and result["apdu_exchange_p95_ms"] <= 50
     print(f"PC/SC insertion -> identity over {len(inserts)} insertions: p50 {result['insert_to_identity_p50_ms']} ms, "

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import platform
 import statistics
 import time
 import tempfile
@@ -30,6 +28,7 @@ from common.assets import asset_path
 from common.matters import Catalog, CatalogDelta
 from kiosk.catalog.pinyin import keys_for
 from kiosk.catalog.search import Doc, SearchIndex
+from _common import machine, percentile  # noqa: E402
 
 QUERIES = ["shenfenzheng", "sfz", "身份证", "身份z", "jumin", "yingyezhizhao", "yyzz", "营业执照", "gongan", "qiyedengji",
            "shebaoka", "sbk", "hukou", "户口", "shenfenzhang", "身分证", "kuaiji", "tiaojie", "zhongda", "daolu",
@@ -39,10 +38,6 @@ QUERIES = ["shenfenzheng", "sfz", "身份证", "身份z", "jumin", "yingyezhizha
 BUDGET_P99_MS = 10.0
 BUDGET_BUILD_S = 2.0
 
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def docs_for(size: int) -> list[dict]:
@@ -121,7 +116,7 @@ def main(argv=None) -> int:
     print(f"budget at {first['matters']} matters: p99 <= {BUDGET_P99_MS} ms, build <= {BUDGET_BUILD_S} s: "
           f"{'OK' if ok else 'OVER BUDGET'}")
     print(json.dumps({"bench": "catalog_search", "results": results, "within_budget": ok,
-                      "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"}))
+                      "machine": machine()}))
     return 0
 
 

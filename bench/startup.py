@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -21,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import machine, percentile  # noqa: E402
 
 BUDGET_S = 2.0
 CHILD = r"""
@@ -76,13 +77,13 @@ def main(argv=None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    p95 = percentile(times, 95)
     result = {
         "bench": "startup", "runs": len(times),
         "p50_ms": round(statistics.median(times) * 1000), "p95_ms": round(p95 * 1000),
         "max_ms": round(times[-1] * 1000), "first_ever_ms": round(first_ever * 1000),
         "budget_ms": int(BUDGET_S * 1000), "within_budget": p95 < BUDGET_S,
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
     }
     print(f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, max {result['max_ms']} ms "
           f"(budget {result['budget_ms']} ms): {'OK' if result['within_budget'] else 'OVER BUDGET'}")

@@ -17,13 +17,11 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -33,6 +31,7 @@ from central.config import load as load_central  # noqa: E402
 from central.state import open_state  # noqa: E402
 from common import signing, wire  # noqa: E402
 from peers.central import Central  # noqa: E402
+from _common import machine, percentile  # noqa: E402
 
 LETTERS = [c for c in "ABCDEFGHJKLMNPQRSTUWX"]  # 21 types x 999 numbers a day: room for a long run
 QUEUE_TOML = "[queue]\n" + "".join(
@@ -40,10 +39,6 @@ QUEUE_TOML = "[queue]\n" + "".join(
     '[[queue.counters]]\nnumber = 1\nname = "1号窗口"\ntypes = []\n'
 PATH = "/api/v1/tickets"
 
-
-def pct(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def enroll(central: Central, n: int) -> list[tuple[str, bytes]]:
@@ -101,7 +96,7 @@ async def level(port, kiosks, clients, seconds, issued):
                            for i in range(clients)))
     latencies = [s[1] for s in samples]
     return {"clients": clients, "tickets_per_s": round(len(samples) / seconds),
-            "p50_ms": round(statistics.median(latencies) * 1000, 2), "p99_ms": round(pct(latencies, 99) * 1000, 2)}
+            "p50_ms": round(statistics.median(latencies) * 1000, 2), "p99_ms": round(percentile(latencies, 99) * 1000, 2)}
 
 
 def tap_to_print(central: Central, kiosk: tuple[str, bytes], directory: Path, n: int = 50):
@@ -178,11 +173,11 @@ def main(argv=None) -> int:
     result = {
         "bench": "tickets", "runs": runs, "duplicates": duplicates, "gaps": gaps,
         "tap_to_last_byte_p50_ms": round(statistics.median(tap_times), 1),
-        "tap_to_last_byte_p95_ms": round(pct(tap_times, 95), 1), "ticket_bytes_text_mode": ticket_bytes,
+        "tap_to_last_byte_p95_ms": round(percentile(tap_times, 95), 1), "ticket_bytes_text_mode": ticket_bytes,
         "budget": {"tickets_per_s": 1000, "p99_ms": 25, "tap_p95_ms": 150},
-        "within_budget": best32["tickets_per_s"] >= 1000 and best32["p99_ms"] <= 25 and pct(tap_times, 95) <= 150
+        "within_budget": best32["tickets_per_s"] >= 1000 and best32["p99_ms"] <= 25 and percentile(tap_times, 95) <= 150
         and duplicates == 0,
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
     }
     print(f"duplicates: {duplicates}, gaps: {gaps}")
     print(f"kiosk tap to last byte at the printer: p50 {result['tap_to_last_byte_p50_ms']} ms, "

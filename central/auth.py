@@ -10,12 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from fastapi import Request
-from sqlalchemy import delete, insert
-from sqlalchemy.exc import IntegrityError
 
-from central.db import writer
 from central.errors import ApiError
-from central.models import UsedNonce
+from central.rawsql import INSERT_NONCE, PURGE_NONCES, UniqueViolation
 from common import signing
 
 log = logging.getLogger(__name__)
@@ -64,7 +61,6 @@ async def _authenticate(request: Request, record_nonce: bool) -> "SignedKiosk":
 
 
 SQL_KIOSK = "SELECT id, name, enrolled_at, revoked_at, secret_generation FROM kiosks WHERE id = :id"
-INSERT_NONCE = insert(UsedNonce.__table__)
 
 
 @dataclass(frozen=True)
@@ -101,10 +97,10 @@ def _check(state, method, path, body, kiosk_id, timestamp, nonce, signature, rec
     # the nonce is recorded in a write transaction of its own (BEGIN IMMEDIATE on
     # SQLite): its unique constraint is what refuses a replay, across all workers
     try:
-        with writer(state.engine) as conn, conn.begin():
-            conn.execute(INSERT_NONCE, {"kiosk_id": kiosk.id, "nonce": nonce, "seen_at": now})
-            _maybe_purge(conn, now, skew)
-    except IntegrityError:
+        with state.runner.write() as db:
+            db.run(INSERT_NONCE, kiosk_id=kiosk.id, nonce=nonce, seen_at=now)
+            _maybe_purge(db, now, skew)
+    except UniqueViolation:
         log.warning("replayed nonce from kiosk %s", kiosk.name)
         raise _unauthorised("replayed_request", "this request was already received (replay)") from None
     return kiosk
@@ -113,11 +109,10 @@ def _check(state, method, path, body, kiosk_id, timestamp, nonce, signature, rec
 _last_purge = [0.0]
 
 
-def _maybe_purge(conn, now: datetime, skew: int) -> None:
+def _maybe_purge(db, now: datetime, skew: int) -> None:
     """Nonces older than the window cannot be replayed (the timestamp check
     refuses them first), so they can go; checked at most once a minute."""
     if now.timestamp() - _last_purge[0] < 60:
         return
     _last_purge[0] = now.timestamp()
-    cutoff = now - timedelta(seconds=2 * skew)
-    conn.execute(delete(UsedNonce.__table__).where(UsedNonce.__table__.c.seen_at < cutoff))
+    db.run(PURGE_NONCES, cutoff=now - timedelta(seconds=2 * skew))

@@ -200,13 +200,12 @@ def _bookings(cfg, state, args) -> int:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from central.api.tickets import create_booking
-    from central.queue.engine import QueueEngine
+    from central.queue.engine import QueueEngine, QueueError
     from common.tickets import BookingRequest
-    from drivers.reader.identity import Identity, InvalidIdentity
+    from drivers.reader.identity import InvalidIdentity, keyed_hash, mask_id, validate_id_number
 
     try:
-        person = Identity(name="-", id_number=args.id_number, birth_date=datetime(2000, 1, 1).date())
+        number = validate_id_number(args.id_number)
     except InvalidIdentity as exc:
         print(f"kiosk-central: {exc}", file=sys.stderr)
         return 2
@@ -218,13 +217,14 @@ def _bookings(cfg, state, args) -> int:
         print(f"kiosk-central: --at expects HH:MM or YYYY-MM-DDTHH:MM, got {args.at!r}", file=sys.stderr)
         return 2
     engine = QueueEngine(cfg, state.engine)
-    if args.type not in engine.types:
-        print(f"kiosk-central: no business type {args.type!r}; one of {', '.join(engine.types)}", file=sys.stderr)
+    try:
+        reply = engine.book(BookingRequest(type=args.type, person_key=keyed_hash(state.id_hash_key, number),
+                                           slot_start=at, slot_minutes=args.minutes))
+    except QueueError as exc:
+        print(f"kiosk-central: {exc.message}; one of {', '.join(engine.types)}", file=sys.stderr)
         return 2
-    reply = create_booking(engine, BookingRequest(type=args.type, person_key=person.keyed_hash(state.id_hash_key),
-                                                   slot_start=at, slot_minutes=args.minutes))
     print(f"booking {reply.code}: {engine.types[args.type].name} at {reply.slot_start:%Y-%m-%d %H:%M} "
-          f"for {person.masked_number}")
+          f"for {mask_id(number)}")
     return 0
 
 

@@ -18,6 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from central.db import WRITE_LOCK, writer
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # exactly how SQLAlchemy stores DateTime on SQLite
+# A signed request's nonce: written by auth, or inside the ticket transaction
+INSERT_NONCE = "INSERT INTO used_nonces (kiosk_id, nonce, seen_at) VALUES (:kiosk_id, :nonce, :seen_at)"
+PURGE_NONCES = "DELETE FROM used_nonces WHERE seen_at < :cutoff"
 
 
 class UniqueViolation(Exception):
@@ -38,10 +41,16 @@ class Exec:
         self._execute(sql, params)
 
 
+def _naive_utc(value: Any) -> Any:
+    """Datetimes are stored as naive UTC on every backend."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
 def _sqlite_value(value: Any) -> Any:
+    value = _naive_utc(value)
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
         return value.strftime(SQLITE_DATETIME)
     if isinstance(value, date):
         return value.isoformat()
@@ -96,7 +105,7 @@ class AlchemyRunner:
         with writer(self.engine) as conn, conn.begin():
             def execute(sql, params):
                 try:
-                    return conn.execute(text(sql), params)
+                    return conn.execute(text(sql), {k: _naive_utc(v) for k, v in params.items()})
                 except IntegrityError as exc:
                     raise UniqueViolation(str(exc.orig)) from None
 
@@ -105,7 +114,7 @@ class AlchemyRunner:
     def read(self):
         def execute(sql, params):
             with self.engine.connect() as conn:
-                return _Buffered(conn.execute(text(sql), params).all())
+                return _Buffered(conn.execute(text(sql), {k: _naive_utc(v) for k, v in params.items()}).all())
 
         return Exec(execute)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -21,25 +20,13 @@ os.environ["KIVY_NO_FILELOG"] = "1"
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from peers.central import Central, run_cli  # noqa: E402
+from peers.events import wait_event  # noqa: E402,F401  (tests import it from here)
 from peers.pcscd import free_port  # noqa: E402,F401  (tests import it from here)
 
 BIN = Path(sys.executable).parent
 FONT_CACHE = Path(tempfile.gettempdir()) / "kiosk-test-fonts"  # extract the SC face once per machine
 
 
-def wait_event(events, kinds, timeout: float = 8.0):
-    """The next event of `kinds` from a driver's event queue, or fail."""
-    import queue
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            event = events.get(timeout=0.1)
-        except queue.Empty:
-            continue
-        if isinstance(event, kinds):
-            return event
-    raise AssertionError(f"no {kinds} within {timeout} s")
 
 
 def write_kiosk_config(directory: Path, server_url: str = "http://127.0.0.1:9", **ui) -> Path:

@@ -10,7 +10,6 @@ import pytest
 
 from central.config import CentralConfig, QueueSection, StorageSection
 from central.queue.engine import QueueEngine, QueueError
-from central.api.tickets import create_booking
 from central.state import open_state
 from common.tickets import BookingRequest, TicketRequest
 
@@ -96,7 +95,7 @@ def test_green_channel_goes_first(tmp_path):
 def test_appointments_join_at_their_slot_time(tmp_path):
     q = make_engine(tmp_path)
     slot = NOON + timedelta(minutes=20)
-    booking = create_booking(q, BookingRequest(type="C", person_key=PERSON, slot_start=slot, slot_minutes=30))
+    booking = q.book(BookingRequest(type="C", person_key=PERSON, slot_start=slot, slot_minutes=30))
     early = take(q, "C", now=NOON)  # arrived before the slot time: ahead of the appointment
     with pytest.raises(QueueError) as err:
         take(q, "A", now=slot - timedelta(minutes=31), booking_code=booking.code)
@@ -113,7 +112,7 @@ def test_appointments_join_at_their_slot_time(tmp_path):
 def test_check_in_by_card_and_the_late_window(tmp_path):
     q = make_engine(tmp_path, appointment_late_min=15)
     slot = NOON + timedelta(minutes=30)
-    create_booking(q, BookingRequest(type="B", person_key=PERSON, slot_start=slot))
+    q.book(BookingRequest(type="B", person_key=PERSON, slot_start=slot))
     with pytest.raises(QueueError) as err:
         take(q, "A", now=slot + timedelta(minutes=16), person_key=PERSON, appointment=True)
     assert err.value.code == "booking_too_late"

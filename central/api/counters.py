@@ -11,12 +11,10 @@ import json
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import Field
-from sqlalchemy import select
 
 from central.errors import ApiError
 from central.queue.calling import Calling
-from central.queue.engine import QueueError, utcnow
-from central.queue.tables import tickets
+from central.queue.engine import QueueError
 from central.staff import StaffError, StaffSession, StaffStore
 from common import wire
 from common.wire import WireModel
@@ -164,18 +162,7 @@ def open_close(number: int, action: str, request: Request, session: StaffSession
 @router.get("/counters/{number}/waiting")
 def waiting(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
     _for_counter(session, number)
-    calling = _calling(request)
-    counter = _queue_errors(lambda: calling._counter(number))
-    q = calling.q
-    t = tickets.c
-    query = select(t.id, t.display, t.type, t.ticket_class, t.issued_at).where(
-        t.service_day == q.service_day(utcnow()), t.state == "waiting")
-    if counter.types:
-        query = query.where(t.type.in_(counter.types))
-    with q.engine.connect() as conn:
-        rows = conn.execute(query.order_by(t.order_rank, t.order_at, t.number).limit(200)).all()
-    return {"waiting": [{"id": r.id, "number": r.display, "type": r.type, "class": r.ticket_class,
-                         "issued_at": r.issued_at.isoformat() + "Z"} for r in rows]}
+    return {"waiting": _queue_errors(lambda: _calling(request).waiting(number))}
 
 
 @router.post("/tickets/{ticket_id}/priority")
@@ -191,7 +178,7 @@ async def events(request: Request, after: int | None = None) -> StreamingRespons
     that reconnects sends Last-Event-ID (browsers do) and misses nothing."""
     calling = _calling(request)
     header = request.headers.get("last-event-id", "")
-    last = int(header) if header.isdigit() else (after if after is not None else _latest(calling))
+    last = int(header) if header.isdigit() else (after if after is not None else calling.last_event_id())
 
     async def stream():
         nonlocal last
@@ -213,12 +200,3 @@ async def events(request: Request, after: int | None = None) -> StreamingRespons
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-
-
-def _latest(calling: Calling) -> int:
-    from sqlalchemy import func
-
-    from central.queue.tables import queue_events
-
-    with calling.q.engine.connect() as conn:
-        return conn.execute(select(func.max(queue_events.c.id))).scalar() or 0

@@ -2,18 +2,13 @@
 follow it (the QR on the ticket); queues are public (waiting counts only)."""
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
-from sqlalchemy import insert
 
 from central.auth import SignedKiosk, authenticated_kiosk, signed_request
 from central.errors import ApiError
-from central.queue.engine import QueueError, naive_utc
+from central.queue.engine import QueueError
 from central.rawsql import UniqueViolation
-from central.queue.tables import bookings
 from common import wire
 from common.tickets import BookingReply, BookingRequest, QueuesReply, TicketReply, TicketRequest, TicketStatus
 
@@ -21,7 +16,6 @@ router = APIRouter(prefix=wire.API_PREFIX, tags=["queue"])
 REFUSED = {409: {"model": wire.ErrorReply, "description": "range_exhausted, already_queued, daily_limit_reached, "
                                                             "booking_not_found, booking_too_early, booking_too_late"},
            401: {"model": wire.ErrorReply}, 422: {"model": wire.ErrorReply}}
-BOOKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
 def _engine(request: Request):
@@ -68,17 +62,11 @@ def queues(request: Request) -> QueuesReply:
 @router.post("/bookings", response_model=BookingReply, responses={401: {"model": wire.ErrorReply}})
 def book(body: BookingRequest, request: Request, _kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> BookingReply:
     """Book a slot (the hall's booking system normally does this; kept small here)."""
-    engine = _engine(request)
-    if body.type not in engine.types:
-        raise ApiError(422, "unknown_type", f"no business type {body.type!r}")
-    return create_booking(engine, body)
+    return _queue_errors(lambda: _engine(request).book(body))
 
 
-def create_booking(engine, body: BookingRequest) -> BookingReply:
-    code = "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
-    end = body.slot_start + timedelta(minutes=body.slot_minutes)
-    with engine.engine.begin() as conn:
-        conn.execute(insert(bookings).values(code=code, type=body.type, person_key=body.person_key,
-                                             slot_start=naive_utc(body.slot_start), slot_end=naive_utc(end),
-                                             state="booked"))
-    return BookingReply(code=code, type=body.type, slot_start=body.slot_start, slot_end=end, state="booked")
+def _queue_errors(action):
+    try:
+        return action()
+    except QueueError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from central.db import writer
@@ -178,6 +178,22 @@ class Calling:
             if not changed:
                 raise QueueError("not_waiting", "only a waiting ticket can be given priority", 409)
             self._event(conn, "priority", ticket_id, {"reason": reason})
+
+    def waiting(self, number: int, limit: int = 200) -> list[dict]:
+        """The waiting tickets this counter serves, in calling order."""
+        counter = self._counter(number)
+        query = select(_t.id, _t.display, _t.type, _t.ticket_class, _t.issued_at).where(
+            _t.service_day == self.q.service_day(utcnow()), _t.state == "waiting")
+        if counter.types:
+            query = query.where(_t.type.in_(counter.types))
+        with self.q.engine.connect() as conn:
+            rows = conn.execute(query.order_by(_t.order_rank, _t.order_at, _t.number).limit(limit)).all()
+        return [{"id": r.id, "number": r.display, "type": r.type, "class": r.ticket_class,
+                 "issued_at": r.issued_at.isoformat() + "Z"} for r in rows]
+
+    def last_event_id(self) -> int:
+        with self.q.engine.connect() as conn:
+            return conn.execute(select(func.max(queue_events.c.id))).scalar() or 0
 
     def events_since(self, last_id: int, limit: int = 100) -> list[dict]:
         with self.q.engine.connect() as conn:

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from central.config import CentralConfig
-from central.rawsql import as_date, as_datetime, runner_for
+from central.rawsql import INSERT_NONCE, as_date, as_datetime, runner_for
 from central.queue.estimate import FAST, MARGIN_MIN, SLOW, CounterState, simulate_starts
-from central.queue.tables import tickets
-from common.tickets import CLASS_PREFIX, QueueInfo, QueuesReply, TicketReply, TicketRequest, TicketStatus
+from central.db import writer
+from central.queue.tables import bookings, tickets
+from common.tickets import (CLASS_PREFIX, BookingReply, BookingRequest, QueueInfo, QueuesReply, TicketReply,
+                            TicketRequest, TicketStatus)
 
 OPEN_STATES = ("waiting", "called", "serving")
 _t = tickets.c
@@ -30,7 +32,6 @@ _t = tickets.c
 BY_ID = select(tickets).where(_t.id == bindparam("id"))
 # The ticket transaction, as plain SQL with named parameters (see central.rawsql)
 ROW_COLUMNS = "id, service_day, type, number, display, ticket_class, state, order_rank, order_at, issued_at, person_key"
-SQL_NONCE = "INSERT INTO used_nonces (kiosk_id, nonce, seen_at) VALUES (:kiosk_id, :nonce, :seen_at)"
 SQL_BY_REQUEST = f"SELECT {ROW_COLUMNS} FROM tickets WHERE kiosk_id = :kiosk_id AND request_id = :request_id"
 SQL_PERSON = "SELECT type, state, display FROM tickets WHERE service_day = :day AND person_key = :person_key"
 SQL_BOOKING_BY_CODE = ("SELECT code, type, slot_start FROM bookings WHERE state = 'booked' AND code = :code "
@@ -48,12 +49,8 @@ SQL_INSERT_TICKET = (
 SQL_CHECK_IN = "UPDATE bookings SET state = 'checked_in', ticket_id = :ticket_id WHERE code = :code"
 SQL_AHEAD = ("SELECT COUNT(*) FROM tickets WHERE service_day = :day AND type = :type AND state = 'waiting' AND "
              "(order_rank < :rank OR (order_rank = :rank AND (order_at < :at OR (order_at = :at AND number < :number))))")
-AHEAD = select(func.count()).select_from(tickets).where(
-    _t.service_day == bindparam("day"), _t.type == bindparam("type"), _t.state == "waiting",
-    or_(_t.order_rank < bindparam("rank"),
-        and_(_t.order_rank == bindparam("rank"),
-             or_(_t.order_at < bindparam("at"), and_(_t.order_at == bindparam("at"), _t.number < bindparam("number"))))))
 
+BOOKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # read off a phone, typed on the kiosk
 SIMULATED = 400  # tickets simulated for estimates; beyond that, extrapolated
 ESTIMATE_TTL_S = 2.0
 
@@ -148,11 +145,10 @@ class QueueEngine:
         day = self.service_day(now)
         with self.runner.write() as db:
             if nonce is not None:
-                db.run(SQL_NONCE, kiosk_id=kiosk_id, nonce=nonce, seen_at=now)  # UniqueViolation: a replay
+                db.run(INSERT_NONCE, kiosk_id=kiosk_id, nonce=nonce, seen_at=now)  # UniqueViolation: a replay
             found = db.one(SQL_BY_REQUEST, kiosk_id=kiosk_id, request_id=req.request_id)
             row = _Row.from_db(found) if found else self._new_ticket(db, kiosk_id, req, now, day)
-            ahead = db.one(SQL_AHEAD, day=row.service_day, type=row.type, rank=row.order_rank, at=row.order_at,
-                           number=row.number)[0]
+            ahead = self._ahead(db, row)
         return self._reply(row, ahead)
 
     def _new_ticket(self, db, kiosk_id: str, req: TicketRequest, now: datetime, day: date):
@@ -213,10 +209,25 @@ class QueueEngine:
                                                  f"(check-in closes {self.cfg.appointment_late_min} minutes after)")
         return booking[0], booking[1], booking[2]
 
+    # -- bookings ----------------------------------------------------------------------
+    def book(self, body: BookingRequest) -> BookingReply:
+        """A booked slot (a hall's booking system normally does this)."""
+        if body.type not in self.types:
+            raise QueueError("unknown_type", f"no business type {body.type!r}", 422)
+        code = "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
+        end = body.slot_start + timedelta(minutes=body.slot_minutes)
+        with writer(self.engine) as conn, conn.begin():
+            conn.execute(insert(bookings).values(code=code, type=body.type, person_key=body.person_key,
+                                                 slot_start=naive_utc(body.slot_start), slot_end=naive_utc(end),
+                                                 state="booked"))
+        return BookingReply(code=code, type=body.type, slot_start=body.slot_start, slot_end=end, state="booked")
+
     # -- where a ticket stands -----------------------------------------------------
-    def _ahead(self, conn: Connection, row) -> int:
-        return conn.execute(AHEAD, {"day": row.service_day, "type": row.type, "rank": row.order_rank,
-                                    "at": row.order_at, "number": row.number}).scalar_one()
+    @staticmethod
+    def _ahead(db, row) -> int:
+        """Waiting tickets of the same type before `row` in calling order."""
+        return db.one(SQL_AHEAD, day=row.service_day, type=row.type, rank=row.order_rank, at=row.order_at,
+                      number=row.number)[0]
 
     def _reply(self, row, ahead: int) -> TicketReply:
         with self.engine.connect() as conn:
@@ -233,7 +244,7 @@ class QueueEngine:
             row = conn.execute(BY_ID, {"id": ticket_id}).first()
             if row is None:
                 return None
-            ahead = self._ahead(conn, row) if row.state == "waiting" else 0
+            ahead = self._ahead(self.runner.read(), row) if row.state == "waiting" else 0
             low, high = self.estimate(conn, row.service_day, row.type, ahead) if row.state == "waiting" else (0, 0)
         kind = self.types.get(row.type)
         counter = next((c.name or f"{c.number}号窗口" for c in self.cfg.counters if c.number == row.counter), None)

@@ -52,6 +52,11 @@ def validate_id_number(number: str) -> str:
     return number
 
 
+def keyed_hash(key: bytes, number: str, document_type: str = "resident_id") -> str:
+    """What central sees of a person when it must count per person (HMAC-SHA256)."""
+    return hmac.new(key, f"{document_type}:{number}".encode(), hashlib.sha256).hexdigest()
+
+
 def mask_id(number: str) -> str:
     """1101**********123X: region start and last four, as on tickets and screens."""
     if len(number) <= 8:
@@ -122,5 +127,4 @@ class Identity:
         return self.valid_to is not None and self.valid_to < day
 
     def keyed_hash(self, key: bytes) -> str:
-        """What central sees when it must count per person (HMAC-SHA256)."""
-        return hmac.new(key, f"{self.document_type}:{self.number}".encode(), hashlib.sha256).hexdigest()
+        return keyed_hash(key, self.number, self.document_type)
