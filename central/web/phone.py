@@ -1,19 +1,34 @@
 """/t/{id}: the page a ticket's QR code opens. It follows the ticket live:
 position, estimated wait, and which counter to go to once called. It shows
-nothing personal (the public ticket status holds nothing personal)."""
+nothing personal (the public ticket status holds nothing personal). Texts come
+from the kiosk's message catalogs, in Chinese with English below."""
 from __future__ import annotations
 
 import html
+import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from kiosk.i18n import N_, Translator
+
 router = APIRouter(include_in_schema=False)
+ZH, EN = Translator("zh_CN"), Translator("en")
+
+MESSAGES = {
+    "title": N_("Queue progress"), "loading": N_("Loading..."), "ahead": N_("people ahead"),
+    "minutes": N_("minutes to wait"), "refresh": N_("This page refreshes every 5 seconds."),
+    "missed": N_("If your number has passed, please ask at the service desk."),
+    "not_found": N_("Ticket not found"), "updated": N_("Updated {time}"), "offline": N_("Offline, retrying"),
+    "waiting": N_("Please wait"), "called": N_("Please go to counter {n}"),
+    "serving": N_("Being served at counter {n}"), "done": N_("Done, thank you"),
+    "no_show": N_("Number passed: please ask at the service desk"), "cancelled": N_("Ticket cancelled"),
+}
 
 PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>排队进度 Queue</title>
+<title>{{title}}</title>
 <style>
  body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0;
       background:#f3f5f9;color:#1a1f2b}
@@ -26,48 +41,54 @@ PAGE = """<!doctype html>
  .row{display:flex;justify-content:space-around;margin-top:16px} .row div{font-size:26px;font-weight:bold}
  .row span{display:block;font-size:13px;font-weight:normal;color:#4a5568}
 </style></head>
-<body><header>{hall} · 排队进度 <span class="en">Queue</span></header>
-<main><div class="card" id="card" data-ticket="{ticket_id}">
+<body><header>{{hall}} · {{title.zh}} <span class="en">{{title.en}}</span></header>
+<main><div class="card" id="card" data-ticket="{{ticket_id}}">
  <div class="type" id="type">…</div>
  <div class="number" id="number">…</div>
- <div class="state" id="state">正在查询… <span class="en">Loading</span></div>
- <div class="row"><div id="ahead">-<span>前面还有（人）<br>people ahead</span></div>
- <div id="wait">-<span>预计等候（分钟）<br>minutes</span></div></div>
+ <div class="state" id="state">{{loading}}</div>
+ <div class="row"><div id="ahead">-<span>{{ahead.zh}}<br>{{ahead.en}}</span></div>
+ <div id="wait">-<span>{{minutes.zh}}<br>{{minutes.en}}</span></div></div>
  <p class="muted" id="updated"></p>
 </div>
-<p class="muted">本页每 5 秒自动刷新。过号请到服务台咨询。<br><span class="en">This page refreshes every 5 s.</span></p>
+<p class="muted">{{refresh.zh}}{{missed.zh}}<br><span class="en">{{refresh.en}} {{missed.en}}</span></p>
 </main>
 <script>
 const id = document.getElementById('card').dataset.ticket;
-const STATES = {
-  waiting: ['请耐心等候', 'Please wait'], called: ['请到 {counter} 办理', 'Please go to counter {n}'],
-  serving: ['正在 {counter} 办理', 'Being served at counter {n}'], done: ['已办结，感谢您的耐心', 'Done, thank you'],
-  no_show: ['已过号，请到服务台咨询', 'Missed: please ask at the service desk'],
-  cancelled: ['号码已取消', 'Cancelled']};
+const T = {{messages_json}};
+function both(key, values) {
+  const fill = s => s.replace(/\\{(\\w+)\\}/g, (_, k) => values && k in values ? values[k] : '');
+  return fill(T[key][0]) + ' / ' + fill(T[key][1]);
+}
 function set(elId, text) { document.getElementById(elId).textContent = text; }
 async function refresh() {
   try {
     const r = await fetch('/api/v1/tickets/' + encodeURIComponent(id), {cache: 'no-store'});
-    if (r.status === 404) { set('state', '未找到此号码 / Ticket not found'); return; }
+    if (r.status === 404) { set('state', both('not_found')); return; }
     const t = await r.json();
     set('type', t.type_name); set('number', t.number);
-    const s = STATES[t.state] || [t.state, t.state];
-    const counter = t.counter || '';
     const state = document.getElementById('state');
-    state.textContent = s[0].replace('{counter}', counter) + ' / ' + s[1].replace('{n}', t.counter_number || '');
+    state.textContent = T[t.state] ? both(t.state, {n: t.counter_number || ''}) : t.state;
     state.className = 'state' + (t.state === 'called' ? ' called' : '');
     const waiting = t.state === 'waiting';
     document.getElementById('ahead').firstChild.textContent = waiting ? t.people_ahead : '-';
     document.getElementById('wait').firstChild.textContent = waiting ? (t.wait_low_min + '-' + t.wait_high_min) : '-';
-    set('updated', '更新于 ' + new Date().toLocaleTimeString('zh-CN'));
-  } catch (e) { set('updated', '网络不稳定，稍后自动重试 / Offline, retrying'); }
+    set('updated', T.updated[0].replace('{time}', new Date().toLocaleTimeString('zh-CN')));
+  } catch (e) { set('updated', both('offline')); }
 }
 refresh(); setInterval(refresh, 5000);
 </script></body></html>"""
 
 
+def _render(hall: str, ticket_id: str) -> str:
+    texts = {key: (ZH.gettext(msg), EN.gettext(msg)) for key, msg in MESSAGES.items()}
+    page = PAGE.replace("{{messages_json}}", json.dumps(texts, ensure_ascii=False).replace("</", "<\\/"))
+    for key, (zh, en) in texts.items():
+        page = page.replace(f"{{{{{key}.zh}}}}", html.escape(zh)).replace(f"{{{{{key}.en}}}}", html.escape(en))
+        page = page.replace(f"{{{{{key}}}}}", html.escape(f"{zh} / {en}"))
+    return page.replace("{{hall}}", html.escape(hall)).replace("{{ticket_id}}", html.escape(ticket_id))
+
+
 @router.get("/t/{ticket_id}", response_class=HTMLResponse)
 def phone_page(ticket_id: str, request: Request) -> HTMLResponse:
-    hall = request.app.state.central.config.hall.name
-    return HTMLResponse(PAGE.replace("{hall}", html.escape(hall)).replace("{ticket_id}", html.escape(ticket_id)),
+    return HTMLResponse(_render(request.app.state.central.config.hall.name, ticket_id),
                         headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})

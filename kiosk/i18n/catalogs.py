@@ -19,16 +19,19 @@ from babel.messages.pofile import read_po, write_po
 from kiosk.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
 from kiosk.i18n.kv_extract import extract as extract_kv
 
-SOURCE_ROOT = Path(__file__).resolve().parents[1]  # the kiosk package
+REPO = Path(__file__).resolve().parents[2]
+SOURCE_ROOTS = (REPO / "kiosk", REPO / "central" / "web")  # the kiosk UI, and the pages central serves
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 METHOD_MAP = [("**.py", "python"), ("**.kv", extract_kv)]
 
 
 def extract_template() -> Catalog:
     template = Catalog(project="hall-kiosk", domain=DOMAIN)
-    for filename, lineno, message, comments, context in extract_from_dir(
-            str(SOURCE_ROOT), METHOD_MAP, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)):
-        template.add(message, None, [(f"kiosk/{filename}", lineno)], auto_comments=comments, context=context)
+    for root in SOURCE_ROOTS:
+        prefix = root.relative_to(REPO).as_posix()
+        for filename, lineno, message, comments, context in extract_from_dir(
+                str(root), METHOD_MAP, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)):
+            template.add(message, None, [(f"{prefix}/{filename}", lineno)], auto_comments=comments, context=context)
     return template
 
 
