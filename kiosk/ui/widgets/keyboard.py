@@ -22,7 +22,7 @@ class OnScreenKeyboard(BoxLayout):
             for key in keys:
                 row.add_widget(Factory.KeyButton(text=key, on_release=lambda b: self.press(b.text)))
             if r == len(ROWS) - 1:
-                row.add_widget(Factory.KeyButton(text="⌫", key_id="backspace", on_release=lambda b: self.backspace()))
+                row.add_widget(Factory.KeyButton(text="←", key_id="backspace", on_release=lambda b: self.backspace()))
             rows.add_widget(row)
 
     def press(self, key: str) -> None:
