@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from central import __version__, errors
-from central.api import catalog, counters, kiosks, tickets
-from central.web import phone
+from central.api import catalog, counters, hall, kiosks, tickets
+from central.web import STATIC, pages, phone
 from central.config import CentralConfig, load
+from central.queue.board import HallBoard
 from central.queue.calling import Calling
 from central.queue.engine import QueueEngine
 from central.staff import StaffStore
+from central.voice import VoiceClips
 from central.state import CentralState, open_state
 from common import wire
 
@@ -26,9 +29,14 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(catalog.router)
     app.include_router(tickets.router)
     app.include_router(counters.router)
+    app.include_router(hall.router)
     app.include_router(phone.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.queue = QueueEngine(config, app.state.central.engine, app.state.central.runner)
-    app.state.calling = Calling(app.state.queue)
+    app.state.calling = Calling(app.state.queue, config.display)
+    app.state.board = HallBoard(app.state.calling)
+    app.state.voice = VoiceClips(config.data_dir / "voice", config.display)
     app.state.staff = StaffStore(app.state.central.engine)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
 

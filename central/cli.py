@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     badd.add_argument("--at", required=True, help="slot start, local time: HH:MM today or YYYY-MM-DDTHH:MM")
     badd.add_argument("--minutes", type=int, default=30)
 
+    voice = sub.add_parser("voice", help="spoken announcements for the display board")
+    v_sub = voice.add_subparsers(dest="voice_command", required=True)
+    v_sub.add_parser("build", help="make every announcement clip now with espeak-ng (no network needed later)")
+
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -90,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(cfg, args)
     if args.command == "catalog" and args.catalog_command == "generate":
         return _generate(args)
+    if args.command == "voice":
+        return _voice(cfg)
     from central.fleet import FleetError
     from central.state import open_state
 
@@ -113,6 +119,20 @@ def main(argv: list[str] | None = None) -> int:
     except FleetError as exc:
         print(f"kiosk-central: {exc.message}", file=sys.stderr)
         return 1
+
+
+def _voice(cfg) -> int:
+    from central.voice import VoiceClips, VoiceUnavailable
+
+    clips = VoiceClips(cfg.data_dir / "voice", cfg.display)
+    try:
+        made = clips.build([c.number for c in cfg.queue.counters])
+    except (VoiceUnavailable, OSError) as exc:
+        print(f"kiosk-central: cannot make the announcement clips: {exc}", file=sys.stderr)
+        return 1
+    total = len(clips.all_pieces([c.number for c in cfg.queue.counters]))
+    print(f"announcement clips in {clips.dir}: {made} made, {total - made} already there")
+    return 0
 
 
 def _kiosks(db, cfg, args) -> int:

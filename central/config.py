@@ -134,6 +134,32 @@ class QueueSection:
         return None
 
 
+ANNOUNCE_FIELDS = {"number", "counter"}
+
+
+@dataclass(frozen=True)
+class DisplaySection:
+    """The hall display board: what it says when a number is called, and how."""
+    announce_zh: str = "请{number}号到{counter}号窗口办理"
+    announce_en: str = "Number {number}, please go to counter {counter}"
+    voice_zh: str = "cmn"          # espeak-ng voices for the pre-generated clips
+    voice_en: str = "en"
+    speech_rate: int = 150         # words per minute
+    latest_calls: int = 8          # calls listed on the board
+
+    def validate(self):
+        for key in ("announce_zh", "announce_en"):
+            found = set(re.findall(r"{(\w*)}", getattr(self, key)))
+            if found - ANNOUNCE_FIELDS or "number" not in found:
+                return key, ("expected a template with {number} and optionally {counter}, "
+                             f"nothing else in braces; got {getattr(self, key)!r}")
+        if not 80 <= self.speech_rate <= 400:
+            return "speech_rate", f"expected 80-400 words per minute, got {self.speech_rate}"
+        if not 1 <= self.latest_calls <= 20:
+            return "latest_calls", f"expected 1-20, got {self.latest_calls}"
+        return None
+
+
 @dataclass(frozen=True)
 class CentralConfig:
     server: ServerSection = field(default_factory=ServerSection)
@@ -142,6 +168,7 @@ class CentralConfig:
     security: SecuritySection = field(default_factory=SecuritySection)
     hall: HallSection = field(default_factory=HallSection)
     queue: QueueSection = field(default_factory=QueueSection)
+    display: DisplaySection = field(default_factory=DisplaySection)
     source: str = field(default="", compare=False, metadata={"config": False})
 
     @property

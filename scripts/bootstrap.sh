@@ -15,6 +15,7 @@ APT_PACKAGES=(
   curl ca-certificates
   procps                                      # pkill/pgrep: the tests own the machine's pcscd
   tzdata                                      # the hall's local time (daily number reset, bookings)
+  espeak-ng                                   # pre-generated voice clips for the hall display board
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

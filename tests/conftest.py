@@ -3,11 +3,13 @@ central runs as a real server process on a free loopback port."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+import requests
 
 # Kivy reads these once, at first import.
 _KIVY_HOME = tempfile.mkdtemp(prefix="kivy-home-")
@@ -105,7 +107,7 @@ def pcscd(tmp_path_factory):
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+CHROMIUM_ARGS = ["--headless", "--autoplay-policy=no-user-gesture-required", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 
 
@@ -118,3 +120,23 @@ def browser():
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+# Staff accounts on a running Central (counter and manager pages, their API)
+PASSWORD = "correct horse battery"
+
+
+def add_staff(central, name, role="counter"):
+    result = subprocess.run([str(BIN / "kiosk-central"), "--config", str(central.config), "staff", "add", name,
+                             "--role", role], input=PASSWORD + "\n", capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def login(central, name, counter=None) -> requests.Session:
+    s = requests.Session()
+    r = s.post(f"{central.url}/api/v1/staff/login", json={"username": name, "password": PASSWORD}, timeout=5)
+    assert r.status_code == 200, r.text
+    assert "httponly" in r.headers["set-cookie"].lower() and "samesite=strict" in r.headers["set-cookie"].lower()
+    if counter is not None:
+        assert s.post(f"{central.url}/api/v1/staff/counter", json={"counter": counter}, timeout=5).ok
+    return s

@@ -12,28 +12,9 @@ import pytest
 import requests
 
 from common.tickets import TicketRequest
-from conftest import BIN, Central, enrolled_client
+from conftest import PASSWORD, Central, add_staff, enrolled_client, login
 
 pytestmark = pytest.mark.central
-PASSWORD = "correct horse battery"
-
-
-def add_staff(central, name, role="counter"):
-    result = subprocess.run([str(BIN / "kiosk-central"), "--config", str(central.config), "staff", "add", name,
-                             "--role", role], input=PASSWORD + "\n", capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-
-
-def login(central, name, counter=None) -> requests.Session:
-    s = requests.Session()
-    r = s.post(f"{central.url}/api/v1/staff/login", json={"username": name, "password": PASSWORD}, timeout=5)
-    assert r.status_code == 200, r.text
-    assert "httponly" in r.headers["set-cookie"].lower() and "samesite=strict" in r.headers["set-cookie"].lower()
-    if counter is not None:
-        assert s.post(f"{central.url}/api/v1/staff/counter", json={"counter": counter}, timeout=5).ok
-    return s
-
-
 @pytest.fixture
 def hall(tmp_path):
     server = Central(tmp_path / "c")

@@ -1,15 +1,11 @@
 """Staff at counters: log in, choose a counter, call and serve tickets; the
-hall manager opens and closes counters. Live events for display boards.
+hall manager opens and closes counters.
 
 Counter staff act only for the counter their session chose (403
 `not_your_counter` otherwise); managers may act for any."""
 from __future__ import annotations
 
-import asyncio
-import json
-
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import StreamingResponse
 from pydantic import Field
 
 from central.errors import ApiError
@@ -21,8 +17,6 @@ from common.wire import WireModel
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["counters"])
 COOKIE = "hall_session"
-EVENT_POLL_S = 0.1
-KEEPALIVE_S = 15.0
 
 
 class Login(WireModel):
@@ -101,6 +95,12 @@ def choose_counter(body: ChooseCounter, request: Request, session: StaffSession 
     return {"counter": body.counter}
 
 
+@router.get("/counters/{number}")
+def counter_status(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+    _for_counter(session, number)
+    return _queue_errors(lambda: request.app.state.board.counter(number))
+
+
 @router.post("/counters/{number}/call-next")
 async def call_next(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
     _for_counter(session, number)
@@ -170,33 +170,3 @@ def grant_priority(ticket_id: str, body: Priority, request: Request,
                    session: StaffSession = Depends(staff_session)) -> dict:
     _queue_errors(lambda: _calling(request).grant_priority(ticket_id, body.reason))
     return {"ok": True}
-
-
-@router.get("/events")
-async def events(request: Request, after: int | None = None) -> StreamingResponse:
-    """Server-sent events: every call, recall and change, in order. A client
-    that reconnects sends Last-Event-ID (browsers do) and misses nothing."""
-    calling = _calling(request)
-    header = request.headers.get("last-event-id", "")
-    last = int(header) if header.isdigit() else (after if after is not None else calling.last_event_id())
-
-    async def stream():
-        nonlocal last
-        idle = 0.0
-        yield "retry: 1000\n\n"
-        while not await request.is_disconnected():
-            batch = calling.events_since(last)
-            for event in batch:
-                last = event["id"]
-                yield f"id: {last}\nevent: {event['kind']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
-            if batch:
-                idle = 0.0
-                continue
-            await asyncio.sleep(EVENT_POLL_S)
-            idle += EVENT_POLL_S
-            if idle >= KEEPALIVE_S:
-                idle = 0.0
-                yield ": keep-alive\n\n"
-
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from central.config import DisplaySection
 from central.db import writer
 from central.queue.engine import QueueEngine, QueueError, naive_utc, utcnow
 from central.queue.tables import counter_states, queue_events, tickets
@@ -46,8 +47,9 @@ class Call:
 
 
 class Calling:
-    def __init__(self, engine: QueueEngine, *, requeue_no_shows: bool = True):
+    def __init__(self, engine: QueueEngine, display: DisplaySection | None = None, *, requeue_no_shows: bool = True):
         self.q = engine
+        self.display = display or DisplaySection()
         self.requeue_no_shows = requeue_no_shows
         self.counters = {c.number: c for c in engine.cfg.counters}
 
@@ -74,8 +76,9 @@ class Calling:
     def _announce(self, number: int, ticket) -> Call:
         kind = self.q.types.get(ticket.type)
         name = self.counter_name(number)
+        fill = {"number": ticket.display, "counter": number}
         return Call(number, name, ticket.id, ticket.display, ticket.type, kind.name if kind else ticket.type,
-                    f"请{ticket.display}号到{number}号窗口办理", f"Number {ticket.display}, please go to counter {number}")
+                    self.display.announce_zh.format(**fill), self.display.announce_en.format(**fill))
 
     # -- actions ---------------------------------------------------------------
     def call_next(self, number: int, staff: str = "") -> Call | None:
@@ -182,13 +185,15 @@ class Calling:
     def waiting(self, number: int, limit: int = 200) -> list[dict]:
         """The waiting tickets this counter serves, in calling order."""
         counter = self._counter(number)
-        query = select(_t.id, _t.display, _t.type, _t.ticket_class, _t.issued_at).where(
+        query = select(_t.id, _t.display, _t.type, _t.ticket_class, _t.issued_at, _t.order_rank,
+                       _t.priority_reason).where(
             _t.service_day == self.q.service_day(utcnow()), _t.state == "waiting")
         if counter.types:
             query = query.where(_t.type.in_(counter.types))
         with self.q.engine.connect() as conn:
             rows = conn.execute(query.order_by(_t.order_rank, _t.order_at, _t.number).limit(limit)).all()
         return [{"id": r.id, "number": r.display, "type": r.type, "class": r.ticket_class,
+                 "priority": r.order_rank == 0, "priority_reason": r.priority_reason,
                  "issued_at": r.issued_at.isoformat() + "Z"} for r in rows]
 
     def last_event_id(self) -> int:

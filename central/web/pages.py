@@ -1,0 +1,95 @@
+"""Central's staff and hall pages: /counter (a counter's desk), /display (the
+hall's display board) and /manager (the hall manager's view). The pages are
+static HTML that talk to the JSON API; their texts come from the message
+catalogs (see central.web.render)."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from central.web.render import NO_STORE, render
+from kiosk.i18n import N_
+
+router = APIRouter(include_in_schema=False)
+
+ERRORS = {
+    "err_bad_login": N_("Wrong username or password"),
+    "err_locked": N_("Too many failed logins: the account is locked for 15 minutes"),
+    "err_not_logged_in": N_("Your session has ended: please log in again"),
+    "err_not_your_counter": N_("You are not logged in at this counter"),
+    "err_counter_paused": N_("This counter is paused or closed: resume it first"),
+    "err_nobody_called": N_("No ticket is being served at this counter"),
+    "err_not_waiting": N_("Only a waiting ticket can be given priority"),
+    "err_unknown_type": N_("Unknown business type"),
+    "err_managers_only": N_("This needs a hall manager account"),
+    "err_network": N_("The server cannot be reached: check the network and try again"),
+    "err_other": N_("The action failed"),
+}
+
+COMMON = {
+    "logout": N_("Log out"), "login_title": N_("Staff login"), "username": N_("Username"),
+    "password": N_("Password"), "login": N_("Log in"), **ERRORS,
+}
+
+COUNTER = {
+    **COMMON,
+    "title": N_("Counter desk"), "choose": N_("Choose your counter"),
+    "nobody": N_("No citizen at the counter"), "paused_note": N_("Calling is paused at this counter"),
+    "closed_note": N_("This counter is closed by the hall manager"),
+    "call_next": N_("Call next"), "recall": N_("Recall"), "finish": N_("Finish"), "no_show": N_("No-show"),
+    "pause": N_("Pause"), "resume": N_("Resume"), "transfer": N_("Transfer"), "transfer_to": N_("Transfer to..."),
+    "transfer_pick": N_("Choose the business type to transfer to"),
+    "waiting_title": N_("Waiting for this counter"), "no_waiting": N_("Nobody is waiting"),
+    "priority_reason": N_("Priority reason"), "priority_hint": N_("Grant the green channel after checking proof"),
+    "reason_disabled": N_("Disabled person"), "reason_military": N_("Military or their family"),
+    "reason_pregnancy": N_("Pregnancy"), "reason_elderly": N_("Elderly citizen"),
+    "col_number": N_("Number"), "col_type": N_("Type"), "col_class": N_("Class"), "col_waited": N_("Waited (min)"),
+    "class_priority": N_("Green channel"), "class_appointment": N_("Appointment"), "grant": N_("Priority"),
+    "state_called": N_("Called, waiting for the citizen"), "state_serving": N_("Being served"),
+    "called": N_("Called {number}"), "recalled": N_("Called {number} again"), "finished": N_("Finished"),
+    "nobody_waiting": N_("Nobody is waiting for this counter"),
+    "no_show_done": N_("Marked as no-show"), "transferred": N_("Transferred to type {type}"),
+    "granted": N_("Green channel granted to {number}"),
+}
+
+DISPLAY = {
+    "title": N_("Queue display"), "now_calling": N_("Now calling"), "latest": N_("Recent calls"),
+    "counters": N_("Counters"), "waiting": N_("Waiting"), "people": N_("waiting"),
+    "paused": N_("Paused"), "closed": N_("Closed"), "idle": N_("Free"),
+    "reconnecting": N_("Connection lost, reconnecting..."),
+    "enable_sound": N_("Tap anywhere to turn on voice announcements"),
+    "go_to": N_("please go to {counter}"), "none_yet": N_("Please take a ticket and wait to be called"),
+}
+
+MANAGER = {
+    **COMMON,
+    "title": N_("Hall manager"), "counters": N_("Counters"), "types": N_("Queues today"),
+    "col_counter": N_("Counter"), "col_serves": N_("Serves"), "col_state": N_("State"),
+    "col_current": N_("Current number"), "col_staff": N_("Staff"),
+    "col_type": N_("Business type"), "col_waiting": N_("Waiting"), "col_issued": N_("Issued"),
+    "col_served": N_("Served"), "col_no_show": N_("No-shows"), "col_avg_wait": N_("Average wait (min)"),
+    "col_avg_handling": N_("Average handling (min)"), "col_longest": N_("Longest waiting now (min)"),
+    "state_open": N_("In service"), "state_closed": N_("Closed"), "state_paused": N_("Paused"),
+    "open": N_("Open"), "close": N_("Close"), "updated": N_("Updated {time}"),
+    "opened": N_("{counter} opened"), "closed_done": N_("{counter} closed"),
+}
+
+
+def _page(request: Request, template: str, messages: dict) -> HTMLResponse:
+    hall = request.app.state.central.config.hall
+    return HTMLResponse(render(template, messages, hall=hall.name, hall_en=hall.name_en), headers=NO_STORE)
+
+
+@router.get("/counter", response_class=HTMLResponse)
+def counter_page(request: Request) -> HTMLResponse:
+    return _page(request, "counter.html", COUNTER)
+
+
+@router.get("/display", response_class=HTMLResponse)
+def display_page(request: Request) -> HTMLResponse:
+    return _page(request, "display.html", DISPLAY)
+
+
+@router.get("/manager", response_class=HTMLResponse)
+def manager_page(request: Request) -> HTMLResponse:
+    return _page(request, "manager.html", MANAGER)

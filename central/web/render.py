@@ -1,0 +1,39 @@
+"""Central's pages are plain HTML templates with their texts filled in from
+the kiosk's message catalogs, Chinese first and English second:
+
+    {{key}}      "中文 / English"        {{key.zh}}, {{key.en}}  one language
+    {{T}}        every message as JSON {key: [zh, en]}, for the page's script
+    {{name}}     a value passed by the route (escaped)
+"""
+from __future__ import annotations
+
+import html
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from kiosk.i18n import Translator
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+ZH, EN = Translator("zh_CN"), Translator("en")
+NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+@lru_cache(maxsize=None)
+def _template(name: str) -> str:
+    return (TEMPLATES / name).read_text(encoding="utf-8")
+
+
+def texts(messages: dict[str, str]) -> dict[str, tuple[str, str]]:
+    return {key: (ZH.gettext(msg), EN.gettext(msg)) for key, msg in messages.items()}
+
+
+def render(name: str, messages: dict[str, str], **values: str) -> str:
+    both = texts(messages)
+    page = _template(name).replace("{{T}}", json.dumps(both, ensure_ascii=False).replace("</", "<\\/"))
+    for key, (zh, en) in both.items():
+        page = page.replace(f"{{{{{key}.zh}}}}", html.escape(zh)).replace(f"{{{{{key}.en}}}}", html.escape(en))
+        page = page.replace(f"{{{{{key}}}}}", html.escape(f"{zh} / {en}"))
+    for key, value in values.items():
+        page = page.replace(f"{{{{{key}}}}}", html.escape(value))
+    return page

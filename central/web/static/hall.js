@@ -1,0 +1,112 @@
+// Shared by central's pages: API calls with readable errors, texts in both
+// languages, and the live event stream with reconnection that misses nothing.
+"use strict";
+const Hall = {
+  T: {},
+  EVENT_KINDS: ["call", "recall", "no_show", "finish", "transfer", "pause", "resume", "open", "close", "priority"],
+
+  fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, (_, k) => (values && k in values ? values[k] : ""));
+  },
+  zh(key, values) { return Hall.fill((Hall.T[key] || [key])[0], values); },
+  en(key, values) { return Hall.fill((Hall.T[key] || [key, key])[1], values); },
+  both(key, values) { return Hall.zh(key, values) + " / " + Hall.en(key, values); },
+
+  async api(method, path, body) {
+    const init = {method, credentials: "same-origin", cache: "no-store", headers: {}};
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let reply;
+    try {
+      reply = await fetch("/api/v1" + path, init);
+    } catch (e) {
+      const err = new Error("network"); err.code = "network"; throw err;
+    }
+    let data = null;
+    try { data = await reply.json(); } catch (e) { /* not JSON */ }
+    if (!reply.ok) {
+      const info = (data && data.error) || {};
+      const err = new Error(info.message || reply.statusText);
+      err.code = info.code || "http_" + reply.status; err.status = reply.status;
+      throw err;
+    }
+    return data;
+  },
+
+  // An error in the user's words: a known code has a translated text,
+  // anything else shows the server's precise message.
+  errorText(err) {
+    const key = "err_" + err.code;
+    return Hall.T[key] ? Hall.both(key) : Hall.both("err_other") + ": " + err.message;
+  },
+
+  // Follow /api/v1/events from `after`. EventSource reconnects by itself and
+  // resends Last-Event-ID; if the browser gives up (server down too long),
+  // open a new stream from the last event seen.
+  follow(after, onEvent, onState) {
+    let last = after;
+    let source = null;
+    const open = () => {
+      source = new EventSource("/api/v1/events?after=" + last);
+      source.onopen = () => onState(true);
+      source.onerror = () => {
+        onState(false);
+        if (source.readyState === EventSource.CLOSED) setTimeout(open, 1000);
+      };
+      for (const kind of Hall.EVENT_KINDS) {
+        source.addEventListener(kind, (e) => {
+          last = Math.max(last, Number(e.lastEventId) || 0);
+          onEvent(kind, JSON.parse(e.data));
+        });
+      }
+    };
+    open();
+    return {close: () => source && source.close(), last: () => last};
+  },
+
+  // Run `fn` at most once per `ms`, after the last request: many events, one refresh.
+  debounce(fn, ms) {
+    let timer = null;
+    return () => { clearTimeout(timer); timer = setTimeout(fn, ms); };
+  },
+
+  el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") node.className = v; else if (k.startsWith("data-")) node.setAttribute(k, v); else node[k] = v;
+    }
+    for (const child of children) node.append(child);
+    return node;
+  },
+
+  clock(node) {
+    const tick = () => { node.textContent = new Date().toLocaleTimeString("zh-CN", {hour12: false}); };
+    tick(); setInterval(tick, 1000);
+  },
+};
+
+// Log in, for the counter and manager pages: resolves with the session.
+Hall.login = async function (form, errorNode) {
+  return new Promise((resolve) => {
+    const submit = async (e) => {
+      e.preventDefault();
+      errorNode.textContent = "";
+      const button = form.querySelector("button");
+      button.disabled = true;
+      try {
+        const session = await Hall.api("POST", "/staff/login", {
+          username: form.username.value.trim(), password: form.password.value});
+        form.removeEventListener("submit", submit);
+        resolve(session);
+      } catch (err) {
+        errorNode.textContent = Hall.errorText(err);
+      } finally {
+        button.disabled = false;
+        form.password.value = "";
+      }
+    };
+    form.addEventListener("submit", submit);
+  });
+};
