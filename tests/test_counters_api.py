@@ -3,7 +3,6 @@ and the live event stream the display board follows."""
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import time
 import uuid
