@@ -2,20 +2,26 @@
 is the factory uvicorn workers import (they read KIOSK_CENTRAL_CONFIG)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from central import __version__, errors
-from central.api import catalog, counters, hall, kiosks, tickets
-from central.web import STATIC, pages, phone
+from central.api import catalog, certificates, counters, hall, kiosks, ratings, tickets
+from central.web import STATIC, pages, phone, verify
 from central.config import CentralConfig, load
 from central.queue.board import HallBoard
 from central.queue.calling import Calling
 from central.queue.engine import QueueEngine
 from central.staff import StaffStore
 from central.voice import VoiceClips
+from central.certs.backoffice import SampleBackOffice
+from central.certs.keys import load_or_create
+from central.certs.ratings import RatingService
+from central.certs.service import CertificateService
 from central.state import CentralState, open_state
 from common import wire
 
@@ -30,13 +36,18 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(tickets.router)
     app.include_router(counters.router)
     app.include_router(hall.router)
+    app.include_router(certificates.router)
+    app.include_router(ratings.router)
     app.include_router(phone.router)
     app.include_router(pages.router)
+    app.include_router(verify.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.queue = QueueEngine(config, app.state.central.engine, app.state.central.runner)
     app.state.calling = Calling(app.state.queue, config.display)
     app.state.board = HallBoard(app.state.calling)
     app.state.voice = VoiceClips(config.data_dir / "voice", config.display)
+    app.state.certificates = certificate_service(config, app.state.central)
+    app.state.ratings = RatingService(config, app.state.central.engine)
     app.state.staff = StaffStore(app.state.central.engine)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
 
@@ -47,6 +58,14 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
         return wire.Health(status="ok", version=__version__, database=app.state.central.engine.dialect.name)
 
     return app
+
+
+def certificate_service(config: CentralConfig, state: CentralState) -> CertificateService:
+    """The sample back office unless a deployment wires in its own."""
+    backoffice = SampleBackOffice(state.id_hash_key, Path(config.certificates.backoffice)
+                                  if config.certificates.backoffice else None)
+    return CertificateService(config, state.engine, load_or_create(config.data_dir / "certificate-signing.key"),
+                              backoffice)
 
 
 def app_from_env() -> FastAPI:

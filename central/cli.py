@@ -68,6 +68,18 @@ def _parser() -> argparse.ArgumentParser:
     badd.add_argument("--at", required=True, help="slot start, local time: HH:MM today or YYYY-MM-DDTHH:MM")
     badd.add_argument("--minutes", type=int, default=30)
 
+    certs = sub.add_parser("certificates", help="certificates printed at kiosks")
+    ce_sub = certs.add_subparsers(dest="certificates_command", required=True)
+    rev_cert = ce_sub.add_parser("revoke", help="revoke a certificate: its QR code then says revoked")
+    rev_cert.add_argument("id")
+    rev_cert.add_argument("--reason", required=True)
+    ce_sub.add_parser("public-key", help="print the Ed25519 public key (PEM) for offline verifiers")
+
+    rat = sub.add_parser("ratings", help="好差评 ratings")
+    ra_sub = rat.add_subparsers(dest="ratings_command", required=True)
+    ra_bad = ra_sub.add_parser("bad", help="bad reviews awaiting follow-up")
+    ra_bad.add_argument("--state", choices=("open", "in_progress", "resolved"))
+
     voice = sub.add_parser("voice", help="spoken announcements for the display board")
     v_sub = voice.add_subparsers(dest="voice_command", required=True)
     v_sub.add_parser("build", help="make every announcement clip now with espeak-ng (no network needed later)")
@@ -112,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             return _bookings(cfg, state, args)
         if args.command == "staff":
             return _staff(state, args)
+        if args.command in ("certificates", "ratings"):
+            return _certificates(cfg, state, args)
         with state.sessions() as db:
             if args.command == "catalog":
                 return _catalog(db, args)
@@ -119,6 +133,27 @@ def main(argv: list[str] | None = None) -> int:
     except FleetError as exc:
         print(f"kiosk-central: {exc.message}", file=sys.stderr)
         return 1
+
+
+def _certificates(cfg, state, args) -> int:
+    from central.app import certificate_service
+    from central.certs.ratings import RatingService
+
+    if args.command == "ratings":
+        for r in RatingService(cfg, state.engine).bad_reviews(args.state):
+            overdue = " OVERDUE" if r["overdue"] else ""
+            print(f"{r['case_number']}  level {r['level']}  due {r['follow_up_due']}  {r['state']}{overdue}  "
+                  f"{r['subject']}:{r['subject_ref']}  {','.join(r['reasons'])}  {r['text']}")
+        return 0
+    service = certificate_service(cfg, state)
+    if args.certificates_command == "public-key":
+        print(service.key.public_pem, end="")
+        return 0
+    if not service.revoke(args.id, args.reason):
+        print(f"kiosk-central: no valid certificate {args.id!r} (unknown or already revoked)", file=sys.stderr)
+        return 1
+    print(f"certificate {args.id} revoked: {args.reason}")
+    return 0
 
 
 def _voice(cfg) -> int:

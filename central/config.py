@@ -161,6 +161,67 @@ class DisplaySection:
 
 
 @dataclass(frozen=True)
+class CertificateKind:
+    code: str
+    name: str
+    name_en: str = ""
+    subject: str = "person"        # person, or company (printed by its legal representative)
+    issuer: str = ""               # the body that issues it; empty: [certificates] issuer
+
+    def validate(self):
+        if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", self.code):
+            return "code", f"expected a lower-case identifier, got {self.code!r}"
+        if self.subject not in ("person", "company"):
+            return "subject", f"expected person or company, got {self.subject!r}"
+        return None
+
+
+@dataclass(frozen=True)
+class CertificatesSection:
+    issuer: str = "示例市政务服务管理局"
+    valid_days: int = 90           # the usage watermark's 有效期至
+    max_copies: int = 3            # copies a citizen may print at once
+    backoffice: str = ""           # JSON dataset for the sample adapter; empty: the bundled sample
+    kinds: tuple[CertificateKind, ...] = (
+        CertificateKind("social_insurance", "社会保险参保缴费证明", "Social insurance contribution record",
+                        "person", "示例市社会保险事业管理中心"),
+        CertificateKind("tax", "个人纳税证明", "Personal tax payment record", "person", "国家税务总局示例市税务局"),
+        CertificateKind("real_estate", "不动产登记信息查询结果", "Real estate registration record", "person",
+                        "示例市不动产登记中心"),
+        CertificateKind("business_license", "营业执照（副本）", "Business licence (copy)", "company",
+                        "示例市市场监督管理局"),
+    )
+
+    def validate(self):
+        if not 1 <= self.valid_days <= 3650:
+            return "valid_days", f"expected 1-3650 days, got {self.valid_days}"
+        if not 1 <= self.max_copies <= 20:
+            return "max_copies", f"expected 1-20, got {self.max_copies}"
+        if self.backoffice and not Path(self.backoffice).is_file():
+            return "backoffice", f"file not found: {self.backoffice}"
+        codes = [k.code for k in self.kinds]
+        if len(set(codes)) != len(codes):
+            return "kinds", "two certificate kinds share a code"
+        return None
+
+
+@dataclass(frozen=True)
+class RatingsSection:
+    follow_up_days: int = 10       # a bad review is rectified within this many days (local rule: 5-15 working days)
+    region: str = "110105"         # administrative division code sent with each rating
+    channel: str = "政务大厅其他终端"
+    # level 1..5 (GB/T 39046: 1 very satisfied) -> the code this deployment reports
+    level_codes: tuple[str, ...] = ("1", "2", "3", "4", "5")
+
+    def validate(self):
+        if not 1 <= self.follow_up_days <= 60:
+            return "follow_up_days", f"expected 1-60 days, got {self.follow_up_days}"
+        if len(self.level_codes) != 5 or len(set(self.level_codes)) != 5:
+            return "level_codes", "expected five distinct codes, for levels 1 (very satisfied) to 5"
+        return None
+
+
+@dataclass(frozen=True)
 class CentralConfig:
     server: ServerSection = field(default_factory=ServerSection)
     database: DatabaseSection = field(default_factory=DatabaseSection)
@@ -169,6 +230,8 @@ class CentralConfig:
     hall: HallSection = field(default_factory=HallSection)
     queue: QueueSection = field(default_factory=QueueSection)
     display: DisplaySection = field(default_factory=DisplaySection)
+    certificates: CertificatesSection = field(default_factory=CertificatesSection)
+    ratings: RatingsSection = field(default_factory=RatingsSection)
     source: str = field(default="", compare=False, metadata={"config": False})
 
     @property

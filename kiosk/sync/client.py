@@ -16,6 +16,8 @@ from kiosk.sync.credentials import Credentials
 if TYPE_CHECKING:
     from common.matters import CatalogDelta
     from common.tickets import BookingReply, BookingRequest, QueuesReply, TicketReply, TicketRequest, TicketStatus
+    from common.certificates import (Acknowledged, AvailableReply, AvailableRequest, Certificate,
+                                     CertificateRequest, PrintAudit, RatingRequest)
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -107,6 +109,26 @@ class CentralClient:
         from common.tickets import BookingReply
 
         return self.request("POST", f"{wire.API_PREFIX}/bookings", request, BookingReply)
+
+    def available_certificates(self, request: "AvailableRequest") -> "AvailableReply":
+        from common.certificates import AvailableReply
+
+        return self.request("POST", f"{wire.API_PREFIX}/certificates/available", request, AvailableReply)
+
+    def issue_certificate(self, request: "CertificateRequest") -> "Certificate":
+        from common.certificates import Certificate
+
+        return self.request("POST", f"{wire.API_PREFIX}/certificates", request, Certificate)
+
+    def record_print(self, audit: "PrintAudit") -> "Acknowledged":
+        from common.certificates import Acknowledged
+
+        return self.request("POST", f"{wire.API_PREFIX}/certificates/prints", audit, Acknowledged)
+
+    def rate(self, rating: "RatingRequest") -> "Acknowledged":
+        from common.certificates import Acknowledged
+
+        return self.request("POST", f"{wire.API_PREFIX}/ratings", rating, Acknowledged)
 
     def health(self) -> wire.Health:
         return self.request("GET", "/healthz", None, wire.Health, signed=False)

@@ -1,0 +1,76 @@
+"""Certificates for kiosks (signed requests, the card holder's keyed hash),
+the public key and the verification answer for anyone, and the print audit
+that kiosks deliver through their outbox."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse
+
+from central.api.counters import staff_session
+from central.auth import SignedKiosk, authenticated_kiosk
+from central.certs.service import CertificateError, CertificateService
+from central.errors import ApiError
+from central.staff import StaffSession
+from common import wire
+from common.certificates import (Acknowledged, AvailableReply, AvailableRequest, Certificate, CertificateRequest,
+                                 PrintAudit, VerifyReply, b64url)
+
+router = APIRouter(prefix=wire.API_PREFIX, tags=["certificates"])
+ERRORS = {404: {"model": wire.ErrorReply}, 409: {"model": wire.ErrorReply}, 422: {"model": wire.ErrorReply}}
+
+
+def _service(request: Request) -> CertificateService:
+    return request.app.state.certificates
+
+
+def _errors(action):
+    try:
+        return action()
+    except CertificateError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+
+
+@router.post("/certificates/available", response_model=AvailableReply)
+def available(body: AvailableRequest, request: Request,
+              _kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> AvailableReply:
+    """What the card holder on this kiosk may print (their own records only)."""
+    return _service(request).available(body.person_key)
+
+
+@router.post("/certificates", response_model=Certificate, responses=ERRORS)
+def issue(body: CertificateRequest, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Certificate:
+    """Issue and sign a certificate (idempotent on request_id)."""
+    return _errors(lambda: _service(request).issue(kiosk.id, body))
+
+
+@router.post("/certificates/prints", response_model=Acknowledged, responses=ERRORS)
+def record_print(body: PrintAudit, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Acknowledged:
+    """One print attempt (outbox delivery; a repeated key is acknowledged, not stored twice)."""
+    stored = _errors(lambda: _service(request).record_print(kiosk.id, body))
+    return Acknowledged(key=body.key, duplicate=not stored)
+
+
+@router.get("/certificates/prints")
+def print_audit(request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+    if session.role != "manager":
+        raise ApiError(403, "managers_only", "the print audit is for the hall manager")
+    return {"prints": _service(request).audit_log()}
+
+
+@router.get("/certificates/public-key", response_class=PlainTextResponse)
+def public_key(request: Request) -> PlainTextResponse:
+    """Central's Ed25519 public key (PEM), for offline verification."""
+    key = _service(request).key
+    return PlainTextResponse(key.public_pem, headers={"X-Key-Id": key.key_id, "X-Public-Key-Raw": b64url(key.public_raw)})
+
+
+@router.get("/verify/{cert_id}", response_model=VerifyReply)
+def verify(cert_id: str, request: Request, s: str | None = None) -> VerifyReply:
+    """The state of a certificate, from the id and signature in its QR code."""
+    return _service(request).verify(cert_id, signature=s if s is not None else "")
+
+
+@router.get("/verify", response_model=VerifyReply)
+def verify_code(code: str, request: Request) -> VerifyReply:
+    """The state of a certificate, from the check code printed under its QR code."""
+    return _service(request).verify("", code=code[:20])

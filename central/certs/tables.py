@@ -1,0 +1,65 @@
+"""Certificate, print-audit and rating tables."""
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint
+
+metadata = MetaData()
+
+certificates = Table(
+    "certificates", metadata,
+    Column("id", String(16), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("issuer", String(100), nullable=False),
+    Column("issued_at", DateTime, nullable=False),   # naive UTC, whole seconds (it is signed)
+    Column("expires_at", Date, nullable=False),
+    Column("content", Text, nullable=False),         # CertificateContent JSON: masked ID only
+    Column("signature", String(100), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("check_code", String(14), nullable=False, unique=True),
+    Column("kiosk_id", String(36), nullable=False),
+    Column("request_id", String(64), nullable=False),
+    Column("person_key", String(64), nullable=False),  # keyed hash: who asked, for audits; never shown
+    Column("revoked_at", DateTime, nullable=True),
+    Column("revoked_reason", String(200), nullable=True),
+    UniqueConstraint("kiosk_id", "request_id", name="uq_certificate_request"),
+)
+
+prints = Table(
+    "certificate_prints", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(36), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("certificate_id", String(16), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("copies", Integer, nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("outcome", String(12), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", DateTime, nullable=False),           # kiosk time
+    Column("received_at", DateTime, nullable=False),  # central time: orders
+    UniqueConstraint("kiosk_id", "key", name="uq_print_key"),
+)
+
+ratings = Table(
+    "ratings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_number", String(24), nullable=False, unique=True),
+    Column("kiosk_id", String(36), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("level_code", String(8), nullable=False),
+    Column("subject", String(12), nullable=False),
+    Column("subject_ref", String(64), nullable=False),
+    Column("reasons", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("region", String(12), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    # bad reviews: follow-up and rectification within the deadline
+    Column("follow_up_due", Date, nullable=True),
+    Column("follow_up_state", String(12), nullable=True),  # open, in_progress, resolved
+    Column("follow_up_note", Text, nullable=True),
+    UniqueConstraint("kiosk_id", "key", name="uq_rating_key"),
+)
