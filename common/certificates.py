@@ -20,7 +20,7 @@ from common.wire import WireModel
 
 SubjectKind = Literal["person", "company"]
 VerifyState = Literal["genuine", "revoked", "expired", "unknown", "invalid"]
-RatingSubject = Literal["ticket", "certificate", "guide"]
+RatingSubject = Literal["ticket", "certificate", "guide", "hall"]
 # GB/T 39046 order, 1 best ... 5 worst; codes sent onwards are mapped per deployment
 RATING_LEVELS = (1, 2, 3, 4, 5)
 BAD_LEVELS = (4, 5)

@@ -32,6 +32,16 @@ class KioskSection:
     hall_name: str = "政务服务中心"
     hall_name_en: str = "Government Service Center"
     data_dir: str = "/var/lib/kiosk"
+    timezone: str = "Asia/Shanghai"    # the hall's local time (dates printed on certificates)
+
+    def validate(self):
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(self.timezone)
+        except Exception:
+            return "timezone", f"expected an IANA time zone such as Asia/Shanghai, got {self.timezone!r}"
+        return None
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,26 @@ class PrinterSection:
 
 
 @dataclass(frozen=True)
+class DocumentSection:
+    """The A4 printer for certificates ([devices] document_printer = "cups")."""
+
+    cups_queue: str = "KioskA4"
+    cups_server: str = ""             # empty: the local CUPS; or host:port, or a socket path
+    timeout_s: float = 120.0          # a job not finished by then is cancelled and reported
+    max_copies: int = 3               # per print (central may allow fewer)
+    provider: str = "示例市政务服务管理局"  # named in the usage watermark: 此件由…提供
+
+    def validate(self):
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,127}", self.cups_queue):
+            return "cups_queue", f"expected a CUPS queue name, got {self.cups_queue!r}"
+        if not 5 <= self.timeout_s <= 1800:
+            return "timeout_s", f"expected 5-1800 seconds, got {self.timeout_s}"
+        if not 1 <= self.max_copies <= 20:
+            return "max_copies", f"expected 1-20, got {self.max_copies}"
+        return None
+
+
+@dataclass(frozen=True)
 class DevicesSection:
     reader: Literal["virtual", "pcsc", "ga467", "none"] = "virtual"
     ticket_printer: Literal["virtual", "escpos", "none"] = "virtual"
@@ -154,6 +184,7 @@ class KioskConfig:
     catalog: CatalogSection = field(default_factory=CatalogSection)
     reader: ReaderSection = field(default_factory=ReaderSection)
     printer: PrinterSection = field(default_factory=PrinterSection)
+    document: DocumentSection = field(default_factory=DocumentSection)
     devices: DevicesSection = field(default_factory=DevicesSection)
     source: str = field(default="", compare=False, metadata={"config": False})
 

@@ -42,6 +42,20 @@ def make_ticket_printer(config: KioskConfig) -> TicketPrinter | None:
     return EscposTicketPrinter(settings, font)
 
 
+def make_document_printer(config: KioskConfig):
+    choice = config.devices.document_printer
+    if choice == "none":
+        return None
+    if choice == "virtual":
+        from drivers.printer.virtual_document import VirtualDocumentPrinter
+
+        return VirtualDocumentPrinter(config.data_dir / "documents")
+    from drivers.printer.cups import CupsDocumentPrinter
+
+    d = config.document
+    return CupsDocumentPrinter(d.cups_queue, server=d.cups_server, timeout_s=d.timeout_s)
+
+
 class TicketPrinting:
     def __init__(self, catalog: CatalogService, config: KioskConfig, printer: TicketPrinter | None = None):
         self.catalog = catalog

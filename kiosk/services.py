@@ -10,9 +10,15 @@ from kiosk.cards import CardService, make_reader
 from kiosk.catalog.service import CatalogService
 from kiosk.catalog.store import CatalogStore
 from kiosk.config import KioskConfig
-from kiosk.events import EventBus
+from kiosk.events import EventBus, SessionEnded
 from kiosk.i18n import Translator
-from kiosk.printing import TicketPrinting
+from kiosk.certificates.render import DocumentFonts
+from kiosk.certificates.service import CertificateService
+from kiosk.printing import TicketPrinting, make_document_printer
+from kiosk.ratings import RatingService
+from kiosk.sync.outbox import Outbox, OutboxWorker
+from kiosk.sync.senders import senders_for
+from common.fonts import resolve
 from kiosk.queue.service import TicketService
 from kiosk.session import CitizenSession, IdleTimer
 from kiosk.sync import credentials
@@ -37,18 +43,24 @@ class KioskServices:
     catalog_sync: CatalogSyncWorker | None = None
     cards: CardService | None = None
     tickets: TicketService | None = None
+    outbox: Outbox | None = None
+    outbox_worker: OutboxWorker | None = None
+    certificates: CertificateService | None = None
+    ratings: RatingService | None = None
 
     def warm_up(self) -> None:
         """Slow loads the home screen does not need, once it is showing."""
         self.catalog.open_in_background()
+        if self.certificates:
+            self.certificates.fonts.prepare_in_background()
 
     def start(self) -> None:
-        for worker in (self.heartbeat, self.catalog_sync, self.cards):
+        for worker in (self.heartbeat, self.catalog_sync, self.cards, self.outbox_worker):
             if worker:
                 worker.start()
 
     def stop(self) -> None:
-        for worker in (self.heartbeat, self.catalog_sync, self.cards):
+        for worker in (self.heartbeat, self.catalog_sync, self.cards, self.outbox_worker):
             if worker:
                 worker.stop()
         self.central.close()
@@ -62,6 +74,8 @@ class KioskServices:
             report["reader"] = wire.DeviceStatus(state="fault", detail=f"{devices.reader}: {fault.reason}")
         if devices.ticket_printer != "none" and self.printing.last_fault:
             report["ticket_printer"] = wire.DeviceStatus(state="fault", detail=self.printing.last_fault)
+        if devices.document_printer != "none" and self.certificates and self.certificates.last_fault:
+            report["document_printer"] = wire.DeviceStatus(state="fault", detail=self.certificates.last_fault)
         for name, choice in (("reader", devices.reader), ("ticket_printer", devices.ticket_printer),
                              ("document_printer", devices.document_printer)):
             if name in report:
@@ -94,6 +108,16 @@ def build_services(config: KioskConfig) -> KioskServices:
                              creds.name if creds else None)
     services.cards = CardService(make_reader(config), session, events)
     services.tickets = TicketService(config, central, session, printing, translator)
+    services.outbox = Outbox(config.data_dir / "outbox.db")
+    if creds is not None:
+        services.outbox_worker = OutboxWorker(services.outbox, senders_for(central))
+    cache = config.data_dir / "cache" / "fonts"
+    fonts = DocumentFonts(resolve("regular", config.ui.font, cache),
+                          resolve("bold", config.ui.font_bold or config.ui.font, cache), cache)
+    services.certificates = CertificateService(config, central, session, make_document_printer(config), fonts,
+                                               services.outbox, services.outbox_worker)
+    services.ratings = RatingService(services.outbox, services.outbox_worker)
+    events.subscribe(SessionEnded, lambda _event: services.certificates.wipe())
     if creds is None:
         log.warning("kiosk not enrolled: working offline until `kiosk enroll CODE` is run")
     else:

@@ -16,6 +16,7 @@ APT_PACKAGES=(
   procps                                      # pkill/pgrep: the tests own the machine's pcscd
   tzdata                                      # the hall's local time (daily number reset, bookings)
   espeak-ng                                   # pre-generated voice clips for the hall display board
+  cups printer-driver-cups-pdf libcups2-dev   # A4 certificates: the tests' private cupsd, and pycups
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -47,7 +48,7 @@ install_venv() {
   fi
   say "installing Python packages into $VENV (first run takes a few minutes)"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e "$ROOT[central,pcsc,serial,dev]"
+  "$VENV/bin/python" -m pip install -q -e "$ROOT[central,pcsc,serial,cups,dev]"
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 }

@@ -3,6 +3,7 @@ central runs as a real server process on a free loopback port."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from peers.pcscd import free_port  # noqa: E402,F401  (tests import it from here
 
 BIN = Path(sys.executable).parent
 FONT_CACHE = Path(tempfile.gettempdir()) / "kiosk-test-fonts"  # extract the SC face once per machine
+os.environ.setdefault("KIOSK_FONT_CACHE", str(FONT_CACHE))  # and the certificates' subset of it
 
 
 
@@ -140,3 +142,22 @@ def login(central, name, counter=None) -> requests.Session:
     if counter is not None:
         assert s.post(f"{central.url}/api/v1/staff/counter", json={"counter": counter}, timeout=5).ok
     return s
+
+
+# A private cupsd with a cups-pdf queue (certificates on A4)
+@pytest.fixture(scope="session")
+def cupsd(tmp_path_factory):
+    from peers import cupsd as cupsd_peer
+
+    why = cupsd_peer.available()
+    if why:
+        pytest.fail(f"CUPS is needed for the certificate tests: {why}")
+    # not under pytest's tmp (0700): CUPS filters run as user lp and must reach the spool
+    root = Path(tempfile.mkdtemp(prefix="kiosk-cupsd-"))
+    daemon = cupsd_peer.Cupsd(root)
+    daemon.start()
+    daemon.pdf_out = root / "printed"
+    daemon.add_pdf_queue("KioskA4", daemon.pdf_out)
+    yield daemon
+    daemon.stop()
+    shutil.rmtree(root, ignore_errors=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kiosk.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -20,10 +19,6 @@ SCREENS: dict[str, ScreenEntry] = {
     "matter": ScreenEntry("kiosk.ui.screens.matter", "MatterScreen"),
     "card": ScreenEntry("kiosk.ui.screens.card", "CardScreen"),
     "tickets": ScreenEntry("kiosk.ui.screens.tickets", "TicketsScreen"),
-    # Filled in by later releases; until then they say so plainly.
-
-    "certificates": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",
-                                {"title": N_("Print a certificate")}),
-    "rating": ScreenEntry("kiosk.ui.screens.coming_soon", "ComingSoonScreen",
-                          {"title": N_("Rate our service")}),
+    "certificates": ScreenEntry("kiosk.ui.screens.certificates", "CertificatesScreen"),
+    "rating": ScreenEntry("kiosk.ui.screens.rating", "RatingScreen"),
 }

@@ -58,6 +58,9 @@ class MatterScreen(KioskScreen):
     def back(self) -> None:
         self.navigator.show("guides")
 
+    def rate(self) -> None:
+        self.navigator.show("rating", subject="guide", ref=self.code, title=self.title)
+
     # -- rendering -----------------------------------------------------------
     def _render(self) -> None:
         _ = self.tr._

@@ -170,6 +170,11 @@ class TicketsScreen(KioskScreen):
 
         threading.Thread(target=run, name="reprint-ticket", daemon=True).start()
 
+    def rate(self) -> None:
+        ticket = self.ticket
+        if ticket is not None:
+            self.navigator.show("rating", subject="ticket", ref=ticket.type, title=f"{ticket.number} {ticket.type_name}")
+
     def finish(self) -> None:
         self.services.session.end("finished")
 

@@ -1,0 +1,183 @@
+"""The durable outbox: what a citizen did is written here first (SQLite, WAL)
+and delivered to central afterwards, each item with its idempotency key, so
+a network fault or a restart loses nothing and a retry never counts twice.
+
+States: ready -> in_flight -> acked, or back to ready with exponential backoff
+and jitter after a transient failure, or failed when central refuses the item
+for good (it is kept, with the reason, for the maintenance screen). Items in
+flight when the kiosk stopped are ready again at start-up."""
+from __future__ import annotations
+
+import json
+import logging
+import random
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+log = logging.getLogger(__name__)
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'ready',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at REAL NOT NULL DEFAULT 0,
+  created_at REAL NOT NULL,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS ix_outbox_ready ON outbox (state, next_at);
+"""
+BACKOFF_BASE_S = 2.0
+BACKOFF_MAX_S = 600.0
+
+
+class Permanent(Exception):
+    """Central refused the item for good (a 4xx other than auth or rate limit)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    key: str
+    kind: str
+    payload: dict
+    attempts: int
+
+
+def backoff_s(attempts: int, rng: random.Random = random.Random()) -> float:
+    """Full jitter: a random wait up to base * 2^attempts, capped."""
+    return rng.uniform(0.5, 1.0) * min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1))
+
+
+class Outbox:
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # a citizen's ticket or rating survives a power cut
+        self._db.executescript(SCHEMA)
+        resumed = self._db.execute("UPDATE outbox SET state = 'ready' WHERE state = 'in_flight'").rowcount
+        if resumed:
+            log.info("outbox: %d item(s) in flight at the last stop are ready again", resumed)
+
+    def put(self, kind: str, key: str, payload: dict) -> bool:
+        """Store an item; False if this key is already there (put is idempotent)."""
+        with self._lock:
+            cur = self._db.execute("INSERT OR IGNORE INTO outbox (key, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+                                   (key, kind, json.dumps(payload, ensure_ascii=False), self.clock()))
+            return cur.rowcount == 1
+
+    def claim(self, limit: int = 20) -> list[Item]:
+        """Due items, marked in flight."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = self._db.execute("SELECT id, key, kind, payload, attempts FROM outbox WHERE state = 'ready' "
+                                        "AND next_at <= ? ORDER BY id LIMIT ?", (self.clock(), limit)).fetchall()
+                self._db.executemany("UPDATE outbox SET state = 'in_flight' WHERE id = ?", [(r[0],) for r in rows])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return [Item(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+
+    def ack(self, item: Item) -> None:
+        with self._lock:
+            self._db.execute("UPDATE outbox SET state = 'acked', attempts = attempts + 1, last_error = '' "
+                             "WHERE id = ?", (item.id,))
+
+    def retry(self, item: Item, error: str) -> float:
+        wait = backoff_s(item.attempts + 1)
+        with self._lock:
+            self._db.execute("UPDATE outbox SET state = 'ready', attempts = attempts + 1, next_at = ?, last_error = ? "
+                             "WHERE id = ?", (self.clock() + wait, error[:500], item.id))
+        return wait
+
+    def fail(self, item: Item, error: str) -> None:
+        with self._lock:
+            self._db.execute("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+                             (error[:500], item.id))
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
+        return {"ready": 0, "in_flight": 0, "acked": 0, "failed": 0, **dict(rows)}
+
+    def backlog(self) -> int:
+        c = self.counts()
+        return c["ready"] + c["in_flight"]
+
+    def prune_acked(self, older_than_s: float = 7 * 86400) -> int:
+        with self._lock:
+            return self._db.execute("DELETE FROM outbox WHERE state = 'acked' AND created_at < ?",
+                                    (self.clock() - older_than_s,)).rowcount
+
+    def close(self) -> None:
+        self._db.close()
+
+
+Sender = Callable[[dict], None]  # raises Permanent, or any other exception for "try again later"
+
+
+class OutboxWorker:
+    """Delivers due items on a background thread; `kick()` after a put
+    delivers at once instead of at the next poll."""
+
+    def __init__(self, outbox: Outbox, senders: dict[str, Sender], *, poll_s: float = 5.0):
+        self.outbox = outbox
+        self.senders = senders
+        self.poll_s = poll_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def deliver_due(self) -> int:
+        """One pass; returns how many items were acknowledged."""
+        done = 0
+        for item in self.outbox.claim():
+            sender = self.senders.get(item.kind)
+            try:
+                if sender is None:
+                    raise Permanent(f"no sender for kind {item.kind!r}")
+                sender(item.payload)
+            except Permanent as exc:
+                log.error("outbox: %s %s refused for good: %s", item.kind, item.key, exc)
+                self.outbox.fail(item, str(exc))
+            except Exception as exc:  # network, timeout, 5xx: later
+                wait = self.outbox.retry(item, str(exc))
+                log.info("outbox: %s %s not delivered (%s); retry in %.0f s", item.kind, item.key, exc, wait)
+            else:
+                self.outbox.ack(item)
+                done += 1
+        return done
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.deliver_due()
+            except Exception:  # never let the delivery thread die
+                log.exception("outbox: delivery pass failed")
+            self._wake.wait(self.poll_s)
+            self._wake.clear()
