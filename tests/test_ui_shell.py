@@ -48,9 +48,11 @@ def test_language_toggle_switches_every_visible_text(kiosk_ui):
     assert "星期" not in shell.clock_text
     # screens created later come up in the current language
     kiosk_ui.tap(ids.tile_rating)
-    assert kiosk_ui.screen().ids.title.text == "Rate our service"
+    rating = kiosk_ui.screen()
+    assert rating.ids.heading.text == "How satisfied are you with this service?"
+    assert rating.ids.level_1.text == "Very satisfied"
     kiosk_ui.tap(shell.ids.language_toggle)
-    assert kiosk_ui.screen().ids.title.text == "服务评价"
+    assert rating.ids.heading.text == "您对本次服务满意吗？" and rating.ids.level_1.text == "非常满意"
 
 
 def test_large_text_mode_grows_text_and_targets(kiosk_ui):
