@@ -145,3 +145,26 @@ def test_print_audit_and_ratings_apply_once(hall):
     assert mona.post(f"{central.url}/api/v1/ratings/bad/{case['case_number']}",
                      json={"state": "resolved", "note": "已更换打印机"}, timeout=5).ok
     assert mona.get(f"{central.url}/api/v1/ratings/bad?state=resolved", timeout=5).json()["reviews"][0]["note"] == "已更换打印机"
+
+
+def test_the_verify_page_in_a_browser(hall, browser):
+    import os
+    from pathlib import Path
+
+    central, kiosk, _ = hall
+    cert = issue(kiosk, DEMO_ID, "social_insurance")
+    page = browser.new_page(viewport={"width": 430, "height": 1100}, device_scale_factor=2)
+    page.goto(cert.verify_url)
+    assert page.get_attribute("#state", "data-state") == "genuine"
+    assert "真实有效" in page.text_content("#state") and "张伟明" in page.content()
+    if "KIOSK_SCREENSHOTS" in os.environ:
+        page.screenshot(path=str(Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "verify-page.png"))
+    page.goto(f"{central.url}/verify")
+    page.fill("#code", "AAAA-BBBB-CCCC")
+    page.click("form button")
+    page.wait_for_selector("#state")
+    assert page.get_attribute("#state", "data-state") == "unknown"
+    page.fill("#code", cert.check_code)
+    page.click("form button")
+    page.wait_for_function("document.getElementById('state').dataset.state === 'genuine'")
+    page.close()
