@@ -97,7 +97,7 @@ class VoiceClips:
         """Every clip any announcement can need, for `voice build`."""
         out = []
         for lang, template in (("zh", self.display.announce_zh), ("en", self.display.announce_en)):
-            out += [p for p in pieces(template, lang, "", None)]
+            out += pieces(template, lang, "", None)
             out += [Piece(lang, _char_text(lang, c)) for c in LETTERS + "0123456789"]
             out += [Piece(lang, str(n)) for n in counters]
         return out

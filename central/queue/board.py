@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from central.queue.calling import Calling
 from central.queue.engine import naive_utc, utcnow
@@ -97,13 +97,14 @@ class HallBoard:
         day = self.q.service_day(utcnow())
         with self.q.engine.connect() as conn:
             rows = conn.execute(select(_t.type, _t.state, _t.issued_at, _t.order_at, _t.called_at, _t.finished_at)
-                                .where(and_(_t.service_day == day))).all()
+                                .where(_t.service_day == day)).all()
             counters = self._counters(conn)
-        per = {letter: {"issued": 0, "waiting": 0, "served": 0, "no_show": 0, "waits": [], "handling": [],
-                        "longest": 0.0} for letter in self.q.types}
+        def tally() -> dict:
+            return {"issued": 0, "waiting": 0, "served": 0, "no_show": 0, "waits": [], "handling": [], "longest": 0.0}
+
+        per = {letter: tally() for letter in self.q.types}
         for row in rows:
-            s = per.setdefault(row.type, {"issued": 0, "waiting": 0, "served": 0, "no_show": 0, "waits": [],
-                                          "handling": [], "longest": 0.0})
+            s = per.setdefault(row.type, tally())
             s["issued"] += 1
             if row.state == "waiting":
                 s["waiting"] += 1

@@ -4,11 +4,13 @@ the kiosk's message catalogs, Chinese first and English second:
     {{key}}      "中文 / English"        {{key.zh}}, {{key.en}}  one language
     {{T}}        every message as JSON {key: [zh, en]}, for the page's script
     {{name}}     a value passed by the route (escaped)
+    <!--include other.html-->   another template's text, placed before filling in
 """
 from __future__ import annotations
 
 import html
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,9 +21,12 @@ ZH, EN = Translator("zh_CN"), Translator("en")
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
+INCLUDE = re.compile(r"<!--include ([\w.-]+)-->")
+
+
 @lru_cache(maxsize=None)
 def _template(name: str) -> str:
-    return (TEMPLATES / name).read_text(encoding="utf-8")
+    return INCLUDE.sub(lambda m: _template(m.group(1)), (TEMPLATES / name).read_text(encoding="utf-8"))
 
 
 def texts(messages: dict[str, str]) -> dict[str, tuple[str, str]]:

@@ -46,6 +46,7 @@ class CertificatesScreen(KioskScreen):
     pages = NumericProperty(1)
     busy = BooleanProperty(False)
     prepared = ObjectProperty(None, allownone=True)
+    _choices: tuple = ()  # what central offered, in the order of `items`
 
     def prepare(self, **_params) -> None:
         identity = self.services.session.masked()
@@ -60,6 +61,7 @@ class CertificatesScreen(KioskScreen):
     def wipe(self) -> None:
         self.state, self.items, self.person, self.message, self.progress = "loading", [], "", "", ""
         self.preview, self.title, self.copies, self.prepared = "", "", 1, None
+        self._choices = ()
 
     def _background(self, work, done, name: str) -> None:
         def run():
