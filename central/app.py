@@ -16,6 +16,7 @@ from central.config import CentralConfig, load
 from central.queue.board import HallBoard
 from central.queue.calling import Calling
 from central.queue.engine import QueueEngine
+from central.queue.offline import OfflineDesk
 from central.staff import StaffStore
 from central.voice import VoiceClips
 from central.certs.backoffice import SampleBackOffice
@@ -43,6 +44,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(verify.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.queue = QueueEngine(config, app.state.central.engine, app.state.central.runner)
+    app.state.offline = OfflineDesk(app.state.queue)
     app.state.calling = Calling(app.state.queue, config.display)
     app.state.board = HallBoard(app.state.calling)
     app.state.voice = VoiceClips(config.data_dir / "voice", config.display)

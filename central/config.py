@@ -105,6 +105,8 @@ class QueueSection:
     daily_limit_per_person: int = 5  # real-name tickets per person per day, all types
     appointment_early_min: int = 30  # check-in allowed this long before the slot...
     appointment_late_min: int = 15  # ...and this long after its start
+    offline_first_number: int = 900  # numbers from here to last_number are leased to kiosks for offline use; 0: none
+    offline_block_size: int = 10     # numbers per lease (per kiosk, type and day)
     types: tuple[BusinessType, ...] = (
         BusinessType("A", "综合业务", "General services", 6.0),
         BusinessType("B", "社保医保", "Social insurance and medical insurance", 8.0),
@@ -122,6 +124,11 @@ class QueueSection:
             return "reset_at", f"expected HH:MM, got {self.reset_at!r}"
         if not 1 <= self.first_number < self.last_number <= 999:
             return "last_number", "expected 1 <= first_number < last_number <= 999 (three digits on the ticket)"
+        if self.offline_first_number and not self.first_number < self.offline_first_number <= self.last_number:
+            return "offline_first_number", (f"expected a number in {self.first_number + 1}-{self.last_number} "
+                                            f"(the top of the range, leased for offline issue), or 0 for none")
+        if not 1 <= self.offline_block_size <= 100:
+            return "offline_block_size", f"expected 1-100 numbers per lease, got {self.offline_block_size}"
         letters = [t.letter for t in self.types]
         if len(set(letters)) != len(letters):
             return "types", "two business types share a letter"
@@ -132,6 +139,10 @@ class QueueSection:
         if len({c.number for c in self.counters}) != len(self.counters):
             return "counters", "two counters share a number"
         return None
+
+    @property
+    def online_last_number(self) -> int:
+        return self.offline_first_number - 1 if self.offline_first_number else self.last_number
 
 
 ANNOUNCE_FIELDS = {"number", "counter"}
@@ -222,6 +233,26 @@ class RatingsSection:
 
 
 @dataclass(frozen=True)
+class FleetSection:
+    """When the fleet page raises an alert for a kiosk."""
+    offline_after_min: int = 5      # no heartbeat for this long
+    backlog_alert: int = 50         # undelivered outbox items
+    stuck_after_min: int = 15       # oldest undelivered item older than this while the kiosk is online
+    disk_alert_pct: float = 90.0    # disk use
+
+    def validate(self):
+        if not 1 <= self.offline_after_min <= 1440:
+            return "offline_after_min", f"expected 1-1440 minutes, got {self.offline_after_min}"
+        if not 1 <= self.backlog_alert <= 100000:
+            return "backlog_alert", f"expected 1-100000 items, got {self.backlog_alert}"
+        if not 1 <= self.stuck_after_min <= 1440:
+            return "stuck_after_min", f"expected 1-1440 minutes, got {self.stuck_after_min}"
+        if not 50 <= self.disk_alert_pct <= 100:
+            return "disk_alert_pct", f"expected 50-100 percent, got {self.disk_alert_pct}"
+        return None
+
+
+@dataclass(frozen=True)
 class CentralConfig:
     server: ServerSection = field(default_factory=ServerSection)
     database: DatabaseSection = field(default_factory=DatabaseSection)
@@ -232,6 +263,7 @@ class CentralConfig:
     display: DisplaySection = field(default_factory=DisplaySection)
     certificates: CertificatesSection = field(default_factory=CertificatesSection)
     ratings: RatingsSection = field(default_factory=RatingsSection)
+    fleet: FleetSection = field(default_factory=FleetSection)
     source: str = field(default="", compare=False, metadata={"config": False})
 
     @property

@@ -122,6 +122,9 @@ def record_heartbeat(db: Session, kiosk: Kiosk, beat: wire.HeartbeatRequest) -> 
     kiosk.version = beat.version
     kiosk.uptime_s = beat.uptime_s
     kiosk.devices = devices
+    if beat.health is not None:
+        before = (kiosk.health or {}).get("outbox_backlog", 0)
+        kiosk.health = {**beat.health.model_dump(mode="json"), "backlog_before": before}
     db.add(Heartbeat(kiosk_id=kiosk.id, received_at=now, sent_at=beat.sent_at,
                      version=beat.version, uptime_s=beat.uptime_s, devices=devices))
     db.flush()

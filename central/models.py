@@ -5,7 +5,7 @@ from datetime import datetime
 
 from datetime import timezone
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -48,6 +48,8 @@ class Kiosk(Base):
     version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     uptime_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     devices: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    health: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # wire.KioskHealth of the last heartbeat
+    maintenance: Mapped[bool] = mapped_column(Boolean, default=False)  # switched from central
 
     @property
     def state(self) -> str:
@@ -83,3 +85,30 @@ class Heartbeat(Base):
     version: Mapped[str] = mapped_column(String(40))
     uptime_s: Mapped[float] = mapped_column(Float)
     devices: Mapped[dict] = mapped_column(JSON)
+
+
+class KioskFault(Base):
+    """Device faults and their clearing, as kiosks reported them (once per key)."""
+
+    __tablename__ = "kiosk_faults"
+    __table_args__ = (UniqueConstraint("kiosk_id", "key", name="uq_fault_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(String(36), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KioskSettingsRow(Base):
+    """The settings pushed to every kiosk (one row); `version` grows on each change."""
+
+    __tablename__ = "kiosk_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -173,3 +173,8 @@ class CatalogDelta(WireModel):
     themes: tuple[Theme, ...]
     matters: tuple[Matter, ...]
     removed: tuple[str, ...] = Field(default=(), description="codes of matters withdrawn since V")
+
+
+def catalog_etag(version: int) -> str:
+    """The ETag of catalog version `version`; a kiosk sends its own as If-None-Match."""
+    return f'"catalog-{version}"'

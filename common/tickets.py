@@ -42,6 +42,8 @@ class TicketReply(WireModel):
     issued_at: datetime
     service_day: date
     url: str = Field(description="the phone page that follows this ticket")
+    offline: bool = Field(default=False, description="issued by the kiosk from its leased block while central "
+                                                     "was unreachable; people_ahead and the wait are its last guess")
 
 
 class TicketStatus(WireModel):
@@ -88,3 +90,57 @@ class BookingReply(WireModel):
     slot_start: datetime
     slot_end: datetime
     state: Literal["booked", "checked_in", "missed", "cancelled"]
+
+
+# -- offline issuing (leased number blocks) ------------------------------------
+class LeaseRequest(WireModel):
+    type: str = Field(pattern=r"^[A-Z]$")
+    service_day: date | None = Field(default=None, description="today when empty; tomorrow to lease in advance")
+
+
+class Lease(WireModel):
+    """A block of numbers only this kiosk may issue, for one type and day,
+    while central is unreachable. Everything needed to print the ticket."""
+    id: int
+    type: str
+    type_name: str
+    type_name_en: str
+    counters: tuple[str, ...]
+    service_day: date
+    first: int
+    last: int
+    valid_from: datetime = Field(description="the instant the service day starts (numbering reset)")
+    valid_until: datetime = Field(description="the instant the service day ends")
+    url_base: str = Field(description="phone page base: a ticket's QR is {url_base}/t/{id}")
+
+
+class OfflineTicket(WireModel):
+    """A ticket the kiosk issued from a lease, delivered through its outbox."""
+    request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    id: str = Field(min_length=12, max_length=24, pattern=r"^[A-Za-z0-9_-]+$", description="public id, made by the kiosk")
+    lease_id: int
+    type: str = Field(pattern=r"^[A-Z]$")
+    number: int = Field(ge=1, le=999)
+    person_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    priority: Literal["elderly"] | None = None
+    issued_at: datetime = Field(description="the kiosk's clock when it was issued (kept as given)")
+    clock_offset_s: float = Field(default=0.0, ge=-86400, le=86400,
+                                  description="central minus kiosk clock, as last measured; central orders by "
+                                              "issued_at + offset")
+
+
+class AbandonRequest(WireModel):
+    """The kiosk never showed this request's ticket to anyone (it crashed, or
+    fell back to an offline ticket): cancel it if central issued it."""
+    request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class TicketPrint(WireModel):
+    """One attempt to print a ticket (through the outbox)."""
+    key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    ticket_id: str = Field(min_length=8, max_length=24)
+    number: str = Field(max_length=8)
+    outcome: Literal["printed", "failed"]
+    reason: str = Field(default="", max_length=200)
+    attempt: int = Field(ge=1, le=100)
+    at: datetime

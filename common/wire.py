@@ -49,16 +49,65 @@ class DeviceStatus(WireModel):
     detail: str = Field(default="", max_length=300)
 
 
+KioskMode = Literal["normal", "after_hours", "maintenance"]
+
+
+class KioskHealth(WireModel):
+    """What an operator needs to see from afar, in every heartbeat."""
+    disk_free_mb: int = Field(ge=0)
+    disk_used_pct: float = Field(ge=0, le=100)
+    memory_rss_mb: float = Field(ge=0)
+    outbox_backlog: int = Field(ge=0, description="items not yet delivered")
+    outbox_failed: int = Field(ge=0, description="items central refused for good")
+    outbox_oldest_s: float = Field(ge=0, description="age of the oldest undelivered item")
+    last_sync_at: datetime | None = Field(default=None, description="last successful catalog sync")
+    catalog_version: int = Field(ge=0)
+    config_version: int = Field(ge=0)
+    offline_numbers: int = Field(ge=0, description="numbers left in the kiosk's leased blocks for today")
+    mode: KioskMode = "normal"
+
+
 class HeartbeatRequest(WireModel):
     version: str = Field(max_length=40)
     uptime_s: float = Field(ge=0)
     sent_at: datetime
     devices: dict[str, DeviceStatus] = Field(default_factory=dict, max_length=32)
+    health: KioskHealth | None = None
 
 
 class HeartbeatReply(WireModel):
     server_time: datetime
     kiosk_name: str
+    config_version: int = Field(default=0, description="fetch /kiosks/config when it differs from yours")
+
+
+class Fault(WireModel):
+    """A device fault or its clearing (through the outbox: kept once per key)."""
+    key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    device: str = Field(max_length=40)
+    reason: str = Field(max_length=40, description="paper_out, offline, jammed, ...; 'cleared' when it works again")
+    detail: str = Field(default="", max_length=300)
+    at: datetime
+
+
+class KioskSettings(WireModel):
+    """Settings central pushes to kiosks (no restart needed). Version grows
+    with each change; the kiosk keeps the last one it got."""
+    version: int = Field(ge=0)
+    open_time: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+                           description="counters open (local time); outside hours counter-only services hide")
+    close_time: str = Field(default="17:30", pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
+    open_days: tuple[int, ...] = Field(default=(1, 2, 3, 4, 5), description="ISO weekdays the counters work")
+    notice_zh: str = Field(default="", max_length=200, description="a line on the home screen")
+    notice_en: str = Field(default="", max_length=200)
+    idle_timeout_s: int = Field(default=0, ge=0, le=3600, description="0: the kiosk's own setting")
+    max_copies: int = Field(default=0, ge=0, le=20, description="0: the kiosk's own setting")
+    maintenance: bool = Field(default=False, description="out of service: the kiosk shows a notice only")
+
+    @property
+    def etag(self) -> str:
+        """What central tags these settings with; a kiosk sends its own back as If-None-Match."""
+        return f'"settings-{self.version}-{int(self.maintenance)}"'
 
 
 class Health(WireModel):

@@ -170,6 +170,28 @@ class DocumentSection:
 
 
 @dataclass(frozen=True)
+class MaintenanceSection:
+    """Unattended operation: the hidden maintenance screen, logs, disk."""
+
+    pin: str = ""                     # digits for the maintenance screen (5 taps top-left); empty: screen disabled
+    log_max_mb: int = 5               # kiosk.log is rotated at this size...
+    log_files: int = 5                # ...keeping this many old files
+    disk_min_free_mb: int = 200       # below this, old logs, then previews, then delivered outbox items are deleted
+    watchdog: bool = True             # ping systemd's watchdog (WatchdogSec= in the unit) while the UI is alive
+
+    def validate(self):
+        if self.pin and not re.fullmatch(r"\d{4,8}", self.pin):
+            return "pin", "expected 4-8 digits (typed on the maintenance keypad), or empty to disable the screen"
+        if not 1 <= self.log_max_mb <= 500:
+            return "log_max_mb", f"expected 1-500 MB, got {self.log_max_mb}"
+        if not 1 <= self.log_files <= 50:
+            return "log_files", f"expected 1-50 files, got {self.log_files}"
+        if not 10 <= self.disk_min_free_mb <= 100000:
+            return "disk_min_free_mb", f"expected 10-100000 MB, got {self.disk_min_free_mb}"
+        return None
+
+
+@dataclass(frozen=True)
 class DevicesSection:
     reader: Literal["virtual", "pcsc", "ga467", "none"] = "virtual"
     ticket_printer: Literal["virtual", "escpos", "none"] = "virtual"
@@ -186,6 +208,7 @@ class KioskConfig:
     printer: PrinterSection = field(default_factory=PrinterSection)
     document: DocumentSection = field(default_factory=DocumentSection)
     devices: DevicesSection = field(default_factory=DevicesSection)
+    maintenance: MaintenanceSection = field(default_factory=MaintenanceSection)
     source: str = field(default="", compare=False, metadata={"config": False})
 
     @property

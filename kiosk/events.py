@@ -27,6 +27,12 @@ class CatalogUpdated:
 
 
 @dataclass(frozen=True)
+class ModeChanged:
+    """Normal service, after hours (counter-only services hidden) or maintenance."""
+    mode: str
+
+
+@dataclass(frozen=True)
 class SessionEnded:
     reason: str  # "idle", "finished", "card_removed"
 

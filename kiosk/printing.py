@@ -63,6 +63,7 @@ class TicketPrinting:
         self._printer = printer
         self._made = printer is not None
         self.last_fault = ""  # the latest print failure, for the heartbeat
+        self.faults = None  # a kiosk.faults.FaultLog, when the kiosk keeps one
 
     @property
     def printer(self) -> TicketPrinter | None:
@@ -85,15 +86,20 @@ class TicketPrinting:
             result = self.printer.print_receipt(receipt)
         except PrinterError as exc:
             log.warning("%s not printed: %s", what, exc)
-            self.last_fault = exc.reason
+            self._fault(exc.reason, str(exc))
             return PrintOutcome(False, exc.reason)
         except Exception:  # a driver bug must not take the screen down
             log.exception("%s failed", what)
-            self.last_fault = "failed"
+            self._fault("failed", "driver error (see the kiosk log)")
             return PrintOutcome(False, "failed")
-        self.last_fault = ""
+        self._fault("", "")
         log.info("%s printed (%d bytes)", what, result.bytes_sent)
         return PrintOutcome(True, preview=result.preview)
+
+    def _fault(self, reason: str, detail: str) -> None:
+        self.last_fault = reason
+        if self.faults is not None:
+            self.faults.note("ticket_printer", reason, detail)
 
     def print_notice(self, code: str, translator: Translator, kiosk_name: str = "") -> PrintOutcome:
         """The one-time notice of a matter. Runs on a worker thread."""

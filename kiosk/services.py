@@ -25,6 +25,10 @@ from kiosk.sync import credentials
 from kiosk.sync.client import CentralClient
 from kiosk.sync.catalog_sync import CatalogSyncWorker
 from kiosk.sync.heartbeat import HeartbeatWorker
+from kiosk.sync.settings_sync import PushedSettings
+from kiosk.faults import FaultLog
+from kiosk.health import DiskGuard, HealthProbe
+from kiosk.queue.offline import OfflineTickets
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,10 @@ class KioskServices:
     outbox_worker: OutboxWorker | None = None
     certificates: CertificateService | None = None
     ratings: RatingService | None = None
+    offline: OfflineTickets | None = None
+    settings: PushedSettings | None = None
+    faults: FaultLog | None = None
+    health: HealthProbe | None = None
 
     def warm_up(self) -> None:
         """Slow loads the home screen does not need, once it is showing."""
@@ -65,6 +73,40 @@ class KioskServices:
                 worker.stop()
         self.central.close()
 
+    def after_heartbeat(self, reply: wire.HeartbeatReply) -> None:
+        """Central is reachable: keep the clock offset and the offline number blocks current."""
+        self.offline.clock_offset_s = self.heartbeat.clock_offset_s
+        if not self.tickets.types():
+            self.tickets.queues(fresh=True)
+        self.offline.refill(self.tickets.types(), self.offline_day())
+        if self.outbox_worker:
+            self.outbox_worker.kick()
+
+    def offline_day(self):
+        """Today's service day as central counts it (from the queue list it sent)."""
+        queues = self.tickets.queues() if self.tickets else None
+        if queues is not None:
+            return queues.service_day
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        return datetime.now(ZoneInfo(self.config.kiosk.timezone)).date()
+
+    def force_sync(self) -> dict[str, object]:
+        """The maintenance screen's "sync now": beat, catalog, settings, outbox, leases."""
+        result: dict[str, object] = {}
+        if self.heartbeat:
+            result["central"] = self.heartbeat.beat_once().online
+        if self.catalog_sync:
+            result["catalog"] = self.catalog_sync.run_once()
+        if self.settings:
+            self.settings.fetch()
+        if self.tickets and self.offline:
+            result["leases"] = self.offline.refill(self.tickets.types(), self.offline_day(), force=True)
+        if self.outbox and self.outbox_worker:
+            result["delivered"] = self.outbox.drain(10.0, self.outbox_worker)
+        return result
+
     def device_status(self) -> dict[str, wire.DeviceStatus]:
         """What the heartbeat reports; device drivers fill this in as they land."""
         devices = self.config.devices
@@ -72,6 +114,11 @@ class KioskServices:
         fault = self.cards.reader_fault if self.cards else None
         if devices.reader != "none" and fault is not None:
             report["reader"] = wire.DeviceStatus(state="fault", detail=f"{devices.reader}: {fault.reason}")
+        if self.faults and devices.reader != "none":
+            self.faults.note("reader", fault.reason if fault else "", f"{devices.reader}")
+        if self.faults and devices.document_printer != "none" and self.certificates:
+            self.faults.note("document_printer", self.certificates.last_fault.split(":")[0],
+                             self.certificates.last_fault)
         if devices.ticket_printer != "none" and self.printing.last_fault:
             report["ticket_printer"] = wire.DeviceStatus(state="fault", detail=self.printing.last_fault)
         if devices.document_printer != "none" and self.certificates and self.certificates.last_fault:
@@ -107,22 +154,34 @@ def build_services(config: KioskConfig) -> KioskServices:
     services = KioskServices(config, events, translator, session, central, catalog, printing, None,
                              creds.name if creds else None)
     services.cards = CardService(make_reader(config), session, events)
-    services.tickets = TicketService(config, central, session, printing, translator)
-    services.outbox = Outbox(config.data_dir / "outbox.db")
+    outbox = services.outbox = Outbox(config.data_dir / "outbox.db")
     if creds is not None:
-        services.outbox_worker = OutboxWorker(services.outbox, senders_for(central))
+        services.outbox_worker = OutboxWorker(outbox, senders_for(central))
+    kick = services.outbox_worker.kick if services.outbox_worker else (lambda: None)
+    services.faults = printing.faults = FaultLog(outbox, kick)
+    services.offline = OfflineTickets(outbox, central if creds else None)
+    services.tickets = TicketService(config, central, session, printing, translator, outbox, services.offline,
+                                     services.outbox_worker)
+    services.settings = PushedSettings(config.data_dir / "settings.json", central if creds else None, events,
+                                       config.kiosk.timezone)
     cache = config.data_dir / "cache" / "fonts"
     fonts = DocumentFonts(resolve("regular", config.ui.font, cache),
                           resolve("bold", config.ui.font_bold or config.ui.font, cache), cache)
     services.certificates = CertificateService(config, central, session, make_document_printer(config), fonts,
-                                               services.outbox, services.outbox_worker)
-    services.ratings = RatingService(services.outbox, services.outbox_worker)
+                                               outbox, services.outbox_worker)
+    services.ratings = RatingService(outbox, services.outbox_worker)
     events.subscribe(SessionEnded, lambda _event: services.certificates.wipe())
+    guard = DiskGuard(config.data_dir, config.maintenance.disk_min_free_mb, prune_outbox=outbox.prune_acked)
     if creds is None:
         log.warning("kiosk not enrolled: working offline until `kiosk enroll CODE` is run")
     else:
-        services.heartbeat = HeartbeatWorker(central, events, config.server.heartbeat_interval_s,
-                                             services.device_status)
         catalog_client = CentralClient(config.server.url, creds, timeout_s=max(config.server.timeout_s, 30))
         services.catalog_sync = CatalogSyncWorker(catalog, catalog_client, events, config.catalog.sync_interval_s)
+        services.heartbeat = HeartbeatWorker(central, events, config.server.heartbeat_interval_s,
+                                             services.device_status)
+        services.heartbeat.after_beat += [services.after_heartbeat, services.settings.on_heartbeat]
+    services.health = HealthProbe(config.data_dir, outbox=outbox, catalog=catalog, catalog_sync=services.catalog_sync,
+                                  settings=services.settings, offline=services.offline, guard=guard)
+    if services.heartbeat:
+        services.heartbeat.health = services.health
     return services

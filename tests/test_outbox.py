@@ -45,13 +45,35 @@ def test_transient_failures_back_off_and_permanent_ones_are_kept(tmp_path):
 
     worker = OutboxWorker(box, {"rating": flaky, "print": refused})
     assert worker.deliver_due() == 0
-    assert box.counts() == {"ready": 1, "in_flight": 0, "acked": 0, "failed": 1}
+    # the pass stops at the first transient failure: the later item waits its turn, untried
+    assert box.counts() == {"ready": 2, "in_flight": 0, "acked": 0, "failed": 0} and calls["n"] == 1
     assert worker.deliver_due() == 0 and calls["n"] == 1  # not due yet: backing off
     clock.now += BACKOFF_MAX_S
     worker.deliver_due()
+    assert calls["n"] == 2 and box.counts()["failed"] == 0
     clock.now += BACKOFF_MAX_S
     assert worker.deliver_due() == 1 and calls["n"] == 3
+    assert box.counts() == {"ready": 0, "in_flight": 0, "acked": 1, "failed": 1}
     assert box.backlog() == 0
+
+
+def test_held_items_wait_for_the_foreground_and_keep_their_order(tmp_path):
+    box = Outbox(tmp_path / "o.db")
+    box.put("ticket", "intent-1", {"request_id": "r1"}, held=True)
+    box.put("ticket_print", "print-1", {"n": 1})
+    sent = []
+    worker = OutboxWorker(box, {"ticket": lambda p: sent.append(("ticket", p)),
+                                "ticket_print": lambda p: sent.append(("print", p))})
+    assert worker.deliver_due() == 1 and sent == [("print", {"n": 1})]  # the held intent is left alone
+    box.release("intent-1", {"request_id": "r1", "abandon": True})
+    assert worker.deliver_due() == 1 and sent[-1] == ("ticket", {"request_id": "r1", "abandon": True})
+    box.put("ticket", "intent-2", {}, held=True)
+    box.settle("intent-2")  # done in the foreground: never sent
+    assert worker.deliver_due() == 0 and box.backlog() == 0
+    with box.transaction() as db:  # an atomic write shared with other tables of the same file
+        box.put_in(db, "fault", "f1", {})
+        db.execute("CREATE TABLE IF NOT EXISTS t (x)")
+    assert box.counts()["ready"] == 1
 
 
 def test_backoff_grows_with_jitter_and_is_capped():

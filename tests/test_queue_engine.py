@@ -49,7 +49,7 @@ def test_daily_reset_at_the_configured_local_time(tmp_path):
 
 
 def test_range_exhausted_says_so_and_leaves_no_gap(tmp_path):
-    q = make_engine(tmp_path, first_number=1, last_number=3)
+    q = make_engine(tmp_path, first_number=1, last_number=3, offline_first_number=0)
     assert [take(q).number for _ in range(3)] == ["A001", "A002", "A003"]
     for _ in range(2):
         with pytest.raises(QueueError) as err:

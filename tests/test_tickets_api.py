@@ -37,7 +37,7 @@ def test_take_follow_and_list(central, tmp_path):
 
 
 def test_refusals_are_json_with_stable_codes(tmp_path):
-    server = Central(tmp_path / "c", extra="[queue]\nfirst_number = 1\nlast_number = 2\n")
+    server = Central(tmp_path / "c", extra="[queue]\nfirst_number = 1\nlast_number = 2\noffline_first_number = 0\n")
     server.start()
     try:
         client = enrolled_client(server, "refusals", tmp_path / "k")

@@ -75,8 +75,10 @@ def test_print_a_certificate_then_rate_the_service(rig):
     assert len(printer.jobs) == 1 and printer.jobs[0].copies == 2
     assert screen.prepared.certificate.id in printer.jobs[0].output
     outbox = rig.services.outbox
-    prints = outbox.counts()
+    prints = outbox.counts("print")
     assert prints["ready"] + prints["in_flight"] + prints["acked"] == 2  # the failed and the good attempt
+    faults = outbox.counts("fault")  # paper out, then cleared by the good print's status
+    assert faults["ready"] + faults["in_flight"] + faults["acked"] >= 1
 
     rig.tap(screen.ids.retry)  # now "Rate this service"
     assert rig.app.current_screen == "rating"

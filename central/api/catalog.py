@@ -4,17 +4,22 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from central.auth import SignedKiosk, authenticated_kiosk
-from central.catalog.delta import delta_json
+from central.catalog.delta import current_version, delta_json
 from common import wire
-from common.matters import CatalogDelta
+from common.matters import CatalogDelta, catalog_etag
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["catalog"])
 
 
 @router.get("/catalog", response_model=CatalogDelta,
-            responses={401: {"model": wire.ErrorReply, "description": "not a signed kiosk request"}})
+            responses={401: {"model": wire.ErrorReply, "description": "not a signed kiosk request"},
+                       304: {"description": "the kiosk's copy is current (If-None-Match)"}})
 def catalog(request: Request, since: int = Query(0, ge=0, description="the kiosk's catalog version; 0 = everything"),
             _kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Response:
-    """Everything that changed after version `since` (everything when 0)."""
+    """Everything that changed after version `since` (everything when 0).
+    A kiosk sends `If-None-Match: "catalog-<its version>"`: 304 when current."""
     with request.app.state.central.sessions() as db:
-        return Response(delta_json(db, since), media_type="application/json")
+        tag = catalog_etag(current_version(db))
+        if since and request.headers.get("if-none-match") == tag:
+            return Response(status_code=304, headers={"ETag": tag})
+        return Response(delta_json(db, since), media_type="application/json", headers={"ETag": tag})

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
-from central import fleet
+from central import fleet, fleet_health, kiosk_settings
 from central.auth import SignedKiosk, authenticated_kiosk
 from central.errors import ApiError
 from central.models import Kiosk
 from common import wire
+from common.certificates import Acknowledged
 
 router = APIRouter(prefix=wire.API_PREFIX + "/kiosks", tags=["kiosks"])
 UNAUTHORISED = {401: {"model": wire.ErrorReply, "description": "unknown, revoked, badly signed or replayed"}}
@@ -36,6 +37,27 @@ def heartbeat(body: wire.HeartbeatRequest, request: Request,
     with state.sessions() as db:
         row = db.get(Kiosk, kiosk.id)
         fleet.record_heartbeat(db, row, body)
-        return wire.HeartbeatReply(server_time=fleet.utcnow(), kiosk_name=row.name)
+        return wire.HeartbeatReply(server_time=fleet.utcnow(), kiosk_name=row.name,
+                                   config_version=kiosk_settings.version(db))
+
+
+@router.get("/config", response_model=wire.KioskSettings, responses={304: {"description": "unchanged (ETag)"}})
+def settings(request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Response:
+    """The settings central pushes to this kiosk; 304 when its ETag still matches."""
+    state = request.app.state.central
+    with state.sessions() as db:
+        current = kiosk_settings.for_kiosk(db, db.get(Kiosk, kiosk.id))
+    tag = current.etag
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers={"ETag": tag})
+    return Response(current.model_dump_json(), media_type="application/json", headers={"ETag": tag})
+
+
+@router.post("/faults", response_model=Acknowledged, responses=UNAUTHORISED)
+def fault(body: wire.Fault, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Acknowledged:
+    """A device fault (or its clearing) from the kiosk's outbox; stored once per key."""
+    with request.app.state.central.sessions() as db:
+        stored = fleet_health.record_fault(db, kiosk.id, body)
+    return Acknowledged(key=body.key, duplicate=not stored)
 
 

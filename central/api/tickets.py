@@ -10,7 +10,10 @@ from central.errors import ApiError
 from central.queue.engine import QueueError
 from central.rawsql import UniqueViolation
 from common import wire
-from common.tickets import BookingReply, BookingRequest, QueuesReply, TicketReply, TicketRequest, TicketStatus
+from central.queue.offline import OfflineDesk
+from common.certificates import Acknowledged
+from common.tickets import (AbandonRequest, BookingReply, BookingRequest, Lease, LeaseRequest, OfflineTicket,
+                            QueuesReply, TicketPrint, TicketReply, TicketRequest, TicketStatus)
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["queue"])
 REFUSED = {409: {"model": wire.ErrorReply, "description": "range_exhausted, already_queued, daily_limit_reached, "
@@ -42,6 +45,38 @@ async def take_ticket(request: Request) -> Response:
     except UniqueViolation:  # the nonce was seen before: a replay; nothing was stored
         raise ApiError(401, "replayed_request", "this request was already received (replay)") from None
     return Response(reply.model_dump_json(), media_type="application/json")  # validated once, not twice
+
+
+def _offline(request: Request) -> OfflineDesk:
+    return request.app.state.offline
+
+
+@router.post("/tickets/leases", response_model=Lease, responses=REFUSED)
+def lease(body: LeaseRequest, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Lease:
+    """A block of numbers this kiosk may issue while central is unreachable."""
+    return _queue_errors(lambda: _offline(request).lease(kiosk.id, body))
+
+
+@router.post("/tickets/offline", response_model=Acknowledged, responses=REFUSED)
+def offline_ticket(body: OfflineTicket, request: Request,
+                   kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Acknowledged:
+    """A ticket the kiosk issued from its lease; joins the queue by issue time (once per request id)."""
+    stored = _queue_errors(lambda: _offline(request).accept(kiosk.id, body))
+    return Acknowledged(key=body.request_id, duplicate=not stored)
+
+
+@router.post("/tickets/abandon", response_model=Acknowledged, responses=REFUSED)
+def abandon(body: AbandonRequest, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Acknowledged:
+    """Cancel a ticket the kiosk never showed to anyone (it crashed mid-issue, or fell back to offline)."""
+    cancelled = _queue_errors(lambda: _offline(request).abandon(kiosk.id, body))
+    return Acknowledged(key=body.request_id, duplicate=not cancelled)
+
+
+@router.post("/tickets/prints", response_model=Acknowledged, responses={404: {"model": wire.ErrorReply}})
+def ticket_print(body: TicketPrint, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Acknowledged:
+    """One attempt to print a ticket (once per key)."""
+    stored = _queue_errors(lambda: _offline(request).record_print(kiosk.id, body))
+    return Acknowledged(key=body.key, duplicate=not stored)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketStatus, responses={404: {"model": wire.ErrorReply}})

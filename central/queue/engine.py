@@ -165,9 +165,10 @@ class QueueEngine:
         if req.person_key:
             self._check_person(db, req.person_key, letter, day)
         number = db.one(SQL_NEXT_NUMBER, day=day, type=letter, first=self.cfg.first_number)[0]
-        if number > self.cfg.last_number:
+        if number > self.cfg.online_last_number:
             raise QueueError("range_exhausted", f"all numbers for {self.types[letter].name} are taken today "
-                                                f"({letter}{self.cfg.first_number:03d}-{letter}{self.cfg.last_number:03d})")
+                                                f"({letter}{self.cfg.first_number:03d}-"
+                                                f"{letter}{self.cfg.online_last_number:03d})")
         values = dict(
             id=secrets.token_urlsafe(12), service_day=day, type=letter, number=number,
             display=f"{CLASS_PREFIX[ticket_class]}{letter}{number:03d}", ticket_class=ticket_class, state="waiting",

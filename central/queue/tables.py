@@ -34,6 +34,9 @@ tickets = Table(
     Column("counter", Integer, nullable=True),
     Column("called_at", DateTime, nullable=True),
     Column("finished_at", DateTime, nullable=True),
+    Column("offline", Boolean, nullable=False, default=False),  # issued by a kiosk from its leased block
+    Column("kiosk_issued_at", DateTime, nullable=True),  # offline tickets: the kiosk's clock, kept as given
+    Column("received_at", DateTime, nullable=True),  # offline tickets: when central got it
     UniqueConstraint("service_day", "type", "number", name="uq_ticket_number"),
     UniqueConstraint("kiosk_id", "request_id", name="uq_ticket_request"),
 )
@@ -70,4 +73,34 @@ queue_events = Table(
     Column("kind", String(20), nullable=False),
     Column("ticket_id", String(24), nullable=True),
     Column("payload", Text, nullable=False),
+)
+
+# Blocks of numbers leased to a kiosk for issuing while central is unreachable.
+# They come from the top of the day's range ([queue] offline_first_number up),
+# so online numbering below stays gap-free; unused leased numbers are skipped.
+number_leases = Table(
+    "number_leases", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(36), nullable=False, index=True),
+    Column("service_day", Date, nullable=False),
+    Column("type", String(1), nullable=False),
+    Column("first_number", Integer, nullable=False),
+    Column("last_number", Integer, nullable=False),
+    Column("leased_at", DateTime, nullable=False),
+    UniqueConstraint("service_day", "type", "first_number", name="uq_lease_block"),
+)
+
+ticket_prints = Table(
+    "ticket_prints", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(36), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("ticket_id", String(24), nullable=False, index=True),
+    Column("number", String(8), nullable=False),
+    Column("outcome", String(12), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    UniqueConstraint("kiosk_id", "key", name="uq_ticket_print_key"),
 )

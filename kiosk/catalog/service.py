@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.assets import asset_path
-from common.matters import Catalog, Department, Matter, Theme
+from common.matters import Catalog, Department, Matter, Theme, catalog_etag
 from kiosk.catalog.search import Doc, Hit, SearchIndex
 from kiosk.catalog.store import CatalogRejected, CatalogStore, MatterSummary, StoreState
 
@@ -64,6 +64,11 @@ class CatalogService:
         docs = [Doc(s.code, s.name, s.department, s.aliases, s.basic_code, s.keys, s.alias_keys) for s in summaries]
         self._view = _View(summaries, {s.code: s for s in summaries}, SearchIndex(docs),
                            tuple(self.store.departments()), tuple(self.store.themes()), self.store.state())
+
+    @property
+    def ready(self) -> bool:
+        """Loaded (reading `state` before would block until it is)."""
+        return self._view is not None
 
     @property
     def view(self) -> _View:
@@ -129,7 +134,9 @@ class CatalogService:
         with self._opening:
             state = self.store.state()
             since = state.version if state.source == "central" else 0
-            delta = client.catalog(since)
+            delta = client.catalog(since, if_none_match=catalog_etag(since) if since else None)
+            if delta is None:  # 304: our copy is current
+                return SyncResult(state.version, 0, False)
             if delta.full or delta.matters or delta.removed or delta.version != state.version:
                 changed = self.store.apply(delta)
                 self._reload()

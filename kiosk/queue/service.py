@@ -1,22 +1,35 @@
 """Taking a ticket: choose a business type, optionally with the ID card
 (real-name, green channel for the elderly, appointment check-in); central
 issues it; the ticket printer prints it. A failed print loses nothing: the
-ticket stays on screen and can be printed again."""
+ticket stays on screen and can be printed again.
+
+Written locally first: the request is in the outbox (held) before central is
+asked, and settled once the answer is on screen. If central cannot be
+reached, the ticket comes from this kiosk's leased numbers instead, and the
+held request is handed to the outbox to cancel whatever central may have
+issued for it; after a crash mid-request the same happens at the next start.
+Each print attempt is recorded through the outbox too."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from common.tickets import QueuesReply, TicketReply, TicketRequest
+from datetime import datetime, timezone
+from pathlib import Path
+
+from common.tickets import QueuesReply, TicketPrint, TicketReply, TicketRequest
 from kiosk.config import KioskConfig
 from kiosk.i18n import Translator
 from kiosk.printing import PrintOutcome, TicketPrinting
+from kiosk.queue.offline import NoOfflineNumbers, OfflineTickets
 from kiosk.queue.receipt import ticket_receipt
 from kiosk.session import CitizenSession
 from kiosk.sync.client import CentralClient, CentralError
+from kiosk.sync.outbox import Outbox, OutboxWorker
 
 log = logging.getLogger(__name__)
 QUEUES_TTL_S = 5.0
@@ -32,24 +45,49 @@ class TakeResult:
 
 class TicketService:
     def __init__(self, config: KioskConfig, central: CentralClient, session: CitizenSession,
-                 printing: TicketPrinting, translator: Translator):
+                 printing: TicketPrinting, translator: Translator, outbox: Outbox,
+                 offline: OfflineTickets | None = None, outbox_worker: OutboxWorker | None = None):
         self.config = config
         self.central = central
         self.session = session
         self.printing = printing
         self.translator = translator
-        self._queues: QueuesReply | None = None
+        self.outbox = outbox
+        self.offline = offline
+        self.outbox_worker = outbox_worker
+        self._saved = config.data_dir / "cache" / "queues.json"
+        self._queues: QueuesReply | None = _load_queues(self._saved)
         self._queues_at = 0.0
+        self._refreshing = threading.Lock()
+        self._attempts: dict[str, int] = {}  # print attempts per ticket id, for the print records' keys
+        self.online = True  # the last call to central got through
 
     def queues(self, *, fresh: bool = False) -> QueuesReply | None:
-        """Business types with waiting counts; the last answer when offline."""
-        if fresh or self._queues is None or time.monotonic() - self._queues_at > QUEUES_TTL_S:
-            try:
-                self._queues = self.central.queues()
-                self._queues_at = time.monotonic()
-            except CentralError as exc:
-                log.info("queue list unavailable (%s); showing the last one", exc.kind)
+        """Business types with waiting counts; the last answer (kept on disk)
+        when central cannot be reached, so the list is there offline too."""
+        stale = self._queues is None or time.monotonic() - self._queues_at > QUEUES_TTL_S
+        if (fresh or stale) and (self.online or self._queues is None or fresh):
+            self._fetch_queues()
+        elif stale and not self._refreshing.locked():  # offline: never make the screen wait on a timeout
+            threading.Thread(target=self._fetch_queues, name="queues", daemon=True).start()
         return self._queues
+
+    def _fetch_queues(self) -> None:
+        with self._refreshing:
+            try:
+                queues = self.central.queues()
+            except CentralError as exc:
+                self.online = False
+                self._queues_at = time.monotonic()  # ask again after the TTL, not on every frame
+                log.info("queue list unavailable (%s); showing the last one", exc.kind)
+                return
+            self.online = True
+            if self._queues is None or [q.type for q in queues.queues] != self.types():
+                _save_queues(self._saved, queues)
+            self._queues, self._queues_at = queues, time.monotonic()
+
+    def types(self) -> list[str]:
+        return [q.type for q in self._queues.queues] if self._queues else []
 
     def priority_claim(self) -> str | None:
         identity = self.session.identity
@@ -66,21 +104,49 @@ class TicketService:
         request = TicketRequest(request_id=uuid.uuid4().hex, type=letter, person_key=person_key,
                                 priority=self.priority_claim() if real_name else None,
                                 appointment=appointment and not booking_code, booking_code=booking_code)
+        intent = {"request_id": request.request_id, "type": letter}
+        self.outbox.put("ticket", request.request_id, intent, held=True)
         try:
-            ticket = self.central.take_ticket(request)
+            ticket = self._ask_central(request)
+        except CentralError as exc:
+            if exc.kind != "network":
+                self.outbox.settle(request.request_id)  # refused: central issued nothing
+                return TakeResult(None, error=exc.code or exc.kind, detail=str(exc))
+            self.online = False
+            self.outbox.release(request.request_id)  # cancel at central whatever it may have issued
+            self._kick()
+            if appointment or booking_code:
+                return TakeResult(None, error="checkin_offline", detail=str(exc))
+            try:
+                ticket = self._issue_offline(letter, person_key if real_name else None, request.priority)
+            except NoOfflineNumbers as none_left:
+                log.error("central unreachable and %s", none_left)
+                return TakeResult(None, error="network", detail=str(exc))
+        else:
+            self.online = True
+            self.outbox.settle(request.request_id)
+        self.session.put("ticket", ticket)
+        self._queues_at = 0.0
+        return TakeResult(ticket, self.print(ticket))
+
+    def _ask_central(self, request: TicketRequest) -> TicketReply:
+        try:
+            return self.central.take_ticket(request)
         except CentralError as exc:
             if exc.kind == "network" and exc.status == 0:
                 # a lost reply may have issued the ticket: the same request id is safe to repeat once
-                try:
-                    ticket = self.central.take_ticket(request)
-                except CentralError as again:
-                    return TakeResult(None, error="network" if again.kind == "network" else again.code,
-                                      detail=str(again))
-            else:
-                return TakeResult(None, error=exc.code or exc.kind, detail=str(exc))
-        self.session.put("ticket", ticket)
-        self._queues = None
-        return TakeResult(ticket, self.print(ticket))
+                return self.central.take_ticket(request)
+            raise
+
+    def _issue_offline(self, letter: str, person_key: str | None, priority: str | None) -> TicketReply:
+        if self.offline is None:
+            raise NoOfflineNumbers("this kiosk issues no offline tickets (not enrolled)")
+        known = next((q for q in self._queues.queues if q.type == letter), None) if self._queues else None
+        return self.offline.issue(letter, person_key=person_key, priority=priority, queue=known)
+
+    def _kick(self) -> None:
+        if self.outbox_worker:
+            self.outbox_worker.kick()
 
     def print(self, ticket: TicketReply) -> PrintOutcome:
         """Print (or print again) a ticket this session took."""
@@ -89,8 +155,36 @@ class TicketService:
                                  header=self.config.printer.header, footer=self.config.printer.footer,
                                  masked_name=masked.name if (masked and ticket.real_name) else "",
                                  english=self.translator.language == "en")
-        return self.printing.print_receipt(receipt, f"ticket {ticket.number}")
+        outcome = self.printing.print_receipt(receipt, f"ticket {ticket.number}")
+        self._attempts[ticket.id] = attempt = self._attempts.get(ticket.id, 0) + 1
+        record = TicketPrint(key=f"{ticket.id}.{attempt}", ticket_id=ticket.id, number=ticket.number,
+                             outcome="printed" if outcome.ok else "failed", reason=outcome.reason, attempt=attempt,
+                             at=datetime.now(timezone.utc))
+        self.outbox.put("ticket_print", record.key, record.model_dump(mode="json"))
+        self._kick()
+        return outcome
 
     def _hall(self) -> str:
         k = self.config.kiosk
         return k.hall_name if self.translator.language == "zh_CN" else k.hall_name_en
+
+
+def _load_queues(path: Path) -> QueuesReply | None:
+    try:
+        return QueuesReply.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:
+        log.warning("ignoring the saved queue list %s: %s", path, exc)
+        return None
+
+
+def _save_queues(path: Path, queues: QueuesReply) -> None:
+    """Atomic (write, then rename): a crash never leaves half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(queues.model_dump_json(), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:  # a full disk must not stop tickets
+        log.warning("could not save the queue list: %s", exc)

@@ -3,6 +3,7 @@ version every few minutes; a failed or rejected update keeps the old copy."""
 from __future__ import annotations
 
 import logging
+import time
 
 from kiosk.catalog.service import CatalogRejected, CatalogService
 from kiosk.events import CatalogUpdated, EventBus
@@ -21,6 +22,7 @@ class CatalogSyncWorker(PeriodicWorker):
         self.client = client
         self.events = events
         self.last_error = ""
+        self.last_success: float | None = None  # unix time of the last sync that got an answer
 
     def run_once(self) -> bool:
         try:
@@ -35,6 +37,7 @@ class CatalogSyncWorker(PeriodicWorker):
             self.last_error = "rejected"
             return True  # do not hammer central with the same bad update
         self.last_error = ""
+        self.last_success = time.time()
         if result.changed:
             self.events.publish(CatalogUpdated(result.version, result.changed))
         return True

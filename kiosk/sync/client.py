@@ -15,7 +15,8 @@ from kiosk.sync.credentials import Credentials
 
 if TYPE_CHECKING:
     from common.matters import CatalogDelta
-    from common.tickets import BookingReply, BookingRequest, QueuesReply, TicketReply, TicketRequest, TicketStatus
+    from common.tickets import (AbandonRequest, BookingReply, BookingRequest, Lease, LeaseRequest, OfflineTicket,
+                                QueuesReply, TicketPrint, TicketReply, TicketRequest, TicketStatus)
     from common.certificates import (Acknowledged, AvailableReply, AvailableRequest, Certificate,
                                      CertificateRequest, PrintAudit, RatingRequest)
 
@@ -45,9 +46,13 @@ class CentralClient:
     def close(self) -> None:
         self._http.close()
 
-    def request(self, method: str, path: str, body: BaseModel | None, reply: type[M], *, signed: bool = True) -> M:
+    def request(self, method: str, path: str, body: BaseModel | None, reply: type[M], *, signed: bool = True,
+                if_none_match: str | None = None) -> M:
+        """The validated reply; None only when `if_none_match` is given and central answers 304."""
         payload = body.model_dump_json().encode() if body is not None else b""
         headers = {"Content-Type": "application/json"} if body is not None else {}
+        if if_none_match:
+            headers["If-None-Match"] = if_none_match
         url = self.base_url + path
         if signed:
             if self.credentials is None:
@@ -61,6 +66,8 @@ class CentralClient:
             raise CentralError("network", f"central at {self.base_url} unreachable: {type(exc).__name__}") from None
         if resp.status_code >= 400:
             raise self._rejection(resp)
+        if resp.status_code == 304 and if_none_match:
+            return None
         try:
             return reply.model_validate_json(resp.content)
         except ValidationError as exc:
@@ -85,10 +92,41 @@ class CentralClient:
     def heartbeat(self, beat: wire.HeartbeatRequest) -> wire.HeartbeatReply:
         return self.request("POST", f"{wire.API_PREFIX}/kiosks/heartbeat", beat, wire.HeartbeatReply)
 
-    def catalog(self, since: int) -> "CatalogDelta":
+    def catalog(self, since: int, *, if_none_match: str | None = None) -> "CatalogDelta | None":
+        """None when central answers 304 to `if_none_match` (the copy is current)."""
         from common.matters import CatalogDelta
 
-        return self.request("GET", f"{wire.API_PREFIX}/catalog?since={int(since)}", None, CatalogDelta)
+        return self.request("GET", f"{wire.API_PREFIX}/catalog?since={int(since)}", None, CatalogDelta,
+                            if_none_match=if_none_match)
+
+    def settings(self, *, if_none_match: str | None = None) -> wire.KioskSettings | None:
+        return self.request("GET", f"{wire.API_PREFIX}/kiosks/config", None, wire.KioskSettings,
+                            if_none_match=if_none_match)
+
+    def report_fault(self, fault: wire.Fault) -> "Acknowledged":
+        from common.certificates import Acknowledged
+
+        return self.request("POST", f"{wire.API_PREFIX}/kiosks/faults", fault, Acknowledged)
+
+    def lease(self, request: "LeaseRequest") -> "Lease":
+        from common.tickets import Lease
+
+        return self.request("POST", f"{wire.API_PREFIX}/tickets/leases", request, Lease)
+
+    def deliver_offline_ticket(self, ticket: "OfflineTicket") -> "Acknowledged":
+        from common.certificates import Acknowledged
+
+        return self.request("POST", f"{wire.API_PREFIX}/tickets/offline", ticket, Acknowledged)
+
+    def abandon_ticket(self, request: "AbandonRequest") -> "Acknowledged":
+        from common.certificates import Acknowledged
+
+        return self.request("POST", f"{wire.API_PREFIX}/tickets/abandon", request, Acknowledged)
+
+    def record_ticket_print(self, record: "TicketPrint") -> "Acknowledged":
+        from common.certificates import Acknowledged
+
+        return self.request("POST", f"{wire.API_PREFIX}/tickets/prints", record, Acknowledged)
 
     def take_ticket(self, request: "TicketRequest") -> "TicketReply":
         from common.tickets import TicketReply

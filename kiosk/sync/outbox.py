@@ -14,9 +14,10 @@ import random
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 log = logging.getLogger(__name__)
 SCHEMA = """
@@ -69,20 +70,55 @@ class Outbox:
         if resumed:
             log.info("outbox: %d item(s) in flight at the last stop are ready again", resumed)
 
-    def put(self, kind: str, key: str, payload: dict) -> bool:
-        """Store an item; False if this key is already there (put is idempotent)."""
+    def put(self, kind: str, key: str, payload: dict, *, held: bool = False) -> bool:
+        """Store an item; False if this key is already there (put is idempotent).
+        A `held` item is being handled in the foreground: the worker leaves
+        it alone until `release` (or a restart) makes it ready."""
         with self._lock:
-            cur = self._db.execute("INSERT OR IGNORE INTO outbox (key, kind, payload, created_at) VALUES (?, ?, ?, ?)",
-                                   (key, kind, json.dumps(payload, ensure_ascii=False), self.clock()))
-            return cur.rowcount == 1
+            return self.put_in(self._db, kind, key, payload, held=held)
 
-    def claim(self, limit: int = 20) -> list[Item]:
-        """Due items, marked in flight."""
+    def put_in(self, db: sqlite3.Connection, kind: str, key: str, payload: dict, *, held: bool = False) -> bool:
+        """`put` inside a `transaction()` (the caller holds it)."""
+        cur = db.execute("INSERT OR IGNORE INTO outbox (key, kind, payload, state, created_at) VALUES (?, ?, ?, ?, ?)",
+                         (key, kind, json.dumps(payload, ensure_ascii=False), "in_flight" if held else "ready",
+                          self.clock()))
+        return cur.rowcount == 1
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write across the outbox and the tables that share its
+        file (the offline ticket leases): both happen or neither."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def settle(self, key: str) -> None:
+        """A held item the foreground completed itself."""
+        with self._lock:
+            self._db.execute("UPDATE outbox SET state = 'acked', attempts = attempts + 1 WHERE key = ?", (key,))
+
+    def release(self, key: str, payload: dict | None = None) -> None:
+        """Hand a held item to the worker (optionally with a new payload)."""
+        with self._lock:
+            if payload is not None:
+                self._db.execute("UPDATE outbox SET state = 'ready', payload = ? WHERE key = ? AND state = 'in_flight'",
+                                 (json.dumps(payload, ensure_ascii=False), key))
+            else:
+                self._db.execute("UPDATE outbox SET state = 'ready' WHERE key = ? AND state = 'in_flight'", (key,))
+
+    def claim(self, limit: int = 20, *, ignore_backoff: bool = False) -> list[Item]:
+        """Due items (all ready ones with `ignore_backoff`), marked in flight, oldest first."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                due = float("inf") if ignore_backoff else self.clock()
                 rows = self._db.execute("SELECT id, key, kind, payload, attempts FROM outbox WHERE state = 'ready' "
-                                        "AND next_at <= ? ORDER BY id LIMIT ?", (self.clock(), limit)).fetchall()
+                                        "AND next_at <= ? ORDER BY id LIMIT ?", (due, limit)).fetchall()
                 self._db.executemany("UPDATE outbox SET state = 'in_flight' WHERE id = ?", [(r[0],) for r in rows])
                 self._db.execute("COMMIT")
             except BaseException:
@@ -95,11 +131,11 @@ class Outbox:
             self._db.execute("UPDATE outbox SET state = 'acked', attempts = attempts + 1, last_error = '' "
                              "WHERE id = ?", (item.id,))
 
-    def retry(self, item: Item, error: str) -> float:
-        wait = backoff_s(item.attempts + 1)
+    def retry(self, item: Item, error: str, *, wait: float | None = None, count: bool = True) -> float:
+        wait = backoff_s(item.attempts + 1) if wait is None else wait
         with self._lock:
-            self._db.execute("UPDATE outbox SET state = 'ready', attempts = attempts + 1, next_at = ?, last_error = ? "
-                             "WHERE id = ?", (self.clock() + wait, error[:500], item.id))
+            self._db.execute("UPDATE outbox SET state = 'ready', attempts = attempts + ?, next_at = ?, last_error = ? "
+                             "WHERE id = ?", (1 if count else 0, self.clock() + wait, error[:500], item.id))
         return wait
 
     def fail(self, item: Item, error: str) -> None:
@@ -107,14 +143,33 @@ class Outbox:
             self._db.execute("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
                              (error[:500], item.id))
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, kind: str | None = None) -> dict[str, int]:
+        """Items per state (of one kind, when given)."""
         with self._lock:
-            rows = self._db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
+            rows = self._db.execute("SELECT state, COUNT(*) FROM outbox WHERE ? IS NULL OR kind = ? GROUP BY state",
+                                    (kind, kind)).fetchall()
         return {"ready": 0, "in_flight": 0, "acked": 0, "failed": 0, **dict(rows)}
 
     def backlog(self) -> int:
         c = self.counts()
         return c["ready"] + c["in_flight"]
+
+    def oldest_pending_s(self) -> float:
+        """Age of the oldest item not yet delivered (0 when none)."""
+        with self._lock:
+            oldest = self._db.execute("SELECT MIN(created_at) FROM outbox WHERE state IN ('ready', 'in_flight')"
+                                      ).fetchone()[0]
+        return max(0.0, self.clock() - oldest) if oldest is not None else 0.0
+
+    def drain(self, timeout_s: float, worker: "OutboxWorker") -> bool:
+        """Deliver until nothing is pending or the time is up (shutdown, tests, force sync)."""
+        deadline = time.monotonic() + timeout_s
+        while self.backlog():
+            if time.monotonic() > deadline:
+                return False
+            if not worker.deliver_due(ignore_backoff=True):
+                time.sleep(0.05)
+        return True
 
     def prune_acked(self, older_than_s: float = 7 * 86400) -> int:
         with self._lock:
@@ -140,10 +195,13 @@ class OutboxWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def deliver_due(self) -> int:
-        """One pass; returns how many items were acknowledged."""
+    def deliver_due(self, *, ignore_backoff: bool = False) -> int:
+        """One pass, oldest first; returns how many items were acknowledged.
+        The pass stops at the first transient failure: the items after it
+        wait (a ticket's print record never overtakes the ticket)."""
         done = 0
-        for item in self.outbox.claim():
+        items = self.outbox.claim(ignore_backoff=ignore_backoff)
+        for n, item in enumerate(items):
             sender = self.senders.get(item.kind)
             try:
                 if sender is None:
@@ -155,6 +213,9 @@ class OutboxWorker:
             except Exception as exc:  # network, timeout, 5xx: later
                 wait = self.outbox.retry(item, str(exc))
                 log.info("outbox: %s %s not delivered (%s); retry in %.0f s", item.kind, item.key, exc, wait)
+                for later in items[n + 1:]:
+                    self.outbox.retry(later, "waiting for an earlier item", wait=wait, count=False)
+                break
             else:
                 self.outbox.ack(item)
                 done += 1
