@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     lst.add_argument("--json", action="store_true")
     rev = k_sub.add_parser("revoke", help="revoke a kiosk: its requests are refused from now on")
     rev.add_argument("name")
+    kset = k_sub.add_parser("settings", help="show or change the settings pushed to every kiosk "
+                                            "(no restart needed), e.g. close_time=20:00 notice_zh=...")
+    kset.add_argument("changes", nargs="*", metavar="KEY=VALUE")
+    kmaint = k_sub.add_parser("maintenance", help="switch maintenance mode for one kiosk, or 'all'")
+    kmaint.add_argument("name")
+    kmaint.add_argument("state", choices=("on", "off"))
 
     cat = sub.add_parser("catalog", help="the matter catalog")
     c_sub = cat.add_subparsers(dest="catalog_command", required=True)
@@ -196,8 +202,35 @@ def _kiosks(db, cfg, args) -> int:
             for r in rows:
                 print(f"{r['name']:<24} {r['state']:<9} {r['version'] or '-':<10} {r['last_seen_at'] or 'never'}")
         return 0
+    if args.kiosks_command in ("settings", "maintenance"):
+        return _kiosk_settings(db, args)
     kiosk = fleet.revoke(db, args.name)
     print(f"Kiosk {kiosk.name!r} revoked at {kiosk.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+    return 0
+
+
+def _kiosk_settings(db, args) -> int:
+    from central import fleet, kiosk_settings
+
+    try:
+        if args.kiosks_command == "maintenance":
+            kiosk = None if args.name == "all" else fleet.find(db, args.name)
+            settings = kiosk_settings.set_maintenance(db, kiosk, args.state == "on")
+            print(f"maintenance {args.state} for {args.name}; kiosks apply it at their next heartbeat "
+                  f"(settings version {settings.version})")
+            return 0
+        changes: dict[str, object] = {}
+        for change in args.changes:
+            key, sep, value = change.partition("=")
+            if not sep:
+                print(f"kiosk-central: expected KEY=VALUE, got {change!r}", file=sys.stderr)
+                return 2
+            changes[key] = [int(d) for d in value.split(",") if d] if key == "open_days" else value
+        settings = kiosk_settings.update(db, changes) if changes else kiosk_settings.current(db)
+    except kiosk_settings.SettingsError as exc:
+        print(f"kiosk-central: bad setting: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(settings.model_dump(mode="json"), ensure_ascii=False, indent=2))
     return 0
 
 

@@ -140,7 +140,8 @@ class TicketPrint(WireModel):
     key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     ticket_id: str = Field(min_length=8, max_length=24)
     number: str = Field(max_length=8)
-    outcome: Literal["printed", "failed"]
+    outcome: Literal["printed", "failed", "interrupted"] = Field(
+        description="interrupted: the kiosk stopped while printing; the paper may or may not have come out")
     reason: str = Field(default="", max_length=200)
     attempt: int = Field(ge=1, le=100)
     at: datetime

@@ -155,12 +155,14 @@ class TicketService:
                                  header=self.config.printer.header, footer=self.config.printer.footer,
                                  masked_name=masked.name if (masked and ticket.real_name) else "",
                                  english=self.translator.language == "en")
-        outcome = self.printing.print_receipt(receipt, f"ticket {ticket.number}")
         self._attempts[ticket.id] = attempt = self._attempts.get(ticket.id, 0) + 1
         record = TicketPrint(key=f"{ticket.id}.{attempt}", ticket_id=ticket.id, number=ticket.number,
-                             outcome="printed" if outcome.ok else "failed", reason=outcome.reason, attempt=attempt,
+                             outcome="interrupted", reason="the kiosk stopped while printing", attempt=attempt,
                              at=datetime.now(timezone.utc))
-        self.outbox.put("ticket_print", record.key, record.model_dump(mode="json"))
+        self.outbox.put("ticket_print", record.key, record.model_dump(mode="json"), held=True)  # survives a crash
+        outcome = self.printing.print_receipt(receipt, f"ticket {ticket.number}")
+        done = record.model_copy(update={"outcome": "printed" if outcome.ok else "failed", "reason": outcome.reason})
+        self.outbox.release(record.key, done.model_dump(mode="json"))
         self._kick()
         return outcome
 
