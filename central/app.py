@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from central import __version__, errors
-from central.api import catalog, certificates, counters, hall, kiosks, ratings, tickets
+from central.api import catalog, certificates, counters, fleet, hall, kiosks, ratings, tickets
 from central.web import STATIC, pages, phone, verify
 from central.config import CentralConfig, load
 from central.queue.board import HallBoard
@@ -39,6 +39,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(hall.router)
     app.include_router(certificates.router)
     app.include_router(ratings.router)
+    app.include_router(fleet.router)
     app.include_router(phone.router)
     app.include_router(pages.router)
     app.include_router(verify.router)

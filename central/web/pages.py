@@ -93,3 +93,28 @@ def display_page(request: Request) -> HTMLResponse:
 @router.get("/manager", response_class=HTMLResponse)
 def manager_page(request: Request) -> HTMLResponse:
     return _page(request, "manager.html", MANAGER)
+
+
+FLEET = {
+    **COMMON,
+    "title": N_("Kiosk fleet"), "kiosks": N_("Kiosks"), "faults": N_("Recent device faults"),
+    "col_kiosk": N_("Kiosk"), "col_status": N_("Status"), "col_seen": N_("Last heartbeat"),
+    "col_version": N_("Version"), "col_printer": N_("Ticket printer"), "col_reader": N_("Card reader"),
+    "col_backlog": N_("Outbox"), "col_disk": N_("Disk"), "col_memory": N_("Memory"), "col_sync": N_("Last sync"),
+    "col_offline": N_("Offline numbers"), "col_alerts": N_("Alerts"), "col_device": N_("Device"),
+    "col_reason": N_("Fault"), "col_at": N_("Time"),
+    "ok": N_("OK"), "never": N_("never"), "ago_min": N_("{n} min ago"), "just_now": N_("just now"),
+    "maintenance_on": N_("Maintenance"), "maintenance_off": N_("Back in service"),
+    "maint_switched_on": N_("{kiosk} goes into maintenance at its next heartbeat"),
+    "maint_switched_off": N_("{kiosk} returns to service at its next heartbeat"),
+    "alert_offline": N_("Offline"), "alert_paper_out": N_("Paper out"), "alert_paper_low": N_("Paper low"),
+    "alert_device_fault": N_("Device fault"), "alert_backlog": N_("Outbox backlog"),
+    "alert_stuck": N_("Outbox not draining"), "alert_outbox_failed": N_("Items refused"),
+    "alert_disk": N_("Disk almost full"), "alert_maintenance": N_("In maintenance"),
+    "no_faults": N_("No faults reported"), "updated": N_("Updated {time}"),
+}
+
+
+@router.get("/fleet", response_class=HTMLResponse)
+def fleet_page(request: Request) -> HTMLResponse:
+    return _page(request, "fleet.html", FLEET)

@@ -32,6 +32,8 @@ def ticket_receipt(ticket: TicketReply, _: Callable[[str], str], *, hall_name: s
     ]
     if masked_name:
         blocks.append(Text(_("Ticket holder: {name}").format(name=masked_name), align="center"))
+    if ticket.offline:  # staff know it joined the queue by issue time; the wait is the kiosk's last guess
+        blocks.append(Text(_("Issued offline: your place is kept by the time on this ticket"), align="center"))
     blocks += [Feed(), QR(ticket.url, size=5, caption=_("Scan to follow the queue")), Rule(),
                Text(_("Taken {time}").format(time=issued), align="center")]
     if footer:

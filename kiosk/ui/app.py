@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen
 
 from kiosk.cards import CardStatusChanged
-from kiosk.events import CatalogUpdated, NetworkStatus, SessionEnded
+from kiosk.events import CatalogUpdated, ModeChanged, NetworkStatus, SessionEnded
 from kiosk.services import KioskServices
 from kiosk.ui import fonts
 from kiosk.ui.screens import SCREENS
@@ -26,12 +27,17 @@ from kiosk.ui.tr import KvTranslator
 log = logging.getLogger(__name__)
 UI_DIR = Path(__file__).parent
 IDLE_TICK_S = 0.25
+MODE_CHECK_S = 30.0           # opening hours are checked this often
+CORNER_PX = 120               # the maintenance gesture: taps in the top-left corner...
+CORNER_TAPS, CORNER_WINDOW_S = 5, 3.0  # ...this many, within this long
+ALWAYS_ALLOWED = ("maintenance", "out_of_service")
 
 
 class KioskApp(App):
     lang = StringProperty("zh_CN")
     large_text = BooleanProperty(False)
     hall_name = StringProperty("")
+    mode = StringProperty("normal")  # normal, after_hours, maintenance
     theme = ObjectProperty(None)
     title = "Service hall kiosk"
 
@@ -44,6 +50,7 @@ class KioskApp(App):
         self._screens: dict[str, Screen] = {}
         self._idle_warning = None
         self._capture_pending: str | None = None
+        self._corner_taps: list[float] = []
         self.shell = None
         services.translator.on_change(self._language_changed)
         self.lang = services.translator.language
@@ -75,7 +82,11 @@ class KioskApp(App):
         self.services.events.subscribe(SessionEnded, self._on_session_ended)
         self.services.events.subscribe(CatalogUpdated, self._on_catalog_updated)
         self.services.events.subscribe(CardStatusChanged, self._on_card_status)
+        self.services.events.subscribe(ModeChanged, self._on_mode)
         self._on_network(None)
+        if self.services.settings:
+            self.mode = self.services.settings.mode()
+            Clock.schedule_interval(lambda _dt: self.services.settings.check_mode(), MODE_CHECK_S)
         Clock.schedule_interval(self._tick_idle, IDLE_TICK_S)
         Clock.schedule_interval(self._tick_clock, 1.0)
         self._tick_clock(0)
@@ -91,6 +102,8 @@ class KioskApp(App):
 
     # -- navigation --------------------------------------------------------
     def show(self, name: str, **params) -> Screen:
+        if self.mode == "maintenance" and name not in ALWAYS_ALLOWED:
+            name, params = "out_of_service", {}
         screen = self._screen(name)
         screen.prepare(**params)
         manager = self.shell.ids.screens
@@ -144,9 +157,35 @@ class KioskApp(App):
         self.hall_name = k.hall_name if self.lang == "zh_CN" else k.hall_name_en
 
     # -- session and idle timeout -----------------------------------------
-    def _on_any_touch(self, _window, _touch):
-        self.services.session.begin()  # starts a session or keeps it alive
+    def _on_any_touch(self, _window, touch):
+        if touch.x < CORNER_PX and touch.y > Window.height - CORNER_PX and self._corner_tapped():
+            return True
+        if self.current_screen not in ALWAYS_ALLOWED:
+            self.services.session.begin()  # starts a session or keeps it alive
         return False
+
+    def _corner_tapped(self) -> bool:
+        """The hidden maintenance gesture; True when it opened the screen."""
+        now = time.monotonic()
+        self._corner_taps = [t for t in self._corner_taps if now - t < CORNER_WINDOW_S] + [now]
+        if len(self._corner_taps) < CORNER_TAPS or not self.services.config.maintenance.pin:
+            return False
+        self._corner_taps.clear()
+        self.services.session.end("finished")
+        self.show("maintenance")
+        return True
+
+    def _on_mode(self, event: ModeChanged) -> None:
+        """Central (or the maintenance screen) changed the mode: apply it now, no restart."""
+        self.mode = event.mode
+        current = self.current_screen
+        if event.mode == "maintenance" and current not in ALWAYS_ALLOWED:
+            self.services.session.end("maintenance")
+            self.show("out_of_service")
+        elif event.mode != "maintenance" and current == "out_of_service":
+            self.show("home")
+        elif current == "home":
+            self.screen("home").apply_mode()
 
     def _tick_idle(self, _dt) -> None:
         session = self.services.session
@@ -182,7 +221,8 @@ class KioskApp(App):
         self.services.translator.set_language(self.services.config.ui.language)
         self.large_text = False
         self.shell.countdown_text = ""
-        self.show("home")
+        if self.current_screen not in ALWAYS_ALLOWED:
+            self.show("home")
         log.info("session ended (%s); kiosk reset", event.reason)
 
     def _on_card_status(self, event: CardStatusChanged) -> None:

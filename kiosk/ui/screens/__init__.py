@@ -21,4 +21,6 @@ SCREENS: dict[str, ScreenEntry] = {
     "tickets": ScreenEntry("kiosk.ui.screens.tickets", "TicketsScreen"),
     "certificates": ScreenEntry("kiosk.ui.screens.certificates", "CertificatesScreen"),
     "rating": ScreenEntry("kiosk.ui.screens.rating", "RatingScreen"),
+    "maintenance": ScreenEntry("kiosk.ui.screens.maintenance", "MaintenanceScreen"),
+    "out_of_service": ScreenEntry("kiosk.ui.screens.out_of_service", "OutOfServiceScreen"),
 }

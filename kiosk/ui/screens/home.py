@@ -1,8 +1,36 @@
-"""Home: the four services, large enough to hit from a wheelchair."""
+"""Home: the services, large enough to hit from a wheelchair. After hours
+the counter-only service (taking a ticket) is hidden; guides, certificates
+and ratings stay, around the clock."""
+from kivy.properties import StringProperty
+
 from kiosk.ui.screens.base import KioskScreen
 
 
 class HomeScreen(KioskScreen):
+    notice = StringProperty("")
+
+    def on_kv_post(self, _base) -> None:
+        self.tickets_tile = self.ids.tile_tickets.__self__  # ids are weak: keep the tile alive while hidden
+
+    def prepare(self, **_params) -> None:
+        self.apply_mode()
+
+    def apply_mode(self) -> None:
+        settings = self.services.settings
+        mode = settings.mode() if settings else "normal"
+        tiles, tile = self.ids.tiles, self.tickets_tile
+        if mode == "after_hours" and tile.parent is not None:
+            tiles.remove_widget(tile)
+        elif mode != "after_hours" and tile.parent is None:
+            tiles.add_widget(tile, index=len(tiles.children) - 1)  # back in second place
+        _ = self.tr._
+        lines = [settings.notice(self.services.translator.language)] if settings else []
+        if mode == "after_hours":
+            s = settings.current
+            lines.append(_("Counters are closed now (open {open}-{close}). Guides, certificate printing and ratings "
+                           "are available around the clock.").format(open=s.open_time, close=s.close_time))
+        self.notice = "\n".join(line for line in lines if line)
+
     def open(self, name: str) -> None:
         self.navigator.show(name)
 

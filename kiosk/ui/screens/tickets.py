@@ -21,7 +21,10 @@ ERRORS = {
     "booking_too_late": N_("Your appointment time has passed. Please take a normal ticket or ask staff."),
     "card_needed": N_("Please place your ID card on the reader first."),
     "network": N_("The queue system cannot be reached right now. Please ask at the service desk."),
+    "checkin_offline": N_("Appointment check-in is not available at the moment. Please take a normal ticket, "
+                          "staff will honour your appointment."),
 }
+OFFLINE_NOTE = N_("Your place in the queue is kept by the time on the ticket.")
 GENERIC_ERROR = N_("A ticket could not be issued. Please ask at the service desk.")
 PRINT_FAILED = {
     "paper_out": N_("The printer is out of paper. Please note your number or scan the QR code, and tell staff."),
@@ -157,6 +160,8 @@ class TicketsScreen(KioskScreen):
         self.print_ok = bool(outcome and outcome.ok)
         self.print_message = _("Please take your ticket from the slot below.") if self.print_ok else \
             _(PRINT_FAILED.get(outcome.reason if outcome else "", PRINT_FAILED["offline"]))
+        if self.ticket is not None and self.ticket.offline:
+            self.print_message += "\n" + _(OFFLINE_NOTE)
 
     def reprint(self) -> None:
         ticket = self.ticket
