@@ -216,6 +216,10 @@ def _run(cfg, offscreen: bool) -> int:
         capture_dir = cfg.data_dir / "screens"
         print(f"kiosk: no display; running offscreen. Each screen shown is saved to {capture_dir}/<screen>.png",
               flush=True)
+    from kiosk import logs
+
+    m = cfg.maintenance
+    logs.add_file(cfg.data_dir / "logs", max_mb=m.log_max_mb, files=m.log_files)
     boot.prepare(cfg, offscreen=offscreen)
     services = build_services(cfg)
     from kiosk.ui.app import KioskApp

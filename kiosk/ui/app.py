@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import time
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from kivy.uix.screenmanager import NoTransition, Screen
 from kiosk.cards import CardStatusChanged
 from kiosk.events import CatalogUpdated, ModeChanged, NetworkStatus, SessionEnded
 from kiosk.services import KioskServices
+from kiosk import watchdog
 from kiosk.ui import fonts
 from kiosk.ui.screens import SCREENS
 from kiosk.ui.theme import Theme
@@ -96,8 +98,16 @@ class KioskApp(App):
     def on_start(self):
         Clock.schedule_once(lambda _dt: self.services.warm_up(), 0.3)  # after the first frame
         self.services.start()
+        # systemctl stop / restart: leave cleanly (workers stopped, STOPPING=1), the outbox keeps the rest
+        signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: self.stop(), 0))
+        watchdog.notify("READY=1")
+        every = watchdog.interval_s()
+        if every and self.services.config.maintenance.watchdog:
+            # from the UI thread's clock: a frozen UI stops pinging and systemd restarts the kiosk
+            Clock.schedule_interval(lambda _dt: watchdog.notify("WATCHDOG=1"), every)
 
     def on_stop(self):
+        watchdog.notify("STOPPING=1")
         self.services.stop()
 
     # -- navigation --------------------------------------------------------
