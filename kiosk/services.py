@@ -82,6 +82,15 @@ class KioskServices:
         if self.outbox_worker:
             self.outbox_worker.kick()
 
+    def apply_limits(self, settings: wire.KioskSettings) -> None:
+        """Limits pushed from central, over the kiosk's own (0: keep the kiosk's)."""
+        ui = self.config.ui
+        self.session.idle.timeout_s = settings.idle_timeout_s or ui.idle_timeout_s
+        self.session.idle.warning_s = min(ui.idle_warning_s, self.session.idle.timeout_s - 1)
+        if self.certificates:
+            self.certificates.pushed_max_copies = settings.max_copies
+            self.certificates.max_copies = min(self.config.document.max_copies, settings.max_copies or 99)
+
     def offline_day(self):
         """Today's service day as central counts it (from the queue list it sent)."""
         queues = self.tickets.queues() if self.tickets else None
@@ -171,6 +180,8 @@ def build_services(config: KioskConfig) -> KioskServices:
                                                outbox, services.outbox_worker)
     services.ratings = RatingService(outbox, services.outbox_worker)
     events.subscribe(SessionEnded, lambda _event: services.certificates.wipe())
+    services.settings.on_change.append(services.apply_limits)
+    services.settings.apply()
     guard = DiskGuard(config.data_dir, config.maintenance.disk_min_free_mb, prune_outbox=outbox.prune_acked)
     if creds is None:
         log.warning("kiosk not enrolled: working offline until `kiosk enroll CODE` is run")

@@ -135,6 +135,7 @@ def test_settings_pushed_from_central_switch_maintenance_and_hours(hall, tmp_pat
     assert out.returncode == 0, out.stderr
     services.heartbeat.beat_once()  # the reply says the version changed: fetched and applied, no restart
     assert services.settings.current.notice_zh == "今日系统升级" and services.settings.mode() == "normal"
+    assert services.certificates.max_copies == 2  # the kiosk allows 3; central's push lowers it
     assert server.cli("kiosks", "maintenance", "k1", "on").returncode == 0
     services.heartbeat.beat_once()
     assert services.settings.mode() == "maintenance"

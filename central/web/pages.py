@@ -103,7 +103,7 @@ FLEET = {
     "col_backlog": N_("Outbox"), "col_disk": N_("Disk"), "col_memory": N_("Memory"), "col_sync": N_("Last sync"),
     "col_offline": N_("Offline numbers"), "col_alerts": N_("Alerts"), "col_device": N_("Device"),
     "col_reason": N_("Fault"), "col_at": N_("Time"),
-    "ok": N_("OK"), "never": N_("never"), "ago_min": N_("{n} min ago"), "just_now": N_("just now"),
+    "ok": N_("Normal"), "never": N_("never"), "ago_min": N_("{n} min ago"), "just_now": N_("just now"),
     "maintenance_on": N_("Maintenance"), "maintenance_off": N_("Back in service"),
     "maint_switched_on": N_("{kiosk} goes into maintenance at its next heartbeat"),
     "maint_switched_off": N_("{kiosk} returns to service at its next heartbeat"),

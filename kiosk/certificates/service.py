@@ -61,6 +61,7 @@ class CertificateService:
         self.last_fault = ""
         self._request_ids: dict[tuple[str, str], str] = {}
         self.max_copies = config.document.max_copies
+        self.pushed_max_copies = 0  # from central's pushed settings; 0: no extra limit
 
     def _person(self) -> str:
         key = self.session.person_key()
@@ -74,7 +75,7 @@ class CertificateService:
             reply = self.central.available_certificates(AvailableRequest(person_key=person))
         except CentralError as exc:
             raise CertificateProblem("network" if exc.kind != "rejected" else "refused", str(exc)) from None
-        self.max_copies = min(self.config.document.max_copies, reply.max_copies)
+        self.max_copies = min(self.config.document.max_copies, reply.max_copies, self.pushed_max_copies or 99)
         return reply
 
     def prepare(self, choice: AvailableCertificate) -> Prepared:

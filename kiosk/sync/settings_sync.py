@@ -39,6 +39,7 @@ class PushedSettings:
         self.forced = ""  # the maintenance screen can take the kiosk out of service locally
         self._lock = threading.Lock()
         self._mode = ""
+        self.on_change: list = []  # callables(settings), run at start and after each new version
 
     def _load(self) -> wire.KioskSettings:
         try:
@@ -69,8 +70,16 @@ class PushedSettings:
             self.current = fresh
         log.info("settings version %d applied (maintenance %s, hours %s-%s)", fresh.version,
                  "on" if fresh.maintenance else "off", fresh.open_time, fresh.close_time)
+        self.apply()
         self.check_mode(force_event=True)
         return True
+
+    def apply(self) -> None:
+        for hook in self.on_change:
+            try:
+                hook(self.current)
+            except Exception:
+                log.exception("applying settings failed")
 
     def _save(self, settings: wire.KioskSettings) -> None:
         try:
