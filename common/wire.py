@@ -94,10 +94,11 @@ class KioskSettings(WireModel):
     """Settings central pushes to kiosks (no restart needed). Version grows
     with each change; the kiosk keeps the last one it got."""
     version: int = Field(ge=0)
-    open_time: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+    # until a hall sets its hours, counters count as always open: hiding a service is opt-in
+    open_time: str = Field(default="00:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
                            description="counters open (local time); outside hours counter-only services hide")
-    close_time: str = Field(default="17:30", pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
-    open_days: tuple[int, ...] = Field(default=(1, 2, 3, 4, 5), description="ISO weekdays the counters work")
+    close_time: str = Field(default="24:00", pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
+    open_days: tuple[int, ...] = Field(default=(1, 2, 3, 4, 5, 6, 7), description="ISO weekdays the counters work")
     notice_zh: str = Field(default="", max_length=200, description="a line on the home screen")
     notice_en: str = Field(default="", max_length=200)
     idle_timeout_s: int = Field(default=0, ge=0, le=3600, description="0: the kiosk's own setting")

@@ -35,7 +35,7 @@ def rig(central, tmp_path):
         kiosk.printer, kiosk.name = printer, name
         yield kiosk
     printer.close()
-    central.cli("kiosks", "settings", "open_time=08:30", "close_time=17:30", "open_days=1,2,3,4,5")
+    central.cli("kiosks", "settings", "open_time=00:00", "close_time=24:00", "open_days=1,2,3,4,5,6,7", "notice_zh=")
     central.cli("kiosks", "maintenance", "all", "off")
 
 
@@ -60,6 +60,7 @@ def wait_until(kiosk, check, seconds=10.0):
 
 
 def enter_pin(kiosk, pin):
+    kiosk.wait(0.3)  # let the keypad lay out before tapping it
     screen = kiosk.screen("maintenance")
     keys = {w.text: w for w in screen.walk() if type(w).__name__ == "PinKey"}
     for digit in pin:
