@@ -31,7 +31,7 @@ def rig(central, tmp_path):
                   printer=replace(cfg.printer, host="127.0.0.1", port=printer.port, timeout_s=1.0),
                   maintenance=replace(cfg.maintenance, pin=PIN))
     services = build_services(cfg)
-    with OffscreenKiosk(cfg, services=services) as kiosk:
+    with OffscreenKiosk(cfg, services=services, size=(1080, 1920)) as kiosk:
         kiosk.printer, kiosk.name = printer, name
         yield kiosk
     printer.close()
