@@ -110,3 +110,23 @@ Hall.login = async function (form, errorNode) {
     form.addEventListener("submit", submit);
   });
 };
+
+// The manager pages (/manager, /fleet): an existing manager session or a
+// manager login, then the view shown and the logout button wired. Resolves
+// with the session.
+Hall.managerSession = async function () {
+  const $ = (id) => document.getElementById(id);
+  let session = null;
+  try { session = await Hall.api("GET", "/staff/me"); } catch (e) { /* log in below */ }
+  while (!session || session.role !== "manager") {
+    $("login-form").classList.remove("hidden");
+    if (session) $("login-error").textContent = Hall.both("err_managers_only");
+    session = await Hall.login($("login-form"), $("login-error"));
+  }
+  $("login-form").classList.add("hidden");
+  $("view").classList.remove("hidden");
+  $("btn-logout").classList.remove("hidden");
+  $("who").textContent = session.username;
+  $("btn-logout").onclick = async () => { await Hall.api("POST", "/staff/logout").catch(() => {}); location.reload(); };
+  return session;
+};
