@@ -106,8 +106,11 @@ def tap_to_print(central: Central, kiosk: tuple[str, bytes], directory: Path, n:
     from kiosk.queue.service import TicketService
     from kiosk.session import CitizenSession, IdleTimer
     from kiosk.events import EventBus
+    from kiosk.queue.offline import OfflineTickets
     from kiosk.sync.client import CentralClient
     from kiosk.sync.credentials import Credentials
+    from kiosk.sync.outbox import Outbox, OutboxWorker
+    from kiosk.sync.senders import senders_for
     from peers.escpos_printer import FakeNetworkPrinter
 
     printer = FakeNetworkPrinter()
@@ -117,8 +120,12 @@ def tap_to_print(central: Central, kiosk: tuple[str, bytes], directory: Path, n:
                         f'[devices]\nticket_printer = "escpos"\n[printer]\nhost = "127.0.0.1"\nport = {printer.port}\n')
     cfg = load(cfg_path)
     client = CentralClient(central.url, Credentials(kiosk[0], "bench", central.url, kiosk[1]))
+    outbox = Outbox(cfg.data_dir / "outbox.db")  # wired as kiosk.services.build_services does
+    worker = OutboxWorker(outbox, senders_for(client))
+    worker.start()
     service = TicketService(cfg, client, CitizenSession(EventBus(), IdleTimer(60, 15)),
-                            TicketPrinting(None, cfg, make_ticket_printer(cfg)), Translator("zh_CN"))
+                            TicketPrinting(None, cfg, make_ticket_printer(cfg)), Translator("zh_CN"), outbox,
+                            OfflineTickets(outbox, client), worker)
     times, size = [], 0
     for i in range(n):
         before = len(printer.jobs)
@@ -129,6 +136,7 @@ def tap_to_print(central: Central, kiosk: tuple[str, bytes], directory: Path, n:
             time.sleep(0.0005)
         times.append((printer.last_byte_at - t0) * 1000)
         size = len(printer.jobs[-1])
+    worker.stop()
     printer.close()
     return times, size
 
@@ -143,40 +151,47 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-tickets-"))
     runs, duplicates, gaps = [], 0, 0
-    tap_times, ticket_bytes = [], 0
     for workers in args.workers:
-        central = Central(work / f"w{workers}", workers=workers, extra=QUEUE_TOML)
-        kiosks = enroll(central, max(args.clients) + 1)
-        central.start()
-        if args.pin:
-            os.sched_setaffinity(central.proc.pid, {0})
-            os.sched_setaffinity(0, {1})
-        issued: list = []
-        try:
-            for clients in args.clients:
+        for clients in args.clients:
+            # each level starts from an empty day: the same queue lengths for every level, and 21 types x 899
+            # numbers would not last the whole run
+            central = Central(work / f"w{workers}-c{clients}", workers=workers, extra=QUEUE_TOML)
+            kiosks = enroll(central, clients)
+            central.start()
+            if args.pin:
+                os.sched_setaffinity(central.proc.pid, {0})
+                os.sched_setaffinity(0, {1})
+            issued: list = []
+            try:
                 result = asyncio.run(level(central.port, kiosks, clients, args.seconds, issued))
-                result["workers"] = workers
-                result["pinned"] = args.pin
-                runs.append(result)
-                print(f"workers {workers}, {clients:2d} clients: {result['tickets_per_s']:5d} tickets/s, "
-                      f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms", flush=True)
-            if workers == args.workers[0]:
-                tap_times, ticket_bytes = tap_to_print(central, kiosks[-1], work / "kiosk")
-        finally:
-            central.stop()
-        duplicates += len(issued) - len(set(issued))
-        by_type: dict = {}
-        for day, letter, number in set(issued):
-            by_type.setdefault((day, letter), []).append(int(number))
-        gaps += sum(max(v) - len(v) for v in by_type.values())
-    best32 = max((r for r in runs if r["clients"] == max(args.clients)), key=lambda r: r["tickets_per_s"])
+            finally:
+                central.stop()
+            result.update(workers=workers, pinned=args.pin, issued=len(issued))
+            runs.append(result)
+            duplicates += len(issued) - len(set(issued))
+            by_type: dict = {}
+            for day, letter, number in set(issued):
+                by_type.setdefault((day, letter), []).append(int(number))
+            gaps += sum(max(v) - len(v) for v in by_type.values())
+            print(f"workers {workers}, {clients:2d} clients: {result['tickets_per_s']:5d} tickets/s, "
+                  f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms", flush=True)
+    central = Central(work / "tap", extra=QUEUE_TOML)
+    kiosk = enroll(central, 1)[0]
+    central.start()
+    try:
+        tap_times, ticket_bytes = tap_to_print(central, kiosk, work / "kiosk")
+    finally:
+        central.stop()
+    at_most = [r for r in runs if r["clients"] == max(args.clients)]
+    tap_p95 = percentile(tap_times, 95)
     result = {
         "bench": "tickets", "runs": runs, "duplicates": duplicates, "gaps": gaps,
         "tap_to_last_byte_p50_ms": round(statistics.median(tap_times), 1),
         "tap_to_last_byte_p95_ms": round(percentile(tap_times, 95), 1), "ticket_bytes_text_mode": ticket_bytes,
         "budget": {"tickets_per_s": 1000, "p99_ms": 25, "tap_p95_ms": 150},
-        "within_budget": best32["tickets_per_s"] >= 1000 and best32["p99_ms"] <= 25 and percentile(tap_times, 95) <= 150
-        and duplicates == 0,
+        # every worker count at the most clients, not just the best one
+        "within_budget": all(r["tickets_per_s"] >= 1000 and r["p99_ms"] <= 25 for r in at_most) and tap_p95 <= 150
+        and duplicates == 0 and gaps == 0,
         "machine": machine(),
     }
     print(f"duplicates: {duplicates}, gaps: {gaps}")

@@ -2,6 +2,7 @@
 is the factory uvicorn workers import (they read KIOSK_CENTRAL_CONFIG)."""
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -11,11 +12,14 @@ from sqlalchemy import text
 
 from central import __version__, errors
 from central.api import catalog, certificates, counters, fleet, hall, kiosks, ratings, tickets
+from central.api.ticket_desk import CentralApp, TicketDesk
 from central.web import STATIC, pages, phone, verify
 from central.config import CentralConfig, load
+from central.db import WalCheckpointer
 from central.queue.board import HallBoard
 from central.queue.calling import Calling
 from central.queue.engine import QueueEngine
+from central.queue.group_commit import GroupCommit
 from central.queue.offline import OfflineDesk
 from central.staff import StaffStore
 from central.voice import VoiceClips
@@ -23,12 +27,13 @@ from central.certs.backoffice import SampleBackOffice
 from central.certs.keys import load_or_create
 from central.certs.ratings import RatingService
 from central.certs.service import CertificateService
+from central.rawsql import SqliteRunner
 from central.state import CentralState, open_state
 from common import wire
 
 
 def create_app(config: CentralConfig, *, state: CentralState | None = None, migrate: bool = True) -> FastAPI:
-    app = FastAPI(title="Service hall central", version=__version__,
+    app = CentralApp(title="Service hall central", version=__version__,
                   description="Matter catalog, hall queue and kiosk fleet for government service halls.")
     app.state.central = state or open_state(config, migrate=migrate)
     errors.install(app)
@@ -45,6 +50,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(verify.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.queue = QueueEngine(config, app.state.central.engine, app.state.central.runner)
+    app.state.ticket_desk = TicketDesk(app.state.central, GroupCommit(app.state.queue))
     app.state.offline = OfflineDesk(app.state.queue)
     app.state.calling = Calling(app.state.queue, config.display)
     app.state.board = HallBoard(app.state.calling)
@@ -53,6 +59,9 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.state.ratings = RatingService(config, app.state.central.engine)
     app.state.staff = StaffStore(app.state.central.engine)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    runner = app.state.central.runner
+    if isinstance(runner, SqliteRunner):  # the serving process checkpoints the log (central.db.SQLITE_PRAGMAS)
+        app.state.checkpointer = WalCheckpointer(runner.path).start()
 
     @app.get("/healthz", response_model=wire.Health, tags=["ops"])
     def healthz() -> wire.Health:
@@ -60,6 +69,10 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
             conn.execute(text("SELECT 1"))
         return wire.Health(status="ok", version=__version__, database=app.state.central.engine.dialect.name)
 
+    # the app's long-lived objects leave the collector's generations: its full
+    # collections, a pause in whatever request they interrupt, stay short
+    gc.collect()
+    gc.freeze()
     return app
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Mapping
 
 from fastapi import Request
 
@@ -33,31 +34,32 @@ class SignedRequest:
 async def authenticated_kiosk(request: Request) -> "SignedKiosk":
     """FastAPI dependency: the kiosk that signed this request, or 401; the
     nonce is recorded before the handler runs."""
-    return await _authenticate(request, record_nonce=True)
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return check_signature(request.app.state.central, request.method, path, request.headers, await request.body(),
+                           record_nonce=True).kiosk
 
 
-async def signed_request(request: Request) -> SignedRequest:
-    """Like authenticated_kiosk, for handlers that write anyway: they record
-    the nonce in their own transaction (one write instead of two)."""
-    kiosk = await _authenticate(request, record_nonce=False)
-    return SignedRequest(kiosk, request.headers[signing.HEADER_NONCE])
-
-
-async def _authenticate(request: Request, record_nonce: bool) -> "SignedKiosk":
-    state = request.app.state.central
-    h = request.headers
-    kiosk_id = h.get(signing.HEADER_KIOSK)
-    timestamp = h.get(signing.HEADER_TIMESTAMP)
-    nonce = h.get(signing.HEADER_NONCE)
-    signature = h.get(signing.HEADER_SIGNATURE)
+def check_signature(state, method: str, path: str, headers: Mapping[str, str], body: bytes, *,
+                    record_nonce: bool) -> SignedRequest:
+    """The whole check on plain values, for the FastAPI dependency and the
+    bare ticket endpoint alike. `headers` is looked up by lower-case name.
+    Without `record_nonce` the caller records the nonce in its own write
+    transaction (the ticket's: one write instead of two)."""
+    kiosk_id = headers.get(_KIOSK)
+    timestamp = headers.get(_TIMESTAMP)
+    nonce = headers.get(_NONCE)
+    signature = headers.get(_SIGNATURE)
     if not all((kiosk_id, timestamp, nonce, signature)):
         raise _unauthorised("missing_signature", "kiosk requests must be signed (see docs/security.md)")
     if not (8 <= len(nonce) <= 64) or not timestamp.isdigit():
         raise _unauthorised("bad_signature", "malformed nonce or timestamp")
-    body = await request.body()
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     # a few hundred microseconds of SQLite work: cheaper on the loop than a thread hop
-    return _check(state, request.method, path, body, kiosk_id, timestamp, nonce, signature, record_nonce)
+    kiosk = _check(state, method, path, body, kiosk_id, timestamp, nonce, signature, record_nonce)
+    return SignedRequest(kiosk, nonce)
+
+
+_KIOSK, _TIMESTAMP, _NONCE, _SIGNATURE = (h.lower() for h in (signing.HEADER_KIOSK, signing.HEADER_TIMESTAMP,
+                                                              signing.HEADER_NONCE, signing.HEADER_SIGNATURE))
 
 
 SQL_KIOSK = "SELECT id, name, enrolled_at, revoked_at, secret_generation FROM kiosks WHERE id = :id"

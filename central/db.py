@@ -2,6 +2,10 @@
 accepted by URL. The schema is owned by Alembic: `upgrade()` runs at start-up."""
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
+import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +14,14 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Every SQLite connection of central. No automatic checkpoints: SQLite's
+# default runs one inside whichever commit crosses 1,000 WAL pages, stalling
+# that request (and, on the event loop, every other) for milliseconds;
+# WalCheckpointer does it on a thread of its own instead.
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000",
+                  "wal_autocheckpoint=0")
 
 
 def make_engine(url: str) -> Engine:
@@ -21,10 +32,8 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_conn, _record):
             dbapi_conn.isolation_level = None  # we say BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            for pragma in SQLITE_PRAGMAS:
+                cur.execute(f"PRAGMA {pragma}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -38,21 +47,75 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-WRITE_LOCK = threading.Lock()  # one writer per process on SQLite (see writer)
+WRITE_LOCK = threading.Lock()  # one writer per process on SQLite (see write_lock)
+_LOCK_FILES: dict[tuple[int, str], int] = {}
+
+
+@contextmanager
+def write_lock(path: str | None):
+    """One writer at a time on a SQLite file, across the threads and the
+    worker processes of central: threads queue on a Python lock, processes on
+    flock(2) of `<db>-writer.lock`, and either wakes the moment the holder is
+    done. Left to SQLite's busy handler, a waiting writer sleeps with back-off
+    (up to 100 ms a try): contention becomes long tail latencies."""
+    with WRITE_LOCK:
+        if not path or path == ":memory:":
+            yield
+            return
+        key = (os.getpid(), path)
+        if key not in _LOCK_FILES:
+            _LOCK_FILES[key] = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(_LOCK_FILES[key], fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(_LOCK_FILES[key], fcntl.LOCK_UN)
 
 
 @contextmanager
 def writer(engine: Engine):
     """A connection for one write transaction: `with writer(engine) as conn,
-    conn.begin(): ...`. On SQLite it takes the write lock at BEGIN, and threads
-    of one process queue on a Python lock first: SQLite's own busy handler
-    sleeps with back-off, which turns contention into long tail latencies."""
+    conn.begin(): ...`. On SQLite it holds `write_lock` and takes SQLite's
+    write lock at BEGIN (IMMEDIATE)."""
     if engine.dialect.name != "sqlite":
         with engine.connect() as conn:
             yield conn
         return
-    with WRITE_LOCK, engine.connect().execution_options(writer=True) as conn:
+    with write_lock(engine.url.database), engine.connect().execution_options(writer=True) as conn:
         yield conn
+
+
+class WalCheckpointer:
+    """Copies the write-ahead log back into the database file twice a second,
+    on a daemon thread (SQLite releases the GIL meanwhile). PASSIVE never
+    blocks readers or writers; with several worker processes each runs one
+    and SQLite lets one checkpoint at a time."""
+
+    def __init__(self, path: str, *, interval_s: float = 0.5):
+        self.path = path
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+        self.checkpoints = 0
+
+    def start(self) -> "WalCheckpointer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=1000")
+        while not self._stop.wait(self.interval_s):
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                self.checkpoints += 1
+            except sqlite3.Error as exc:  # a busy or full disk: the log just grows until the next try
+                log.warning("WAL checkpoint of %s failed: %s", self.path, exc)
+        conn.close()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from common import wire
@@ -17,9 +17,13 @@ class ApiError(Exception):
         self.message = message
 
 
-def _reply(status: int, code: str, message: str) -> JSONResponse:
-    body = wire.ErrorReply(error=wire.ErrorBody(code=code, message=message))
-    return JSONResponse(body.model_dump(), status_code=status)
+def error_json(code: str, message: str) -> bytes:
+    """The error body, for the endpoints that answer without FastAPI too."""
+    return wire.ErrorReply(error=wire.ErrorBody(code=code, message=message)).model_dump_json().encode()
+
+
+def _reply(status: int, code: str, message: str) -> Response:
+    return Response(error_json(code, message), status_code=status, media_type="application/json")
 
 
 def install(app: FastAPI) -> None:

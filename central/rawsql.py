@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from central.db import WRITE_LOCK, writer
+from central.db import SQLITE_PRAGMAS, write_lock, writer
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # exactly how SQLAlchemy stores DateTime on SQLite
 # A signed request's nonce: written by auth, or inside the ticket transaction
@@ -40,6 +40,20 @@ class Exec:
     def run(self, sql: str, **params: Any) -> None:
         self._execute(sql, params)
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A unit inside the write transaction that can fail alone (plain SQL
+        on SQLite and PostgreSQL): one refused ticket of a batch leaves the
+        others committed."""
+        self._execute("SAVEPOINT unit", {})
+        try:
+            yield
+        except BaseException:
+            self._execute("ROLLBACK TO SAVEPOINT unit", {})
+            self._execute("RELEASE SAVEPOINT unit", {})
+            raise
+        self._execute("RELEASE SAVEPOINT unit", {})
+
 
 def _naive_utc(value: Any) -> Any:
     """Datetimes are stored as naive UTC on every backend."""
@@ -48,7 +62,12 @@ def _naive_utc(value: Any) -> Any:
     return value
 
 
+_PLAIN = (str, int, float, bytes, type(None))
+
+
 def _sqlite_value(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most parameters: nothing to convert
+        return value
     value = _naive_utc(value)
     if isinstance(value, datetime):
         return value.strftime(SQLITE_DATETIME)
@@ -66,7 +85,7 @@ class SqliteRunner:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+            for pragma in SQLITE_PRAGMAS:
                 conn.execute(f"PRAGMA {pragma}")
             self._local.conn = conn
         return conn
@@ -81,7 +100,7 @@ class SqliteRunner:
             except sqlite3.IntegrityError as exc:
                 raise UniqueViolation(str(exc)) from None
 
-        with WRITE_LOCK:
+        with write_lock(self.path):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Exec(execute)

@@ -3,14 +3,17 @@ idempotency, real-name rules, priority and appointment ordering."""
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from central import fleet
 from central.config import CentralConfig, QueueSection, StorageSection
-from central.queue.engine import QueueEngine, QueueError
+from central.queue.engine import QueueEngine, QueueError, TicketOrder
 from central.state import open_state
+from common import wire
 from common.tickets import BookingRequest, TicketRequest
 
 NOON = datetime(2026, 11, 21, 4, 0, tzinfo=timezone.utc)  # 12:00 in Shanghai
@@ -131,3 +134,48 @@ def test_estimates_grow_with_the_queue(tmp_path):
     assert waits == sorted(waits) and waits[-1] > waits[0]
     info = {i.type: i for i in q.queues(NOON).queues}
     assert info["C"].waiting == 13 and info["A"].waiting == 0
+
+
+def test_a_batch_issues_what_it_can_and_refuses_the_rest_alone(tmp_path):
+    """issue_many (group commit): each order in a savepoint of its own; a
+    refused one leaves no number, no nonce and no ticket behind."""
+    q = make_engine(tmp_path, daily_limit_per_person=5)
+    state = open_state(CentralConfig(storage=StorageSection(data_dir=str(tmp_path))))
+    with state.sessions() as db:  # nonces belong to an enrolled kiosk
+        kiosk, _secret = fleet.enroll(db, state.master_key, wire.EnrollRequest(
+            code=fleet.add_kiosk(db, "batch", 24).code, version="test"))
+    order = lambda kind, rid, nonce=None, **extra: TicketOrder(kiosk.id, TicketRequest(  # noqa: E731
+        request_id=rid, type=kind, **extra), nonce)
+    results = q.issue_many([
+        order("A", "batch-req-01", "nonce-0001"),
+        order("Z", "batch-req-02", "nonce-0002"),  # unknown type
+        order("A", "batch-req-03", "nonce-0001"),  # a replayed nonce
+        order("A", "batch-req-01", "nonce-0004"),  # the first request again: the same ticket
+        order("B", "batch-req-05", "nonce-0005", person_key=PERSON),
+        order("B", "batch-req-06", "nonce-0006", person_key=PERSON),  # already queued for B
+        order("A", "batch-req-07", "nonce-0007"),
+    ], NOON)
+    kinds = [type(r).__name__ for r in results]
+    assert kinds == ["TicketReply", "QueueError", "UniqueViolation", "TicketReply", "TicketReply", "QueueError",
+                     "TicketReply"]
+    assert (results[1].code, results[5].code) == ("unknown_type", "already_queued")
+    assert results[3].id == results[0].id
+    assert [results[i].number for i in (0, 4, 6)] == ["A001", "B001", "A002"]  # no gap left by the refusals
+    assert results[6].people_ahead == 1  # the batch sees its own earlier tickets
+    again = q.issue_many([order("A", "batch-req-08", "nonce-0002")], NOON)[0]  # the refused order's nonce is free
+    assert again.number == "A003"
+
+
+def test_an_old_estimate_is_refreshed_behind_the_ticket_not_before_it(tmp_path):
+    q = make_engine(tmp_path)
+    take(q, "C")
+    day = q.service_day(NOON)
+    stale = q._curves[day]
+    stale.at -= 60
+    before = time.monotonic()
+    ticket = take(q, "C")  # answered from the stale curve
+    assert ticket.wait_high_min >= ticket.wait_low_min
+    deadline = time.monotonic() + 5
+    while q._curves[day] is stale and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert q._curves[day] is not stale and q._curves[day].at >= before

@@ -9,7 +9,7 @@ import random
 import statistics
 
 from central.config import QueueSection
-from central.queue.estimate import CounterState, wait_range
+from central.queue.estimate import CounterState, simulate, simulate_starts, wait_range
 
 RATES_PER_HOUR = {"A": 18, "B": 14, "C": 5, "D": 3, "E": 10}
 
@@ -83,3 +83,19 @@ def test_estimates_are_monotonic_in_position():
     queue = ["C"] * 20
     lows = [wait_range(queue, p, counters, avg)[0] for p in range(20)]
     assert lows == sorted(lows) and lows[0] == 0 and lows[-1] > 0
+
+
+def test_one_run_gives_every_types_next_start_as_a_run_per_type_would():
+    """`simulate` answers "one more ticket of each type" from one run; it must
+    equal running the queue with that ticket appended, type by type."""
+    rng = random.Random(7)
+    letters = "ABCDE"
+    for _ in range(300):
+        avg = {letter: rng.choice((2.0, 5.0, 8.5, 12.0)) for letter in letters}
+        counters = [CounterState(n, frozenset(rng.sample(letters, rng.randint(0, 3))), rng.choice((0.0, 0.0, 3.5)))
+                    for n in rng.sample(range(1, 9), rng.randint(1, 4))]
+        queue = [rng.choice(letters) for _ in range(rng.randint(0, 40))]
+        starts, one_more = simulate(queue, counters, avg, 0.85)
+        assert starts == simulate_starts(queue, counters, avg, 0.85)
+        for letter in letters:
+            assert one_more[letter] == simulate_starts(queue + [letter], counters, avg, 0.85)[-1], (queue, letter)

@@ -9,6 +9,7 @@ from collections import defaultdict
 import pytest
 import requests
 
+from common import signing
 from common.tickets import TicketRequest
 from conftest import Central, enrolled_client
 from kiosk.sync.client import CentralError
@@ -103,3 +104,60 @@ def test_the_ticket_qr_opens_a_phone_page(central, tmp_path):
     assert page.headers["cache-control"] == "no-store"
     hostile = requests.get(f"{central.url}/t/%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E", timeout=5)
     assert "<script>alert(1)</script>" not in hostile.text  # the id is escaped
+
+
+def signed_post(central, creds, body: bytes, *, headers: dict | None = None) -> requests.Response:
+    signed = headers or signing.sign(creds.secret, "POST", "/api/v1/tickets", body, creds.kiosk_id)
+    return requests.post(f"{central.url}/api/v1/tickets", data=body, timeout=5,
+                         headers={"Content-Type": "application/json", **signed})
+
+
+def test_the_bare_ticket_endpoint_answers_like_the_rest_of_the_api(central, tmp_path):
+    """POST /api/v1/tickets skips FastAPI's stack: its refusals must still be
+    the API's JSON errors, checked here request by request."""
+    creds = enrolled_client(central, "bare-endpoint", tmp_path).credentials
+    body = request("B").model_dump_json().encode()
+    headers = signing.sign(creds.secret, "POST", "/api/v1/tickets", body, creds.kiosk_id)
+    first = signed_post(central, creds, body, headers=headers)
+    assert first.status_code == 200 and first.json()["number"].startswith("B")
+    assert first.headers["content-type"] == "application/json"
+    replay = signed_post(central, creds, body, headers=headers)
+    assert (replay.status_code, replay.json()["error"]["code"]) == (401, "replayed_request")
+    tampered = signed_post(central, creds, request("C").model_dump_json().encode(), headers=headers)
+    assert (tampered.status_code, tampered.json()["error"]["code"]) == (401, "bad_signature")
+    invalid = signed_post(central, creds, b'{"request_id": "0123456789abcdef"}')
+    assert invalid.status_code == 422 and invalid.json()["error"]["code"] == "invalid_request"
+    assert "type" in invalid.json()["error"]["message"]
+    huge = signed_post(central, creds, b" " * 20_000 + body)
+    assert (huge.status_code, huge.json()["error"]["code"]) == (413, "request_too_large")
+    other = requests.get(f"{central.url}/api/v1/tickets/{first.json()['id']}", timeout=5)  # FastAPI still routes
+    assert other.status_code == 200 and other.json()["number"] == first.json()["number"]
+    documented = requests.get(f"{central.url}/openapi.json", timeout=5).json()["paths"]["/api/v1/tickets"]["post"]
+    assert "409" in documented["responses"] and "requestBody" in documented
+
+
+def test_tickets_taken_at_once_each_get_their_own_answer(central, tmp_path):
+    """Requests arriving together share a commit (group commit): a refused one
+    among them must not take the others down, and numbers stay gap-free."""
+    creds = enrolled_client(central, "at-once", tmp_path).credentials
+    bodies = [request("D").model_dump_json().encode() for _ in range(24)]
+    bodies[5] = request("Z").model_dump_json().encode()  # unknown type
+    posts = [(body, signing.sign(creds.secret, "POST", "/api/v1/tickets", body, creds.kiosk_id)) for body in bodies]
+    posts.append(posts[3])  # a replay of the 4th, in the same burst
+    start = threading.Barrier(len(posts))
+    answers: list = [None] * len(posts)
+
+    def send(i, body, headers):
+        start.wait()
+        answers[i] = signed_post(central, creds, body, headers=headers)
+
+    threads = [threading.Thread(target=send, args=(i, *post)) for i, post in enumerate(posts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = [a.status_code for a in answers]
+    assert codes[5] == 422 and answers[5].json()["error"]["code"] == "unknown_type"
+    assert sorted(codes[3::len(posts) - 4]) == [200, 401]  # the 4th and its replay: one issued, one refused
+    issued = sorted(int(a.json()["number"][1:]) for a in answers if a.status_code == 200)
+    assert len(issued) == 23 and issued == list(range(issued[0], issued[0] + 23))

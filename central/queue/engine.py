@@ -8,24 +8,27 @@ gap. Order: green channel first, appointments at their slot time, then arrival.
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from central.config import CentralConfig
-from central.rawsql import INSERT_NONCE, as_date, as_datetime, runner_for
-from central.queue.estimate import FAST, MARGIN_MIN, SLOW, CounterState, simulate_starts
+from central.rawsql import INSERT_NONCE, UniqueViolation, as_date, as_datetime, runner_for
+from central.queue.estimate import FAST, MARGIN_MIN, SLOW, CounterState, simulate
 from central.db import writer
 from central.queue.tables import bookings, tickets
 from common.tickets import (CLASS_PREFIX, BookingReply, BookingRequest, QueueInfo, QueuesReply, TicketReply,
                             TicketRequest, TicketStatus)
 
+log = logging.getLogger(__name__)
 OPEN_STATES = ("waiting", "called", "serving")
 _t = tickets.c
 # Built once: compiling a statement costs more than running it on SQLite.
@@ -47,8 +50,12 @@ SQL_INSERT_TICKET = (
     ":number, :display, :ticket_class, :state, :order_rank, :order_at, :issued_at, :kiosk_id, :request_id, "
     ":person_key, :priority_reason, :booking_code)")
 SQL_CHECK_IN = "UPDATE bookings SET state = 'checked_in', ticket_id = :ticket_id WHERE code = :code"
-SQL_AHEAD = ("SELECT COUNT(*) FROM tickets WHERE service_day = :day AND type = :type AND state = 'waiting' AND "
-             "(order_rank < :rank OR (order_rank = :rank AND (order_at < :at OR (order_at = :at AND number < :number))))")
+_WAITING = "SELECT COUNT(*) FROM tickets WHERE service_day = :day AND type = :type AND state = 'waiting' AND "
+# People ahead in calling order (order_rank, order_at, number): three index
+# ranges summed, each answered from ix_tickets_queue alone. One OR-ed range
+# costs twice as much, since every waiting ticket is then tested row by row.
+SQL_AHEAD = (f"SELECT ({_WAITING}order_rank < :rank) + ({_WAITING}order_rank = :rank AND order_at < :at) + "
+             f"({_WAITING}order_rank = :rank AND order_at = :at AND number < :number)")
 
 BOOKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # read off a phone, typed on the kiosk
 SIMULATED = 400  # tickets simulated for estimates; beyond that, extrapolated
@@ -104,6 +111,15 @@ class _Row:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class TicketOrder:
+    """One ticket asked for by a kiosk: who, what, and the signed request's nonce."""
+
+    kiosk_id: str
+    request: TicketRequest
+    nonce: str | None = None
+
+
 @dataclass
 class _Curve:
     at: float
@@ -125,6 +141,7 @@ class QueueEngine:
         self.reset_minutes = hh * 60 + mm
         self._curves: dict[date, _Curve] = {}
         self._lock = threading.Lock()
+        self._refreshing = False
 
     # -- time --------------------------------------------------------------------
     def service_day(self, now: datetime) -> date:
@@ -141,15 +158,34 @@ class QueueEngine:
               nonce: str | None = None) -> TicketReply:
         """`nonce`, when given, is the signed request's nonce: recorded in this
         same transaction (one write instead of two); a replay rolls it all back."""
+        result = self.issue_many([TicketOrder(kiosk_id, req, nonce)], now)[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def issue_many(self, orders: Sequence["TicketOrder"], now: datetime | None = None) -> list[TicketReply | Exception]:
+        """Group commit: several tickets in one write transaction, each in a
+        savepoint of its own, so a refused one (its QueueError, or a replayed
+        nonce's UniqueViolation, in its place in the result) leaves the others
+        issued. The commit is most of a ticket's cost; shared, it is paid once."""
         now = now or utcnow()
         day = self.service_day(now)
+        issued: list[tuple[_Row, int] | Exception] = []
         with self.runner.write() as db:
-            if nonce is not None:
-                db.run(INSERT_NONCE, kiosk_id=kiosk_id, nonce=nonce, seen_at=now)  # UniqueViolation: a replay
-            found = db.one(SQL_BY_REQUEST, kiosk_id=kiosk_id, request_id=req.request_id)
-            row = _Row.from_db(found) if found else self._new_ticket(db, kiosk_id, req, now, day)
-            ahead = self._ahead(db, row)
-        return self._reply(row, ahead)
+            for order in orders:
+                try:
+                    with db.savepoint():
+                        issued.append(self._issue_one(db, order, now, day))
+                except (QueueError, UniqueViolation) as exc:
+                    issued.append(exc)
+        return [done if isinstance(done, Exception) else self._reply(*done) for done in issued]
+
+    def _issue_one(self, db, order: "TicketOrder", now: datetime, day: date) -> tuple[_Row, int]:
+        if order.nonce is not None:
+            db.run(INSERT_NONCE, kiosk_id=order.kiosk_id, nonce=order.nonce, seen_at=now)  # UniqueViolation: a replay
+        found = db.one(SQL_BY_REQUEST, kiosk_id=order.kiosk_id, request_id=order.request.request_id)
+        row = _Row.from_db(found) if found else self._new_ticket(db, order.kiosk_id, order.request, now, day)
+        return row, self._ahead(db, row)
 
     def _new_ticket(self, db, kiosk_id: str, req: TicketRequest, now: datetime, day: date):
         letter, ticket_class, order_at, booking_code = req.type, "normal", now, None
@@ -231,8 +267,7 @@ class QueueEngine:
                       number=row.number)[0]
 
     def _reply(self, row, ahead: int) -> TicketReply:
-        with self.engine.connect() as conn:
-            low, high = self.estimate(conn, row.service_day, row.type, ahead)
+        low, high = self.estimate(None, row.service_day, row.type, ahead)
         kind = self.types[row.type]
         return TicketReply(
             id=row.id, number=row.display, type=row.type, type_name=kind.name, type_name_en=kind.name_en,
@@ -270,8 +305,10 @@ class QueueEngine:
         return QueuesReply(service_day=day, queues=tuple(infos))
 
     # -- estimates -------------------------------------------------------------------
-    def estimate(self, conn: Connection, day: date, letter: str, position: int) -> tuple[int, int]:
-        """(low, high) minutes for the waiting ticket with `position` people ahead of it."""
+    def estimate(self, conn: Connection | None, day: date, letter: str, position: int) -> tuple[int, int]:
+        """(low, high) minutes for the waiting ticket with `position` people
+        ahead of it; `conn` None: a connection is opened only if the cached
+        curve is stale."""
         curve = self._curve(conn, day)
         low = self._at(curve.low.get(letter, []), curve.step_low.get(letter), position, letter, FAST)
         high = self._at(curve.high.get(letter, []), curve.step_high.get(letter), position, letter, SLOW)
@@ -286,11 +323,35 @@ class QueueEngine:
         base = starts[-1] if starts else 0.0
         return base + step * (position - len(starts) + (1 if starts else 0))
 
-    def _curve(self, conn: Connection, day: date) -> _Curve:
+    def _curve(self, conn: Connection | None, day: date) -> _Curve:
+        """The day's simulated queue, recomputed every ESTIMATE_TTL_S. Without
+        `conn` (issuing a ticket, on the event loop) a stale curve is used
+        while a background thread recomputes it: the simulation takes
+        milliseconds, which no ticket should wait for."""
         with self._lock:
             cached = self._curves.get(day)
             if cached and time.monotonic() - cached.at < ESTIMATE_TTL_S:
                 return cached
+            if cached and conn is None:
+                if not self._refreshing:
+                    self._refreshing = True
+                    threading.Thread(target=self._refresh, args=(day,), name="estimate", daemon=True).start()
+                return cached
+        if conn is None:
+            with self.engine.connect() as own:
+                return self._compute_curve(own, day)
+        return self._compute_curve(conn, day)
+
+    def _refresh(self, day: date) -> None:
+        try:
+            with self.engine.connect() as conn:
+                self._compute_curve(conn, day)
+        except Exception:  # the stale curve stays; the next ticket tries again
+            log.exception("recomputing the wait estimates failed")
+        finally:
+            self._refreshing = False
+
+    def _compute_curve(self, conn: Connection, day: date) -> _Curve:
         t = tickets.c
         queue = [r.type for r in conn.execute(
             select(t.type).where(t.service_day == day, t.state == "waiting")
@@ -308,12 +369,12 @@ class QueueEngine:
             counters.append(CounterState(c.number, frozenset(c.types), free_in))
         curve = _Curve(time.monotonic(), {}, {}, {}, {})
         for factor, starts_by_type, steps in ((FAST, curve.low, curve.step_low), (SLOW, curve.high, curve.step_high)):
-            for letter, start in zip(queue, simulate_starts(queue, counters, avg, factor)):
+            queue_starts, one_more = simulate(queue, counters, avg, factor)
+            for letter, start in zip(queue, queue_starts):
                 if start is not None:
                     starts_by_type.setdefault(letter, []).append(start)
             if len(queue) < SIMULATED:  # the whole queue is known: a ticket taken now is simulated exactly
-                for letter in avg:
-                    start = simulate_starts(queue + [letter], counters, avg, factor)[-1]
+                for letter, start in one_more.items():
                     if start is not None:
                         starts_by_type.setdefault(letter, []).append(start)
             for letter, seen in starts_by_type.items():

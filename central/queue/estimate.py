@@ -26,24 +26,40 @@ def simulate_starts(queue: list[str], counters: list[CounterState], avg_minutes:
                     factor: float = 1.0) -> list[float | None]:
     """Minutes until each ticket in `queue` (types, in calling order) starts;
     None for a type no open counter serves. O(tickets x types)."""
+    return simulate(queue, counters, avg_minutes, factor)[0]
+
+
+def simulate(queue: list[str], counters: list[CounterState], avg_minutes: dict[str, float],
+             factor: float = 1.0) -> tuple[list[float | None], dict[str, float | None]]:
+    """`simulate_starts`, and for every type the start of one more ticket of
+    it taken now: the first moment a counter serving it has nothing ahead
+    left. A ticket added last changes no earlier start (every counter takes
+    the earliest ticket it serves), so one run answers for all types at once
+    instead of one run per type."""
     starts: list[float | None] = [None] * len(queue)
     heads: dict[str, deque[int]] = {}
     for i, letter in enumerate(queue):
         heads.setdefault(letter, deque()).append(i)
-    heap = [(c.free_in_min, c.number, c) for c in counters]
+    heap = [(c.free_in_min, c.number, n, c) for n, c in enumerate(counters)]
     heapq.heapify(heap)
+    idle_from: list[float] = [0.0] * len(counters)  # when each counter runs out of tickets it serves
     while heap and heads:
-        free_at, number, counter = heapq.heappop(heap)
+        free_at, number, n, counter = heapq.heappop(heap)
         served = [q for letter, q in heads.items() if counter.serves(letter)]
         if not served:
-            continue  # nothing this counter serves is waiting: it drops out
+            idle_from[n] = free_at  # nothing this counter serves is waiting: it drops out
+            continue
         queue_of_next = min(served, key=lambda q: q[0])
         pick = queue_of_next.popleft()
         if not queue_of_next:
             del heads[queue[pick]]
         starts[pick] = free_at
-        heapq.heappush(heap, (free_at + avg_minutes[queue[pick]] * factor, number, counter))
-    return starts
+        heapq.heappush(heap, (free_at + avg_minutes[queue[pick]] * factor, number, n, counter))
+    for free_at, _number, n, _counter in heap:
+        idle_from[n] = free_at
+    one_more = {letter: min((idle_from[n] for n, c in enumerate(counters) if c.serves(letter)), default=None)
+                for letter in avg_minutes}
+    return starts, one_more
 
 
 def wait_range(queue: list[str], position: int, counters: list[CounterState],

@@ -41,7 +41,7 @@ tickets = Table(
     UniqueConstraint("kiosk_id", "request_id", name="uq_ticket_request"),
 )
 Index("ix_tickets_queue", tickets.c.service_day, tickets.c.type, tickets.c.state, tickets.c.order_rank,
-      tickets.c.order_at)
+      tickets.c.order_at, tickets.c.number)  # the whole calling order: "people ahead" is read off it
 Index("ix_tickets_person", tickets.c.service_day, tickets.c.person_key)
 
 bookings = Table(
