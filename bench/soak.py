@@ -21,19 +21,17 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from _common import machine, percentile  # noqa: E402
 from peers.central import Central, run_cli  # noqa: E402
 from peers.escpos_printer import FakeNetworkPrinter  # noqa: E402
+from peers.kiosk_setup import enrolled_kiosk  # noqa: E402
 
 QUERIES = ["sfz", "身份证", "社保", "gjj", "营业执照", "不动产", "户口", "医保", "yyzz", "出生"]
 SECONDS_PER_DAY = 86400
 
 
 def enrolled_config(server: Central, directory: Path, printer_port: int) -> Path:
-    from unattended import enrolled_kiosk  # the tests' helper: one way to set up a kiosk
-
     return enrolled_kiosk(server, directory.name, directory, printer_port)
 
 

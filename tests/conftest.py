@@ -25,27 +25,12 @@ sys.path.insert(0, str(REPO))
 from peers.central import Central, run_cli  # noqa: E402
 from peers.events import wait_event  # noqa: E402,F401  (tests import it from here)
 from peers.pcscd import free_port  # noqa: E402,F401  (tests import it from here)
+from peers.kiosk_setup import FONT_CACHE, write_kiosk_config  # noqa: E402,F401  (tests import it from here)
 
 BIN = Path(sys.executable).parent
-FONT_CACHE = Path(tempfile.gettempdir()) / "kiosk-test-fonts"  # extract the SC face once per machine
-os.environ.setdefault("KIOSK_FONT_CACHE", str(FONT_CACHE))  # and the certificates' subset of it
+os.environ.setdefault("KIOSK_FONT_CACHE", str(FONT_CACHE))  # the certificates' subset of the font too
 
 
-
-
-def write_kiosk_config(directory: Path, server_url: str = "http://127.0.0.1:9", **ui) -> Path:
-    ui_lines = "\n".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {str(v).lower() if isinstance(v, bool) else v}"
-                         for k, v in ui.items())
-    path = directory / "kiosk.toml"
-    data_dir = directory / "kiosk-data"
-    cache = data_dir / "cache"
-    cache.mkdir(parents=True, exist_ok=True)
-    if not (cache / "fonts").exists():
-        FONT_CACHE.mkdir(exist_ok=True)
-        (cache / "fonts").symlink_to(FONT_CACHE)
-    path.write_text(f'[kiosk]\ndata_dir = "{data_dir}"\n[server]\nurl = "{server_url}"\ntimeout_s = 2.0\n'
-                    f"[ui]\n{ui_lines}\n")
-    return path
 
 
 def enrolled_client(central: "Central", name: str, directory: Path):

@@ -13,11 +13,10 @@ import time
 
 import pytest
 
-from conftest import Central
 from kiosk import config as kiosk_config
 from kiosk.services import build_services
-from peers.escpos_printer import FakeNetworkPrinter
-from unattended import central_db, drain, driver, enrolled_kiosk, printed_ids
+from peers.kiosk_setup import enrolled_kiosk
+from unattended import central_db, hall_with_printer, drain, driver, printed_ids
 
 pytestmark = pytest.mark.central
 KILLS = 50
@@ -25,12 +24,8 @@ KILLS = 50
 
 @pytest.fixture
 def hall(tmp_path):
-    server = Central(tmp_path / "c", extra="[queue]\noffline_block_size = 100\noffline_first_number = 500\n")
-    server.start()
-    printer = FakeNetworkPrinter()
-    yield server, printer
-    printer.close()
-    server.stop()
+    with hall_with_printer(tmp_path / "c", "offline_block_size = 100\noffline_first_number = 500") as running:
+        yield running
 
 
 def check_exactly_once(server, printer, kiosk, kills: int) -> dict:

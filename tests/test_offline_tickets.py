@@ -7,12 +7,12 @@ import pytest
 import requests
 
 from common.tickets import LeaseRequest
-from conftest import REPO, Central
+from conftest import REPO
 from kiosk import config as kiosk_config
 from kiosk.services import build_services
 from kiosk.sync.client import CentralError
-from peers.escpos_printer import FakeNetworkPrinter
-from unattended import central_db, enrolled_kiosk, printed_ids
+from peers.kiosk_setup import enrolled_kiosk
+from unattended import central_db, hall_with_printer, printed_ids
 
 pytestmark = pytest.mark.central
 SAMPLE = REPO / "assets" / "catalog" / "sample_catalog.json"
@@ -20,12 +20,8 @@ SAMPLE = REPO / "assets" / "catalog" / "sample_catalog.json"
 
 @pytest.fixture
 def hall(tmp_path):
-    server = Central(tmp_path / "c", extra="[queue]\noffline_block_size = 5\n")
-    server.start()
-    printer = FakeNetworkPrinter()
-    yield server, printer
-    printer.close()
-    server.stop()
+    with hall_with_printer(tmp_path / "c", "offline_block_size = 5") as running:
+        yield running
 
 
 def kiosk(server, printer, tmp_path, name):

@@ -13,7 +13,7 @@ from conftest import PASSWORD, Central, add_staff, login
 from kiosk import config as kiosk_config
 from kiosk.services import build_services
 from peers.escpos_printer import FakeNetworkPrinter
-from unattended import enrolled_kiosk
+from peers.kiosk_setup import enrolled_kiosk
 
 pytestmark = pytest.mark.central
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"

@@ -1,6 +1,6 @@
-"""Helpers for the unattended-operation tests: an enrolled kiosk (config on
-disk, real central, a network ESC/POS printer on loopback) and a look into
-central's database to check what arrived."""
+"""Helpers for the unattended-operation tests: the kiosk driver process, and
+a look into central's database to check what arrived. (An enrolled kiosk
+comes from peers.kiosk_setup.)"""
 from __future__ import annotations
 
 import json
@@ -8,24 +8,28 @@ import re
 import sqlite3
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-from conftest import REPO, Central, run_cli, write_kiosk_config
+from conftest import REPO, Central
+from peers.escpos_printer import FakeNetworkPrinter
 
 TICKET_URL = re.compile(rb"/t/([A-Za-z0-9_-]{16})")
 
 
-def enrolled_kiosk(central: Central, name: str, directory: Path, printer_port: int, extra: str = "") -> Path:
-    """A kiosk config enrolled on `central`, printing tickets to 127.0.0.1:`printer_port`."""
-    code = json.loads(central.cli("kiosks", "add", name, "--json").stdout)["code"]
-    directory.mkdir(parents=True, exist_ok=True)
-    path = write_kiosk_config(directory, central.url)
-    path.write_text(path.read_text() + f'[devices]\nticket_printer = "escpos"\nreader = "none"\n'
-                    f'document_printer = "none"\n[printer]\nhost = "127.0.0.1"\nport = {printer_port}\n'
-                    f"timeout_s = 2.0\n{extra}")
-    result = run_cli("kiosk", "--config", str(path), "enroll", code)
-    assert result.returncode == 0, result.stderr
-    return path
+@contextmanager
+def hall_with_printer(directory: Path, queue: str) -> Iterator[tuple[Central, FakeNetworkPrinter]]:
+    """A real central with these `[queue]` settings, and a network ESC/POS
+    printer on loopback for its kiosks."""
+    server = Central(directory, extra=f"[queue]\n{queue}\n")
+    server.start()
+    printer = FakeNetworkPrinter()
+    try:
+        yield server, printer
+    finally:
+        printer.close()
+        server.stop()
 
 
 def driver(config: Path, *args: str, **popen) -> subprocess.Popen:

@@ -89,8 +89,7 @@ class OfflineTickets:
         if letter:
             sql += " AND type = ?"
             params += (letter,)
-        with self.outbox.transaction() as db:
-            return db.execute(sql, params).fetchone()[0]
+        return self.outbox.read(sql, params)[0][0]
 
     # -- leasing (online) ------------------------------------------------------------
     def refill(self, types: list[str], today: date, *, force: bool = False) -> int:
@@ -119,9 +118,8 @@ class OfflineTickets:
             return stored
 
     def _needs_lease(self, letter: str, day: date) -> bool:
-        with self.outbox.transaction() as db:
-            rows = db.execute("SELECT first, last, next FROM leases WHERE type = ? AND service_day = ?",
-                              (letter, day.isoformat())).fetchall()
+        rows = self.outbox.read("SELECT first, last, next FROM leases WHERE type = ? AND service_day = ?",
+                                (letter, day.isoformat()))
         if not rows:
             return True
         left = sum(last - nxt + 1 for first, last, nxt in rows if nxt <= last)
@@ -144,9 +142,8 @@ class OfflineTickets:
             db.execute("DELETE FROM leases WHERE valid_until < ?", (self.clock() - 86400,))
 
     def leases(self) -> list[dict]:
-        with self.outbox.transaction() as db:
-            rows = db.execute("SELECT type, service_day, first, last, next FROM leases ORDER BY service_day, type, first"
-                              ).fetchall()
+        rows = self.outbox.read("SELECT type, service_day, first, last, next FROM leases "
+                                "ORDER BY service_day, type, first")
         return [dict(zip(("type", "service_day", "first", "last", "next"), r)) for r in rows]
 
 

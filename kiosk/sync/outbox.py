@@ -97,6 +97,12 @@ class Outbox:
                 raise
             self._db.execute("COMMIT")
 
+    def read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """The rows of one query on the outbox's file (the leases too): a
+        plain read, without the write lock `transaction()` takes."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
     def settle(self, key: str) -> None:
         """A held item the foreground completed itself."""
         with self._lock:
