@@ -1,10 +1,12 @@
 """Issuing tickets and answering where a ticket stands.
 
-One write transaction per ticket: idempotency check, ticket rules, the next
-number from `number_counters` (UPSERT ... RETURNING) and the ticket insert.
-SQLite serialises it with BEGIN IMMEDIATE, PostgreSQL with the counter row's
-lock; either way no two tickets share a number and a refused ticket leaves no
-gap. Order: green channel first, appointments at their slot time, then arrival.
+Each ticket is one savepoint of a write transaction (several tickets share
+one transaction under load: group commit): idempotency check, ticket rules,
+the next number from `number_counters` (UPSERT ... RETURNING) and the ticket
+insert. SQLite serialises it with BEGIN IMMEDIATE, PostgreSQL with the counter
+row's lock; either way no two tickets share a number and a refused ticket
+leaves no gap. Order: green channel first, appointments at their slot time,
+then arrival.
 """
 from __future__ import annotations
 
@@ -163,7 +165,7 @@ class QueueEngine:
             raise result
         return result
 
-    def issue_many(self, orders: Sequence["TicketOrder"], now: datetime | None = None) -> list[TicketReply | Exception]:
+    def issue_many(self, orders: Sequence[TicketOrder], now: datetime | None = None) -> list[TicketReply | Exception]:
         """Group commit: several tickets in one write transaction, each in a
         savepoint of its own, so a refused one (its QueueError, or a replayed
         nonce's UniqueViolation, in its place in the result) leaves the others
@@ -180,7 +182,7 @@ class QueueEngine:
                     issued.append(exc)
         return [done if isinstance(done, Exception) else self._reply(*done) for done in issued]
 
-    def _issue_one(self, db, order: "TicketOrder", now: datetime, day: date) -> tuple[_Row, int]:
+    def _issue_one(self, db, order: TicketOrder, now: datetime, day: date) -> tuple[_Row, int]:
         if order.nonce is not None:
             db.run(INSERT_NONCE, kiosk_id=order.kiosk_id, nonce=order.nonce, seen_at=now)  # UniqueViolation: a replay
         found = db.one(SQL_BY_REQUEST, kiosk_id=order.kiosk_id, request_id=order.request.request_id)
@@ -307,8 +309,8 @@ class QueueEngine:
     # -- estimates -------------------------------------------------------------------
     def estimate(self, conn: Connection | None, day: date, letter: str, position: int) -> tuple[int, int]:
         """(low, high) minutes for the waiting ticket with `position` people
-        ahead of it; `conn` None: a connection is opened only if the cached
-        curve is stale."""
+        ahead of it. `conn` None: the cached curve, even a stale one (see
+        `_curve`); a connection is opened only for the day's first."""
         curve = self._curve(conn, day)
         low = self._at(curve.low.get(letter, []), curve.step_low.get(letter), position, letter, FAST)
         high = self._at(curve.high.get(letter, []), curve.step_high.get(letter), position, letter, SLOW)
