@@ -1,5 +1,9 @@
 """What every screen is given: a navigator (the app's `show`), the services
 and the translator. Screens never reach for the App or for drivers."""
+import threading
+from typing import Any, Callable
+
+from kivy.clock import Clock
 from kivy.properties import ObjectProperty
 from kivy.uix.screenmanager import Screen
 
@@ -14,3 +18,14 @@ class KioskScreen(Screen):
 
     def wipe(self) -> None:
         """Called when the citizen's session ends: forget everything personal."""
+
+    @staticmethod
+    def in_background(name: str, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """Run `work` (a slow service call: central, a printer, a card) on a
+        daemon thread and hand its result to `done` on the UI thread, through
+        Kivy's Clock: the one way screens call what may block."""
+        def run():
+            result = work()
+            Clock.schedule_once(lambda _dt: done(result), 0)
+
+        threading.Thread(target=run, name=name, daemon=True).start()

@@ -4,8 +4,6 @@ the certificate: "Try again" prints the same one (no second certificate is
 issued). Every attempt is audited through the outbox by the service."""
 from __future__ import annotations
 
-import threading
-
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 
@@ -64,14 +62,14 @@ class CertificatesScreen(KioskScreen):
         self._choices = ()
 
     def _background(self, work, done, name: str) -> None:
-        def run():
+        """`in_background`, with the service's expected failures handed to `done` as (None, error)."""
+        def guarded():
             try:
-                result, error = work(), None
+                return work(), None
             except (CertificateProblem, PrinterError) as exc:
-                result, error = None, exc
-            Clock.schedule_once(lambda _dt: done(result, error), 0)
+                return None, exc
 
-        threading.Thread(target=run, name=name, daemon=True).start()
+        self.in_background(name, guarded, lambda outcome: done(*outcome))
 
     def _problem(self, error) -> None:
         self.message = self.tr._(PROBLEMS.get(getattr(error, "reason", ""), PROBLEMS["refused"]))

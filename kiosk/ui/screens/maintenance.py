@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-import threading
 
-from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk import selftest
@@ -97,15 +95,14 @@ class MaintenanceScreen(KioskScreen):
         self.busy = True
         self.message = _("Place an ID card on the reader...") if action == "card" else _("Working...")
 
-        def background():
+        def guarded():
             try:
-                result = work()
+                return work()
             except Exception as exc:  # a self-test must never take the kiosk down
                 log.exception("self-test %s failed", action)
-                result = selftest.SelfTest(False, "failed", type(exc).__name__)
-            Clock.schedule_once(lambda _dt: self._done(action, result), 0)
+                return selftest.SelfTest(False, "failed", type(exc).__name__)
 
-        threading.Thread(target=background, name=f"selftest-{action}", daemon=True).start()
+        self.in_background(f"selftest-{action}", guarded, lambda result: self._done(action, result))
 
     def _done(self, action: str, result) -> None:
         _ = self.tr._

@@ -3,9 +3,6 @@ element in sections, materials as a checklist with counts, a QR code to the
 online guide, and the one-time notice printed on the ticket printer."""
 from __future__ import annotations
 
-import threading
-
-from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
@@ -113,11 +110,8 @@ class MatterScreen(KioskScreen):
         code, services = self.code, self.services
         name = services.enrolled_as or ""
 
-        def work():
-            outcome = services.printing.print_notice(code, services.translator, name)
-            Clock.schedule_once(lambda _dt: self._printed(code, outcome), 0)
-
-        threading.Thread(target=work, name="print-notice", daemon=True).start()
+        self.in_background("print-notice", lambda: services.printing.print_notice(code, services.translator, name),
+                           lambda outcome: self._printed(code, outcome))
 
     def _printed(self, code: str, outcome) -> None:
         if code != self.code:

@@ -4,9 +4,6 @@ A printer failure never loses the ticket: it stays on screen, can be printed
 again, and its QR code can be scanned instead."""
 from __future__ import annotations
 
-import threading
-
-from kivy.clock import Clock
 from kivy.properties import BooleanProperty, DictProperty, ListProperty, ObjectProperty, StringProperty
 
 from kiosk.i18n import N_
@@ -138,12 +135,7 @@ class TicketsScreen(KioskScreen):
 
     def _take(self, work) -> None:
         self.state = "working"
-
-        def run():
-            result = work()
-            Clock.schedule_once(lambda _dt: self._taken(result), 0)
-
-        threading.Thread(target=run, name="take-ticket", daemon=True).start()
+        self.in_background("take-ticket", work, self._taken)
 
     def _taken(self, result) -> None:
         _ = self.tr._
@@ -168,12 +160,7 @@ class TicketsScreen(KioskScreen):
         if ticket is None:
             return
         self.print_message = self.tr._("Printing...")
-
-        def run():
-            outcome = self.services.tickets.print(ticket)
-            Clock.schedule_once(lambda _dt: self._show_print(outcome), 0)
-
-        threading.Thread(target=run, name="reprint-ticket", daemon=True).start()
+        self.in_background("reprint-ticket", lambda: self.services.tickets.print(ticket), self._show_print)
 
     def rate(self) -> None:
         ticket = self.ticket
