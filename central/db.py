@@ -7,6 +7,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -109,12 +110,18 @@ class WalCheckpointer:
     def _run(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=1000")
+        failing, told_at = "", 0.0
         while not self._stop.wait(self.interval_s):
             try:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 self.checkpoints += 1
-            except sqlite3.Error as exc:  # a busy or full disk: the log just grows until the next try
-                log.warning("WAL checkpoint of %s failed: %s", self.path, exc)
+                if failing:
+                    log.info("WAL checkpoints of %s work again", self.path)
+                failing = ""
+            except sqlite3.Error as exc:  # busy, or a full disk: the log grows until the next try
+                if str(exc) != failing or time.monotonic() - told_at > 300:  # say so once, not twice a second
+                    log.warning("WAL checkpoint of %s failed (retrying): %s", self.path, exc)
+                    failing, told_at = str(exc), time.monotonic()
         conn.close()
 
 
