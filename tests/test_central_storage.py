@@ -1,10 +1,14 @@
 """Central's SQLite storage under write load: the WAL is checkpointed off
-the request path, and writers of several processes take turns on one lock."""
+the request path, writers of several processes take turns on one lock, and
+an online backup is consistent while tickets are being issued."""
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
+import threading
 import time
+import uuid
 from datetime import datetime, timezone
 
 from central import fleet
@@ -13,6 +17,8 @@ from central.db import WalCheckpointer, write_lock
 from central.rawsql import INSERT_NONCE
 from central.state import open_state
 from common import wire
+from common.tickets import TicketRequest
+from conftest import Central, enrolled_client
 
 
 def storage(tmp_path):
@@ -77,3 +83,38 @@ def test_writers_of_several_processes_take_turns(tmp_path):
     assert all(events[i][1] == events[i + 1][1] for i in range(0, 6, 2))
     handovers = [events[i + 1][2] - events[i][2] for i in (1, 3)]  # one leaves, the next enters
     assert all(gap < 0.05 for gap in handovers), handovers  # at once, not after a back-off sleep
+
+
+def test_online_backup_while_tickets_are_issued(tmp_path):
+    """`kiosk-central db backup` copies a consistent database while the
+    server keeps writing, and refuses to overwrite a file."""
+    server = Central(tmp_path / "c")
+    server.start()
+    try:
+        client = enrolled_client(server, "backup", tmp_path / "k")
+        before = [client.take_ticket(TicketRequest(request_id=uuid.uuid4().hex, type="A")) for _ in range(20)]
+        stop, taken = threading.Event(), []
+
+        def keep_taking():
+            while not stop.is_set():
+                taken.append(client.take_ticket(TicketRequest(request_id=uuid.uuid4().hex, type="B")))
+
+        writer = threading.Thread(target=keep_taking)
+        writer.start()
+        try:
+            dest = tmp_path / "backups" / "central.db"
+            result = server.cli("db", "backup", str(dest))
+            again = server.cli("db", "backup", str(dest))
+        finally:
+            stop.set()
+            writer.join()
+        assert result.returncode == 0, result.stderr
+        assert "master.key" in result.stdout
+        assert again.returncode == 2 and "exists" in again.stderr
+        with sqlite3.connect(dest) as copy:
+            assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            numbers = {row[0] for row in copy.execute("SELECT display FROM tickets")}
+        assert {t.number for t in before} <= numbers  # everything committed before the backup is in it
+        assert len(taken) > 0 and not list(dest.parent.glob("*.partial"))
+    finally:
+        server.stop()
