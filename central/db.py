@@ -48,29 +48,52 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-WRITE_LOCK = threading.Lock()  # one writer per process on SQLite (see write_lock)
+WRITE_LOCK = threading.Lock()  # one writer per process on SQLite (see WriteLock)
 _LOCK_FILES: dict[tuple[int, str], int] = {}
 
 
-@contextmanager
-def write_lock(path: str | None):
+class WriteLock:
     """One writer at a time on a SQLite file, across the threads and the
     worker processes of central: threads queue on a Python lock, processes on
     flock(2) of `<db>-writer.lock`, and either wakes the moment the holder is
     done. Left to SQLite's busy handler, a waiting writer sleeps with back-off
     (up to 100 ms a try): contention becomes long tail latencies."""
-    with WRITE_LOCK:
-        if not path or path == ":memory:":
-            yield
-            return
-        key = (os.getpid(), path)
+
+    def __init__(self, path: str | None):
+        self.path = path if path and path != ":memory:" else None
+
+    def _fd(self) -> int:
+        key = (os.getpid(), self.path)
         if key not in _LOCK_FILES:
-            _LOCK_FILES[key] = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(_LOCK_FILES[key], fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(_LOCK_FILES[key], fcntl.LOCK_UN)
+            _LOCK_FILES[key] = os.open(f"{self.path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        return _LOCK_FILES[key]
+
+    def acquire(self, blocking: bool = True) -> bool:
+        if not WRITE_LOCK.acquire(blocking):
+            return False
+        if self.path:
+            try:
+                fcntl.flock(self._fd(), fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                WRITE_LOCK.release()
+                return False
+        return True
+
+    def release(self) -> None:
+        if self.path:
+            fcntl.flock(self._fd(), fcntl.LOCK_UN)
+        WRITE_LOCK.release()
+
+
+@contextmanager
+def write_lock(path: str | None):
+    """Hold the WriteLock of `path` for a block."""
+    lock = WriteLock(path)
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @contextmanager

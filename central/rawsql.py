@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, timezone
 from typing import Any, Iterator
 
@@ -91,7 +91,8 @@ class SqliteRunner:
         return conn
 
     @contextmanager
-    def write(self) -> Iterator[Exec]:
+    def write(self, *, locked: bool = False) -> Iterator[Exec]:
+        """`locked`: the caller already holds this file's WriteLock."""
         conn = self._conn()
 
         def execute(sql, params):
@@ -100,7 +101,7 @@ class SqliteRunner:
             except sqlite3.IntegrityError as exc:
                 raise UniqueViolation(str(exc)) from None
 
-        with write_lock(self.path):
+        with nullcontext() if locked else write_lock(self.path):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Exec(execute)
@@ -120,7 +121,7 @@ class AlchemyRunner:
         self.engine = engine
 
     @contextmanager
-    def write(self) -> Iterator[Exec]:
+    def write(self, *, locked: bool = False) -> Iterator[Exec]:
         with writer(self.engine) as conn, conn.begin():
             def execute(sql, params):
                 try:

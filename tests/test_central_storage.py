@@ -3,6 +3,7 @@ the request path, writers of several processes take turns on one lock, and
 an online backup is consistent while tickets are being issued."""
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import sqlite3
@@ -14,6 +15,8 @@ from datetime import datetime, timezone
 from central import fleet
 from central.config import CentralConfig, StorageSection
 from central.db import WalCheckpointer, write_lock
+from central.queue.engine import QueueEngine, TicketOrder
+from central.queue.group_commit import GroupCommit
 from central.rawsql import INSERT_NONCE
 from central.state import open_state
 from common import wire
@@ -118,3 +121,39 @@ def test_online_backup_while_tickets_are_issued(tmp_path):
         assert len(taken) > 0 and not list(dest.parent.glob("*.partial"))
     finally:
         server.stop()
+
+
+def test_a_worker_waiting_for_another_workers_write_keeps_serving(tmp_path):
+    """Group commit takes the write lock without blocking the event loop: while
+    another process holds it, the loop keeps running, and the batch is written
+    the moment the lock is free."""
+    state, kiosk_id = storage(tmp_path)
+    queue = GroupCommit(QueueEngine(state.config, state.engine, state.runner))
+    log = str(tmp_path / "holder.log")
+    holder = multiprocessing.get_context("spawn").Process(target=_hold_and_note, args=(state.runner.path, log, 0.6))
+    holder.start()
+    deadline = time.monotonic() + 30
+    while not (os.path.exists(log) and open(log).read()) and time.monotonic() < deadline:
+        time.sleep(0.01)  # the other process holds the lock now
+
+    async def scenario():
+        ticks: list[float] = []
+
+        async def heartbeat():
+            while True:
+                ticks.append(time.monotonic())
+                await asyncio.sleep(0.01)
+
+        beating = asyncio.create_task(heartbeat())
+        ticket = await queue.issue(TicketOrder(kiosk_id, TicketRequest(request_id=uuid.uuid4().hex, type="A"),
+                                               uuid.uuid4().hex))
+        beating.cancel()
+        return ticket, time.monotonic(), ticks
+
+    ticket, issued_at, ticks = asyncio.run(scenario())
+    holder.join(10)
+    released_at = float(open(log).read().split()[-1])
+    assert ticket.number == "A001"
+    assert issued_at >= released_at  # it did wait for the other writer
+    assert max(b - a for a, b in zip(ticks, ticks[1:])) < 0.1  # and the loop ran all along
+    assert len(ticks) > 20

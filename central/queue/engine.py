@@ -165,15 +165,17 @@ class QueueEngine:
             raise result
         return result
 
-    def issue_many(self, orders: Sequence[TicketOrder], now: datetime | None = None) -> list[TicketReply | Exception]:
+    def issue_many(self, orders: Sequence[TicketOrder], now: datetime | None = None, *,
+                   locked: bool = False) -> list[TicketReply | Exception]:
         """Group commit: several tickets in one write transaction, each in a
         savepoint of its own, so a refused one (its QueueError, or a replayed
         nonce's UniqueViolation, in its place in the result) leaves the others
-        issued. The commit is most of a ticket's cost; shared, it is paid once."""
+        issued. The commit is most of a ticket's cost; shared, it is paid once.
+        `locked`: the caller holds the database's WriteLock (SQLite)."""
         now = now or utcnow()
         day = self.service_day(now)
         issued: list[tuple[_Row, int] | Exception] = []
-        with self.runner.write() as db:
+        with self.runner.write(locked=locked) as db:
             for order in orders:
                 try:
                     with db.savepoint():
