@@ -81,6 +81,38 @@ const Hall = {
     return node;
   },
 
+  // The page's status line (#message): what an action did, or why not.
+  say(text, isError) {
+    const m = document.getElementById("message");
+    m.textContent = text;
+    m.className = "message " + (text ? (isError ? "err" : "info") : "");
+  },
+
+  // Load and draw the page's data (`draw` is async), then stamp #updated if the
+  // page has one. A lost staff session (401) goes back to the login.
+  async load(draw) {
+    try {
+      await draw();
+      const stamp = document.getElementById("updated");
+      if (stamp) stamp.textContent = Hall.both("updated", {time: new Date().toLocaleTimeString("zh-CN", {hour12: false})});
+    } catch (err) {
+      if (err.status === 401) location.reload(); else Hall.say(Hall.errorText(err), true);
+    }
+  },
+
+  // A staff action: POST it, say what it did (`doneText`, or a function of the
+  // reply) or why not, then run `after` (a refresh, as a rule).
+  async act(path, body, doneText, after) {
+    try {
+      const reply = await Hall.api("POST", path, body);
+      Hall.say(typeof doneText === "function" ? doneText(reply) : doneText, false);
+    } catch (err) {
+      Hall.say(Hall.errorText(err), true);
+    } finally {
+      if (after) after();
+    }
+  },
+
   clock(node) {
     const tick = () => { node.textContent = new Date().toLocaleTimeString("zh-CN", {hour12: false}); };
     tick(); setInterval(tick, 1000);
