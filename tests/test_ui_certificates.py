@@ -31,14 +31,6 @@ def rig(central, tmp_path):
         yield kiosk
 
 
-def wait_until(kiosk, check, seconds=10.0):
-    for _ in range(int(seconds / 0.05)):
-        kiosk.wait(0.05)
-        if check():
-            return
-    raise AssertionError("condition not reached")
-
-
 def shot(kiosk, name):
     if "KIOSK_SCREENSHOTS" in os.environ:
         kiosk.screenshot(SCREENSHOTS / name)
@@ -49,15 +41,15 @@ def test_print_a_certificate_then_rate_the_service(rig):
     rig.tap(rig.app.screen("home").ids.tile_certificates)
     card = rig.screen("card")
     rig.tap(card.ids.simulate)  # the demo card on the virtual reader
-    wait_until(rig, lambda: card.state == "ok")
+    rig.wait_until(lambda: card.state == "ok")
     rig.tap(card.ids.go_on)
     screen = rig.screen("certificates")
-    wait_until(rig, lambda: screen.state == "choose")
+    rig.wait_until(lambda: screen.state == "choose")
     assert [i["title"] for i in screen.items] == ["社会保险参保缴费证明", "个人纳税证明", "不动产登记信息查询结果"]
     assert "1101**********002X" in screen.ids.person.text and "张*明" in screen.ids.person.text
     row = next(w for w in screen.ids.kinds.children[0].children if w.index == 0)
     rig.tap(row)
-    wait_until(rig, lambda: screen.state == "preview")
+    rig.wait_until(lambda: screen.state == "preview")
     assert Path(screen.preview).is_file() and screen.ids.page.texture is not None
     rig.tap(screen.ids.more)
     assert screen.copies == 2
@@ -66,12 +58,12 @@ def test_print_a_certificate_then_rate_the_service(rig):
     printer = rig.services.certificates.printer
     printer.paper = "out"
     rig.tap(screen.ids.print_button)
-    wait_until(rig, lambda: screen.state == "failed")
+    rig.wait_until(lambda: screen.state == "failed")
     assert "缺纸" in screen.ids.message.text and screen.ids.retry.text == "重新打印"
     assert "paper_out" in rig.services.device_status()["document_printer"].detail
     printer.paper = "ok"
     rig.tap(screen.ids.retry)  # the same certificate, not a new one
-    wait_until(rig, lambda: screen.state == "done")
+    rig.wait_until(lambda: screen.state == "done")
     assert len(printer.jobs) == 1 and printer.jobs[0].copies == 2
     assert screen.prepared.certificate.id in printer.jobs[0].output
     outbox = rig.services.outbox

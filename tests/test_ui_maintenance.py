@@ -51,14 +51,6 @@ def corner_taps(kiosk, n=5):
         kiosk.advance(1)
 
 
-def wait_until(kiosk, check, seconds=10.0):
-    for _ in range(int(seconds / 0.05)):
-        kiosk.wait(0.05)
-        if check():
-            return
-    raise AssertionError("condition not reached")
-
-
 def enter_pin(kiosk, pin):
     kiosk.wait(0.3)  # let the keypad lay out before tapping it
     screen = kiosk.screen("maintenance")
@@ -80,17 +72,17 @@ def test_corner_gesture_pin_self_tests_and_out_of_service(rig):
     assert screen.state == "panel" and "中心服务器" in screen.ids.status.text
 
     rig.tap(screen.ids.test_ticket)
-    wait_until(rig, lambda: not screen.busy)
+    rig.wait_until(lambda: not screen.busy)
     assert "测试通过" in screen.message
     assert any("自助终端测试小票".encode("gb18030") in job for job in rig.printer.jobs)
     rig.printer.paper = "out"
     rig.tap(screen.ids.test_ticket)
-    wait_until(rig, lambda: not screen.busy)
+    rig.wait_until(lambda: not screen.busy)
     assert "测试失败" in screen.message and "paper_out" in screen.message
     rig.printer.paper = "ok"
 
     rig.tap(screen.ids.force_sync)
-    wait_until(rig, lambda: not screen.busy)
+    rig.wait_until(lambda: not screen.busy)
     assert "同步完成" in screen.message and "已连接" in screen.message
     assert rig.app.services.offline.numbers_left() > 0  # leases were taken by the sync
 
@@ -113,7 +105,7 @@ def test_after_hours_and_maintenance_pushed_from_central(rig, central):
     # counters open on no day at all: after hours now, whatever the clock says
     assert central.cli("kiosks", "settings", "open_days=", "notice_zh=系统将于今晚升级").returncode == 0
     services.heartbeat.beat_once()
-    wait_until(rig, lambda: home.tickets_tile.parent is None)
+    rig.wait_until(lambda: home.tickets_tile.parent is None)
     assert "窗口现已下班" in home.ids.notice.text and "系统将于今晚升级" in home.ids.notice.text
     titles = [t.title for t in home.ids.tiles.children]
     assert sorted(titles) == sorted(["办事指南", "证明打印", "服务评价"])  # 24-hour services stay
@@ -121,14 +113,14 @@ def test_after_hours_and_maintenance_pushed_from_central(rig, central):
     assert central.cli("kiosks", "settings", "open_days=1,2,3,4,5,6,7", "open_time=00:00",
                        "close_time=24:00").returncode == 0
     services.heartbeat.beat_once()
-    wait_until(rig, lambda: home.tickets_tile.parent is not None)
+    rig.wait_until(lambda: home.tickets_tile.parent is not None)
     assert [t.title for t in reversed(home.ids.tiles.children)][1] == "取号"  # back in its place
 
     assert central.cli("kiosks", "maintenance", rig.name, "on").returncode == 0
     services.heartbeat.beat_once()
-    wait_until(rig, lambda: rig.app.current_screen == "out_of_service")
+    rig.wait_until(lambda: rig.app.current_screen == "out_of_service")
     rig.app.show("tickets")
     assert rig.app.current_screen == "out_of_service"
     assert central.cli("kiosks", "maintenance", rig.name, "off").returncode == 0
     services.heartbeat.beat_once()
-    wait_until(rig, lambda: rig.app.current_screen == "home")
+    rig.wait_until(lambda: rig.app.current_screen == "home")

@@ -35,14 +35,6 @@ def rig(central, tmp_path):
     printer.close()
 
 
-def wait_until(kiosk, check, seconds=5.0):
-    for _ in range(int(seconds / 0.05)):
-        kiosk.wait(0.05)
-        if check():
-            return
-    raise AssertionError("condition not reached")
-
-
 def test_take_a_ticket_and_it_prints(rig):
     rig.tap(rig.app.screen("home").ids.tile_tickets)
     screen = rig.screen("tickets")
@@ -52,11 +44,11 @@ def test_take_a_ticket_and_it_prints(rig):
     rig.tap(row)
     assert screen.state == "confirm" and screen.chosen["letter"] == "B"
     rig.tap(screen.ids.confirm)
-    wait_until(rig, lambda: screen.state == "done")
+    rig.wait_until(lambda: screen.state == "done")
     ticket = screen.ticket
     assert ticket.number.startswith("B") and screen.ids.number.text == ticket.number
     assert screen.print_ok and "出票口" in screen.print_message
-    wait_until(rig, lambda: rig.printer.jobs)
+    rig.wait_until(lambda: rig.printer.jobs)
     job = rig.printer.jobs[-1]
     assert FS_CHINESE_ON + ticket.number.encode("gb18030") in job and "社保医保".encode("gb18030") in job
     assert ticket.url.encode() in job and job.endswith(b"\x1dV\x00")
@@ -71,14 +63,14 @@ def test_paper_out_keeps_the_ticket_and_reprints(rig):
     screen = rig.screen("tickets")
     screen.choose("A")
     rig.tap(screen.ids.confirm)
-    wait_until(rig, lambda: screen.state == "done")
+    rig.wait_until(lambda: screen.state == "done")
     assert not screen.print_ok and "缺纸" in screen.print_message and screen.ids.number.text == screen.ticket.number
     assert rig.printer.jobs == [] or all(screen.ticket.number.encode() not in j for j in rig.printer.jobs)
     assert rig.services.device_status()["ticket_printer"].state == "fault"  # reported with the next heartbeat
     rig.printer.paper = "ok"
     rig.tap(screen.ids.reprint)
-    wait_until(rig, lambda: screen.print_ok)
-    wait_until(rig, lambda: any(screen.ticket.number.encode("gb18030") in j for j in rig.printer.jobs))
+    rig.wait_until(lambda: screen.print_ok)
+    rig.wait_until(lambda: any(screen.ticket.number.encode("gb18030") in j for j in rig.printer.jobs))
     assert "出票口" in screen.print_message
 
 
@@ -89,19 +81,19 @@ def test_real_name_ticket_with_the_card(rig):
     rig.tap(screen.ids.real_name_toggle)
     assert rig.app.current_screen == "card"  # identify first
     rig.services.cards.reader.insert()
-    wait_until(rig, lambda: rig.services.session.identity is not None)
+    rig.wait_until(lambda: rig.services.session.identity is not None)
     rig.app.show("tickets")
     assert screen.real_name and screen.person == "张*明" and screen.priority  # born 1949: green channel
     screen.choose("E")
     rig.tap(screen.ids.confirm)
-    wait_until(rig, lambda: screen.state == "done")
+    rig.wait_until(lambda: screen.state == "done")
     assert screen.ticket.number.startswith("VE") and screen.ticket.real_name
-    wait_until(rig, lambda: any("取号人：张*明".encode("gb18030") in j for j in rig.printer.jobs))
+    rig.wait_until(lambda: any("取号人：张*明".encode("gb18030") in j for j in rig.printer.jobs))
     assert not any("张伟明".encode("gb18030") in j for j in rig.printer.jobs)  # only the masked name on paper
     screen.state = "choose"
     screen.choose("E")
     rig.tap(screen.ids.confirm)
-    wait_until(rig, lambda: screen.state == "error")
+    rig.wait_until(lambda: screen.state == "error")
     assert "无需重复取号" in screen.message
 
 
@@ -122,5 +114,5 @@ def test_check_in_with_a_booking_code_typed_on_screen(rig, central):
         rig.tap(screen.ids.code_keyboard.key(key), frames=1)
     assert screen.booking_code == booking.code and not screen.ids.code_submit.disabled
     rig.tap(screen.ids.code_submit)
-    wait_until(rig, lambda: screen.state == "done")
+    rig.wait_until(lambda: screen.state == "done")
     assert screen.ticket.number.startswith("YC") and screen.ticket.ticket_class == "appointment"

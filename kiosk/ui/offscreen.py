@@ -71,6 +71,15 @@ class OffscreenKiosk:
             self.advance(1)
             time.sleep(0.01)
 
+    def wait_until(self, check, seconds: float = 10.0) -> None:
+        """Run frames until `check()` holds (work on threads reports back via Clock)."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.wait(0.05)
+            if check():
+                return
+        raise AssertionError("condition not reached")
+
     def tap(self, widget, frames: int = 3) -> None:
         """A real touch at the widget's centre, through Kivy's input pipeline."""
         from kivy.tests.common import UnitTestTouch
