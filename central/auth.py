@@ -34,9 +34,13 @@ class SignedRequest:
 async def authenticated_kiosk(request: Request) -> "SignedKiosk":
     """FastAPI dependency: the kiosk that signed this request, or 401; the
     nonce is recorded before the handler runs."""
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return check_signature(request.app.state.central, request.method, path, request.headers, await request.body(),
-                           record_nonce=True).kiosk
+    return check_signature(request.app.state.central, request.method, signed_path(request), request.headers,
+                           await request.body(), record_nonce=True).kiosk
+
+
+def signed_path(request: Request) -> str:
+    """The path and query as the kiosk signed them (common.signing)."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
 def check_signature(state, method: str, path: str, headers: Mapping[str, str], body: bytes, *,

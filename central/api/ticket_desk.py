@@ -43,9 +43,7 @@ class TicketDesk:
                 raise ApiError(422, "invalid_request",
                                f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
             reply = await self.queue.issue(TicketOrder(signed.kiosk.id, request, signed.nonce))
-        except ApiError as exc:
-            return exc.status, error_json(exc.code, exc.message)
-        except QueueError as exc:
+        except (ApiError, QueueError) as exc:
             return exc.status, error_json(exc.code, exc.message)
         except UniqueViolation:  # the nonce was seen before: a replay; nothing was stored
             return 401, error_json("replayed_request", "this request was already received (replay)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from central.auth import SignedKiosk, authenticated_kiosk
+from central.auth import SignedKiosk, authenticated_kiosk, signed_path
 from central.errors import ApiError
 from central.queue.engine import QueueError
 from common import wire
@@ -30,8 +30,7 @@ async def take_ticket(request: Request) -> Response:
     """Issue a ticket (idempotent on request_id). Served by
     `central.api.ticket_desk` ahead of FastAPI; declared here for the OpenAPI
     document, and answering the same way if reached."""
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    status, body = await request.app.state.ticket_desk.take(request.method, path, request.headers,
+    status, body = await request.app.state.ticket_desk.take(request.method, signed_path(request), request.headers,
                                                            await request.body())
     return Response(body, status_code=status, media_type="application/json")
 
