@@ -1,4 +1,4 @@
 """The central server: matter catalog, the hall's queue, kiosk fleet. Never imports Kivy."""
-from kiosk import __version__  # one version for the whole distribution
+from common.version import __version__
 
 __all__ = ["__version__"]

@@ -107,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"kiosk-central: configuration error: {exc}", file=sys.stderr)
         return 2
+    if cfg.source == central_config.BUILT_IN:
+        print(f"kiosk-central: no {central_config.DEFAULT_PATH}: using the built-in defaults (data in {cfg.data_dir})",
+              file=sys.stderr)
     if args.command == "config":
         print(f"{cfg.source}: OK (database {cfg.database_url.split('://')[0]}, data dir {cfg.data_dir})")
         return 0

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from common.settings import load_toml
+from common.settings import BUILT_IN, config_path, default_data_dir, load_toml
 
-DEFAULT_PATH = Path(os.environ.get("KIOSK_CENTRAL_CONFIG", "/etc/kiosk/central.toml"))
+DEFAULT_PATH = "/etc/kiosk/central.toml"
+SYSTEM_DATA_DIR = "/var/lib/kiosk-central"
 
 ENV_OVERRIDES = {
     "storage.data_dir": "KIOSK_CENTRAL_DATA_DIR",
@@ -47,7 +48,7 @@ class DatabaseSection:
 
 @dataclass(frozen=True)
 class StorageSection:
-    data_dir: str = "/var/lib/kiosk-central"
+    data_dir: str = ""  # empty: /var/lib/kiosk-central, or the XDG data directory for a user who cannot write there
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,9 @@ class CentralConfig:
 
     @property
     def data_dir(self) -> Path:
-        return Path(self.storage.data_dir)
+        if self.storage.data_dir:
+            return Path(self.storage.data_dir)
+        return default_data_dir(SYSTEM_DATA_DIR, "kiosk-central")
 
     @property
     def database_url(self) -> str:
@@ -276,12 +279,9 @@ class CentralConfig:
 
 
 def load(path: Path | str | None = None) -> CentralConfig:
-    path = Path(path) if path else DEFAULT_PATH
-    cfg = load_toml(CentralConfig, path, ENV_OVERRIDES)
-    return _with_source(cfg, path)
-
-
-def _with_source(cfg: CentralConfig, path: Path) -> CentralConfig:
-    from dataclasses import replace
-
-    return replace(cfg, source=str(path))
+    """The file named (or $KIOSK_CENTRAL_CONFIG), else /etc/kiosk/central.toml
+    if it exists, else the built-in defaults (`source` says which)."""
+    chosen = config_path(path, "KIOSK_CENTRAL_CONFIG", DEFAULT_PATH)
+    cfg = load_toml(CentralConfig, chosen, ENV_OVERRIDES)
+    cfg = replace(cfg, storage=replace(cfg.storage, data_dir=str(cfg.data_dir)))
+    return replace(cfg, source=str(chosen) if chosen else BUILT_IN)

@@ -107,27 +107,52 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def load_toml(cls: type[T], path: Path | str, env_overrides: dict[str, str] | None = None) -> T:
-    """Read `path` into `cls`. `env_overrides` maps dotted keys to environment
-    variable names; a set variable wins over the file (for containers and
-    systemd drop-ins)."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(path, "", "file not found; pass --config PATH or create it from config/") from None
-    except OSError as exc:
-        raise ConfigError(path, "", f"cannot read the file ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(path, "", "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "", f"not valid TOML ({exc})") from None
+BUILT_IN = "built-in defaults"
+
+
+def load_toml(cls: type[T], path: Path | str | None, env_overrides: dict[str, str] | None = None) -> T:
+    """Read `path` into `cls` (`None`: no file, every key at its default).
+    `env_overrides` maps dotted keys to environment variable names; a set
+    variable wins over the file (for containers and systemd drop-ins)."""
+    data: dict[str, Any] = {}
+    where = Path(path) if path is not None else Path(BUILT_IN)
+    if path is not None:
+        try:
+            raw = where.read_bytes()
+        except FileNotFoundError:
+            raise ConfigError(where, "", "file not found; pass --config PATH or create it from config/") from None
+        except OSError as exc:
+            raise ConfigError(where, "", f"cannot read the file ({exc.strerror})") from None
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ConfigError(where, "", "not UTF-8 text") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(where, "", f"not valid TOML ({exc})") from None
     for dotted, var in (env_overrides or {}).items():
         if var in os.environ:
-            _apply_override(data, dotted, os.environ[var], cls, path, var)
-    return _build(cls, data, path)
+            _apply_override(data, dotted, os.environ[var], cls, where, var)
+    return _build(cls, data, where)
+
+
+def config_path(named: Path | str | None, env_var: str, system_path: str) -> Path | None:
+    """The file to read: the one named by --config or `env_var` (it must
+    exist), else `system_path` if it exists, else None for the built-in defaults."""
+    chosen = named or os.environ.get(env_var)
+    if chosen:
+        return Path(chosen)
+    return Path(system_path) if Path(system_path).exists() else None
+
+
+def default_data_dir(system_dir: str, name: str) -> Path:
+    """`system_dir` (e.g. /var/lib/kiosk) where this user may create or write it,
+    as root or the service user can; otherwise the user's XDG data directory."""
+    system = Path(system_dir)
+    existing = next(p for p in (system, *system.parents) if p.exists())
+    if os.access(existing, os.W_OK | os.X_OK):
+        return system
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / name
 
 
 def _apply_override(data: dict, dotted: str, raw: str, cls: type, path: Path, var: str) -> None:

@@ -2,4 +2,6 @@
 
 Only kiosk.ui imports Kivy; everything else here is plain Python.
 """
-__version__ = "0.1.0"
+from common.version import __version__
+
+__all__ = ["__version__"]

@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"kiosk: configuration error: {exc}", file=sys.stderr)
         return 2
+    if cfg.source == kiosk_config.BUILT_IN:
+        print(f"kiosk: no {kiosk_config.DEFAULT_PATH}: using the built-in defaults (data in {cfg.data_dir})",
+              file=sys.stderr)
     command = args.command or "run"
     if command == "config":
         print(f"{cfg.source}: OK (server {cfg.server.url}, data dir {cfg.data_dir}, "

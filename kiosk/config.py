@@ -8,9 +8,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from common.settings import ConfigError, load_toml
+from common.settings import BUILT_IN, ConfigError, config_path, default_data_dir, load_toml
 
-DEFAULT_PATH = Path(os.environ.get("KIOSK_CONFIG", "/etc/kiosk/kiosk.toml"))
+DEFAULT_PATH = "/etc/kiosk/kiosk.toml"
+SYSTEM_DATA_DIR = "/var/lib/kiosk"
 
 ENV_OVERRIDES = {
     "server.url": "KIOSK_SERVER_URL",
@@ -31,7 +32,7 @@ LANGUAGES: tuple[str, ...] = ("zh_CN", "en")
 class KioskSection:
     hall_name: str = "政务服务中心"
     hall_name_en: str = "Government Service Center"
-    data_dir: str = "/var/lib/kiosk"
+    data_dir: str = ""  # empty: /var/lib/kiosk, or the XDG data directory for a user who cannot write there
     timezone: str = "Asia/Shanghai"    # the hall's local time (dates printed on certificates)
 
     def validate(self):
@@ -213,12 +214,16 @@ class KioskConfig:
 
     @property
     def data_dir(self) -> Path:
-        return Path(self.kiosk.data_dir)
+        return Path(self.kiosk.data_dir) if self.kiosk.data_dir else default_data_dir(SYSTEM_DATA_DIR, "kiosk")
 
 
 def load(path: Path | str | None = None) -> KioskConfig:
-    path = Path(path) if path else DEFAULT_PATH
-    return replace(load_toml(KioskConfig, path, ENV_OVERRIDES), source=str(path))
+    """The file named (or $KIOSK_CONFIG), else /etc/kiosk/kiosk.toml if it
+    exists, else the built-in defaults (`source` says which)."""
+    chosen = config_path(path, "KIOSK_CONFIG", DEFAULT_PATH)
+    cfg = load_toml(KioskConfig, chosen, ENV_OVERRIDES)
+    cfg = replace(cfg, kiosk=replace(cfg.kiosk, data_dir=str(cfg.data_dir)))
+    return replace(cfg, source=str(chosen) if chosen else BUILT_IN)
 
 
-__all__ = ["ConfigError", "KioskConfig", "LANGUAGES", "load"]
+__all__ = ["BUILT_IN", "ConfigError", "KioskConfig", "LANGUAGES", "load"]

@@ -40,15 +40,18 @@ install_apt() {
 }
 
 install_venv() {
-  local stamp="$VENV/.installed-$(cat "$ROOT/setup.cfg" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
+  # The environment is installed from the lock (pinned versions with hashes), so a
+  # new release of any dependency changes nothing here until scripts/lock is run.
+  local lock="$ROOT/requirements/dev.txt"
+  local stamp="$VENV/.installed-$(cat "$lock" "$ROOT/setup.cfg" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
   if [ -f "$stamp" ]; then return; fi
   if [ ! -x "$VENV/bin/python" ]; then
     say "creating the virtual environment in $VENV"
     python3 -m venv "$VENV"
   fi
-  say "installing Python packages into $VENV (first run takes a few minutes)"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e "$ROOT[central,pcsc,serial,cups,dev]"
+  say "installing Python packages from requirements/dev.txt into $VENV (first run takes a few minutes)"
+  "$VENV/bin/python" -m pip install -q --require-hashes -r "$lock"
+  "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT"
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 }

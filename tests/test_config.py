@@ -2,16 +2,24 @@
 start-up with one precise message and exit code 2, never a traceback."""
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
-from conftest import REPO, run_cli
+from conftest import BIN, REPO, run_cli
 from kiosk import config as kiosk_config
 from central import config as central_config
 
 
 def test_shipped_configs_load_with_documented_defaults():
     k = kiosk_config.load(REPO / "config" / "kiosk.toml")
-    assert k == kiosk_config.KioskConfig()  # the file documents exactly the defaults
+    assert k.data_dir == kiosk_config.KioskConfig().data_dir  # empty in the file: resolved at load
+    assert replace(k, kiosk=replace(k.kiosk, data_dir="")) == kiosk_config.KioskConfig()  # exactly the defaults
     c = central_config.load(REPO / "config" / "central.toml")
     assert c.server.port == 8700 and c.database_url.startswith("sqlite:///")
 
@@ -90,3 +98,59 @@ def test_bad_environment_override_is_reported(tmp_path):
                      env={"KIOSK_CENTRAL_PORT": "eighty"})
     assert result.returncode == 2
     assert "environment KIOSK_CENTRAL_PORT: server.port: expected an integer" in result.stderr
+
+
+@pytest.fixture
+def plain_home():
+    """A home directory `nobody` can reach (pytest's own tmp_path is root-only)."""
+    home = Path(tempfile.mkdtemp(prefix="kiosk-plain-user-"))
+    home.chmod(0o755)
+    os.chown(home, 65534, 65534)
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def as_plain_user(home, *argv):
+    """Run a command as `nobody` (root could write /var/lib), with no configuration anywhere."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KIOSK_", "XDG_"))}
+    env.update(HOME=str(home), KIOSK_FONT_CACHE=str(home / "fonts"))
+    cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", str(BIN / argv[0]), *argv[1:]]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, cwd=home)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a command as another user")
+@pytest.mark.skipif(Path(kiosk_config.DEFAULT_PATH).exists(), reason="this machine has a kiosk configuration")
+def test_no_configuration_anywhere_runs_on_built_in_defaults(plain_home):
+    home = plain_home
+    result = as_plain_user(home, "kiosk", "catalog", "search", "sfz", "--limit", "3")
+    assert result.returncode == 0, result.stderr
+    assert "居民身份证" in result.stdout  # the bundled catalog, searched by initials
+    note = [line for line in result.stderr.splitlines() if "built-in defaults" in line]
+    assert note == [f"kiosk: no /etc/kiosk/kiosk.toml: using the built-in defaults (data in {home}/.local/share/kiosk)"]
+    assert (home / ".local/share/kiosk/catalog.db").exists()
+    result = as_plain_user(home, "kiosk-central", "kiosks", "list")
+    assert result.returncode == 0, result.stderr
+    assert "using the built-in defaults (data in " + str(home / ".local/share/kiosk-central") in result.stderr
+    assert (home / ".local/share/kiosk-central/central.db").exists()
+
+
+def test_a_named_file_that_is_missing_stays_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIOSK_CONFIG", str(tmp_path / "gone.toml"))
+    with pytest.raises(kiosk_config.ConfigError, match="file not found"):
+        kiosk_config.load()
+    monkeypatch.delenv("KIOSK_CONFIG")
+    monkeypatch.setattr(kiosk_config, "DEFAULT_PATH", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "d"))
+    cfg = kiosk_config.load()
+    assert cfg.source == kiosk_config.BUILT_IN and cfg.data_dir == tmp_path / "d"  # overrides still apply
+
+
+def test_default_data_dir_falls_back_to_xdg(tmp_path, monkeypatch):
+    from common.settings import default_data_dir
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    read_only = tmp_path / "lib"
+    read_only.mkdir()
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != read_only)  # root may write anywhere
+    assert default_data_dir(str(read_only / "kiosk"), "kiosk") == tmp_path / "xdg" / "kiosk"
+    assert default_data_dir(str(tmp_path / "kiosk"), "kiosk") == tmp_path / "kiosk"  # creatable: the system path

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from central.web.render import NO_STORE, render
-from kiosk.i18n import N_
+from central.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,5 +1,5 @@
 """Central's pages are plain HTML templates with their texts filled in from
-the kiosk's message catalogs, Chinese first and English second:
+central's message catalog (central/web/locale), Chinese first and English second:
 
     {{key}}      "中文 / English"        {{key.zh}}, {{key.en}}  one language
     {{T}}        every message as JSON {key: [zh, en]}, for the page's script
@@ -14,10 +14,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from kiosk.i18n import Translator
+from central.web.i18n import translator
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-ZH, EN = Translator("zh_CN"), Translator("en")
+ZH, EN = translator("zh_CN"), translator("en")
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from central.web.render import NO_STORE, render, texts
 from common.certificates import VerifyReply
-from kiosk.i18n import N_
+from central.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 
