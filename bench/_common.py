@@ -1,4 +1,5 @@
 """What every benchmark reports the same way."""
+
 from __future__ import annotations
 
 import os

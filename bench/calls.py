@@ -6,6 +6,7 @@ line: one JSON object.
 
     python bench/calls.py [--counters 50] [--calls 20]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,16 +21,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from central.config import load as load_central  # noqa: E402
-from central.queue.engine import QueueEngine  # noqa: E402
-from central.staff import StaffStore  # noqa: E402
-from central.state import open_state  # noqa: E402
-from common.tickets import TicketRequest  # noqa: E402
-from peers.central import Central  # noqa: E402
-from _common import machine, percentile  # noqa: E402
+from _common import machine, percentile
+
+from central.config import load as load_central
+from central.queue.engine import QueueEngine
+from central.staff import StaffStore
+from central.state import open_state
+from common.tickets import TicketRequest
+from peers.central import Central
 
 PASSWORD = "benchmark password"
-
 
 
 def prepare(central: Central, counters: int, tickets: int) -> None:
@@ -42,7 +43,9 @@ def prepare(central: Central, counters: int, tickets: int) -> None:
     state.engine.dispose()
 
 
-async def http(reader, writer, method: str, path: str, cookie: str = "", body: bytes = b"") -> tuple[bytes, dict, bytes]:
+async def http(
+    reader, writer, method: str, path: str, cookie: str = "", body: bytes = b""
+) -> tuple[bytes, dict, bytes]:
     head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
     if body:
         head += "Content-Type: application/json\r\n"
@@ -63,8 +66,13 @@ async def http(reader, writer, method: str, path: str, cookie: str = "", body: b
 
 async def run(port: int, counters: int, calls: int):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    _, headers, _ = await http(reader, writer, "POST", "/api/v1/staff/login", body=json.dumps(
-        {"username": "manager", "password": PASSWORD}).encode())
+    _, headers, _ = await http(
+        reader,
+        writer,
+        "POST",
+        "/api/v1/staff/login",
+        body=json.dumps({"username": "manager", "password": PASSWORD}).encode(),
+    )
     cookie = headers["set-cookie"][0].split(";")[0]
     writer.close()
     seen: dict[str, float] = {}
@@ -121,35 +129,48 @@ def main(argv=None) -> int:
     ap.add_argument("--calls", type=int, default=20)
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-calls-"))
-    extra = "[queue]\n" + "".join(f'[[queue.counters]]\nnumber = {n}\nname = "{n}号窗口"\ntypes = []\n'
-                                  for n in range(1, args.counters + 1))
+    extra = "[queue]\n" + "".join(
+        f'[[queue.counters]]\nnumber = {n}\nname = "{n}号窗口"\ntypes = []\n' for n in range(1, args.counters + 1)
+    )
     central = Central(work, extra=extra)
     total = args.counters * args.calls
     prepare(central, args.counters, total)
     central.start()
     try:
         latencies, pressed, committed, called, displayed, elapsed = asyncio.run(
-            run(central.port, args.counters, args.calls))
+            run(central.port, args.counters, args.calls)
+        )
     finally:
         central.stop()
     result = {
-        "bench": "calls", "counters": args.counters, "calls": called, "calls_per_s": round(called / elapsed),
-        "call_p50_ms": round(statistics.median(latencies) * 1000, 1), "call_p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "bench": "calls",
+        "counters": args.counters,
+        "calls": called,
+        "calls_per_s": round(called / elapsed),
+        "call_p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "call_p99_ms": round(percentile(latencies, 99) * 1000, 1),
         "call_to_display_p50_ms": round(statistics.median(committed) * 1000, 1),
         "call_to_display_p99_ms": round(percentile(committed, 99) * 1000, 1),
         "press_to_display_p50_ms": round(statistics.median(pressed) * 1000, 1),
         "press_to_display_p99_ms": round(percentile(pressed, 99) * 1000, 1),
-        "displayed": displayed, "distinct_numbers": called == total and displayed == called,
+        "displayed": displayed,
+        "distinct_numbers": called == total and displayed == called,
         "budget_call_to_display_p99_ms": 200,
         "machine": machine(),
     }
     result["within_budget"] = result["call_to_display_p99_ms"] <= 200
-    print(f"{args.counters} counters, {called} calls in {elapsed:.1f} s ({result['calls_per_s']}/s): call-next "
-          f"p50 {result['call_p50_ms']} ms, p99 {result['call_p99_ms']} ms")
-    print(f"call made to the display's event: p50 {result['call_to_display_p50_ms']} ms, "
-          f"p99 {result['call_to_display_p99_ms']} ms (budget 200); {displayed}/{called} calls displayed")
-    print(f"button press to the display's event (includes queueing at call-next): "
-          f"p50 {result['press_to_display_p50_ms']} ms, p99 {result['press_to_display_p99_ms']} ms")
+    print(
+        f"{args.counters} counters, {called} calls in {elapsed:.1f} s ({result['calls_per_s']}/s): call-next "
+        f"p50 {result['call_p50_ms']} ms, p99 {result['call_p99_ms']} ms"
+    )
+    print(
+        f"call made to the display's event: p50 {result['call_to_display_p50_ms']} ms, "
+        f"p99 {result['call_to_display_p99_ms']} ms (budget 200); {displayed}/{called} calls displayed"
+    )
+    print(
+        f"button press to the display's event (includes queueing at call-next): "
+        f"p50 {result['press_to_display_p50_ms']} ms, p99 {result['press_to_display_p99_ms']} ms"
+    )
     print(json.dumps(result))
     return 0
 

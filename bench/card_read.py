@@ -7,6 +7,7 @@ Stops any running pcscd and starts its own. Last line: one JSON object.
 
     python bench/card_read.py [--insertions 50]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,19 +21,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from drivers.reader import CardInserted, CardRemoved  # noqa: E402
-from drivers.reader.ga467 import Ga467Reader  # noqa: E402
-from drivers.reader.pcsc import PcscReader  # noqa: E402
-from peers.ga467_reader import ZHANG, FakeSamReader  # noqa: E402
-from peers.pcscd import Pcscd  # noqa: E402
-from peers.events import wait_event  # noqa: E402
-from peers.vpcd_card import VirtualCard  # noqa: E402
-from _common import machine, percentile  # noqa: E402
+from _common import machine, percentile
+
+from drivers.reader import CardInserted, CardRemoved
+from drivers.reader.ga467 import Ga467Reader
+from drivers.reader.pcsc import PcscReader
+from peers.events import wait_event
+from peers.ga467_reader import ZHANG, FakeSamReader
+from peers.pcscd import Pcscd
+from peers.vpcd_card import VirtualCard
 
 IDENTITY = json.loads((Path(__file__).resolve().parents[1] / "peers/identities/zhang.json").read_text(encoding="utf-8"))
-
-
-
 
 
 def pcsc_runs(n: int) -> tuple[list[float], list[float]]:
@@ -88,20 +87,31 @@ def main(argv=None) -> int:
     inserts, apdus = pcsc_runs(args.insertions)
     serial = ga467_runs(20)
     result = {
-        "bench": "card_read", "insertions": len(inserts),
-        "insert_to_identity_p50_ms": round(statistics.median(inserts)), "insert_to_identity_p95_ms": round(percentile(inserts, 95)),
-        "apdu_exchange_p50_ms": round(statistics.median(apdus), 1), "apdu_exchange_p95_ms": round(percentile(apdus, 95), 1),
-        "ga467_detect_and_read_p50_ms": round(statistics.median(serial)), "ga467_detect_and_read_p95_ms": round(percentile(serial, 95)),
-        "budget_insert_p95_ms": 600, "budget_apdu_ms": 50,
+        "bench": "card_read",
+        "insertions": len(inserts),
+        "insert_to_identity_p50_ms": round(statistics.median(inserts)),
+        "insert_to_identity_p95_ms": round(percentile(inserts, 95)),
+        "apdu_exchange_p50_ms": round(statistics.median(apdus), 1),
+        "apdu_exchange_p95_ms": round(percentile(apdus, 95), 1),
+        "ga467_detect_and_read_p50_ms": round(statistics.median(serial)),
+        "ga467_detect_and_read_p95_ms": round(percentile(serial, 95)),
+        "budget_insert_p95_ms": 600,
+        "budget_apdu_ms": 50,
         "machine": machine(),
     }
     result["within_budget"] = result["insert_to_identity_p95_ms"] <= 600 and result["apdu_exchange_p95_ms"] <= 50
-    print(f"PC/SC insertion -> identity over {len(inserts)} insertions: p50 {result['insert_to_identity_p50_ms']} ms, "
-          f"p95 {result['insert_to_identity_p95_ms']} ms (budget 600)")
-    print(f"APDU exchange (connect, select, read, disconnect): p50 {result['apdu_exchange_p50_ms']} ms, "
-          f"p95 {result['apdu_exchange_p95_ms']} ms (budget 50)")
-    print(f"GA/T 467 over a pty, card placed -> identity (50 ms polling): p50 {result['ga467_detect_and_read_p50_ms']} ms, "
-          f"p95 {result['ga467_detect_and_read_p95_ms']} ms")
+    print(
+        f"PC/SC insertion -> identity over {len(inserts)} insertions: p50 {result['insert_to_identity_p50_ms']} ms, "
+        f"p95 {result['insert_to_identity_p95_ms']} ms (budget 600)"
+    )
+    print(
+        f"APDU exchange (connect, select, read, disconnect): p50 {result['apdu_exchange_p50_ms']} ms, "
+        f"p95 {result['apdu_exchange_p95_ms']} ms (budget 50)"
+    )
+    print(
+        f"GA/T 467 over a pty, card placed -> identity (50 ms polling): p50 {result['ga467_detect_and_read_p50_ms']} ms, "
+        f"p95 {result['ga467_detect_and_read_p95_ms']} ms"
+    )
     print(json.dumps(result))
     return 0
 

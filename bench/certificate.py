@@ -6,6 +6,7 @@ Needs root (cupsd). Last line: one JSON object.
 
     python bench/certificate.py [--prints 30] [--verify-seconds 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,20 +23,21 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common.fonts import resolve  # noqa: E402
-from drivers.printer.cups import CupsDocumentPrinter  # noqa: E402
-from drivers.reader.identity import Identity  # noqa: E402
-from kiosk.certificates.render import DocumentFonts  # noqa: E402
-from kiosk.certificates.service import CertificateService  # noqa: E402
-from kiosk.config import load as load_kiosk  # noqa: E402
-from kiosk.events import EventBus  # noqa: E402
-from kiosk.session import CitizenSession, IdleTimer  # noqa: E402
-from kiosk.sync import credentials  # noqa: E402
-from kiosk.sync.client import CentralClient  # noqa: E402
-from kiosk.sync.outbox import Outbox  # noqa: E402
-from peers.central import BIN, Central  # noqa: E402
-from peers.cupsd import Cupsd, available  # noqa: E402
-from _common import machine, percentile  # noqa: E402
+from _common import machine, percentile
+
+from common.fonts import resolve
+from drivers.printer.cups import CupsDocumentPrinter
+from drivers.reader.identity import Identity
+from kiosk.certificates.render import DocumentFonts
+from kiosk.certificates.service import CertificateService
+from kiosk.config import load as load_kiosk
+from kiosk.events import EventBus
+from kiosk.session import CitizenSession, IdleTimer
+from kiosk.sync import credentials
+from kiosk.sync.client import CentralClient
+from kiosk.sync.outbox import Outbox
+from peers.central import BIN, Central
+from peers.cupsd import Cupsd, available
 
 BUDGET_P95_S = 1.5
 DEMO = Identity(name="张伟明", birth_date=date(1949, 12, 31), gender="male", id_number="11010519491231002X")
@@ -44,8 +46,10 @@ DEMO = Identity(name="张伟明", birth_date=date(1949, 12, 31), gender="male", 
 def kiosk_service(central: Central, cupsd: Cupsd, work: Path) -> CertificateService:
     code = json.loads(central.cli("kiosks", "add", "bench-certs", "--json").stdout)["code"]
     config_path = work / "kiosk.toml"
-    config_path.write_text(f'[kiosk]\ndata_dir = "{work / "kiosk"}"\n[server]\nurl = "{central.url}"\n'
-                           f'[document]\ncups_server = "{cupsd.socket}"\n[devices]\ndocument_printer = "cups"\n')
+    config_path.write_text(
+        f'[kiosk]\ndata_dir = "{work / "kiosk"}"\n[server]\nurl = "{central.url}"\n'
+        f'[document]\ncups_server = "{cupsd.socket}"\n[devices]\ndocument_printer = "cups"\n'
+    )
     subprocess.run([str(BIN / "kiosk"), "--config", str(config_path), "enroll", code], check=True, capture_output=True)
     config = load_kiosk(config_path)
     creds = credentials.load(config.data_dir)
@@ -119,14 +123,27 @@ def main(argv=None) -> int:
             central.stop()
             cupsd.stop()
     p50, p95 = percentile(times, 50), percentile(times, 95)
-    print(f"tap to job accepted by CUPS ({args.prints} certificates, issue + render + submit): "
-          f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (budget {BUDGET_P95_S * 1000:.0f})")
+    print(
+        f"tap to job accepted by CUPS ({args.prints} certificates, issue + render + submit): "
+        f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (budget {BUDGET_P95_S * 1000:.0f})"
+    )
     print(f"PDF size: {size / 1024:.1f} KiB (one A4 page, subset Noto Sans CJK SC embedded)")
     print(f"verifications: {rate:.0f}/s (8 clients, signature checked each time)")
-    print(json.dumps({"bench": "certificate", "prints": args.prints, "tap_to_accepted_p50_ms": round(p50 * 1000, 1),
-                      "tap_to_accepted_p95_ms": round(p95 * 1000, 1), "pdf_bytes": size,
-                      "verifications_per_s": round(rate), "budget_p95_ms": BUDGET_P95_S * 1000,
-                      "within_budget": p95 <= BUDGET_P95_S, "machine": machine()}))
+    print(
+        json.dumps(
+            {
+                "bench": "certificate",
+                "prints": args.prints,
+                "tap_to_accepted_p50_ms": round(p50 * 1000, 1),
+                "tap_to_accepted_p95_ms": round(p95 * 1000, 1),
+                "pdf_bytes": size,
+                "verifications_per_s": round(rate),
+                "budget_p95_ms": BUDGET_P95_S * 1000,
+                "within_budget": p95 <= BUDGET_P95_S,
+                "machine": machine(),
+            }
+        )
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ drained, and the time to sync a 10,000-matter catalog in full and a
 
     python bench/soak.py [--sessions 10000] [--matters 10000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,10 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import machine, percentile  # noqa: E402
-from peers.central import Central, run_cli  # noqa: E402
-from peers.escpos_printer import FakeNetworkPrinter  # noqa: E402
-from peers.kiosk_setup import enrolled_kiosk  # noqa: E402
+from _common import machine, percentile
+
+from peers.central import Central, run_cli
+from peers.escpos_printer import FakeNetworkPrinter
+from peers.kiosk_setup import enrolled_kiosk
 
 QUERIES = ["sfz", "身份证", "社保", "gjj", "营业执照", "不动产", "户口", "医保", "yyzz", "出生"]
 SECONDS_PER_DAY = 86400
@@ -48,8 +50,17 @@ def time_catalog_sync(server: Central, work: Path, printer_port: int, matters: i
     from kiosk.services import build_services
 
     full = work / "catalog.json"
-    run_cli("kiosk-central", "--config", str(server.config), "catalog", "generate", "--matters", str(matters),
-            "--out", str(full))
+    run_cli(
+        "kiosk-central",
+        "--config",
+        str(server.config),
+        "catalog",
+        "generate",
+        "--matters",
+        str(matters),
+        "--out",
+        str(full),
+    )
     assert server.cli("catalog", "import", str(full)).returncode == 0
     services = build_services(kiosk_config.load(enrolled_config(server, work / "sync-kiosk", printer_port)))
     services.catalog.open()
@@ -65,12 +76,17 @@ def time_catalog_sync(server: Central, work: Path, printer_port: int, matters: i
     started = time.perf_counter()
     unchanged = services.catalog.sync(services.central)  # 304
     unchanged_s = time.perf_counter() - started
-    hits = services.catalog.search("（更新）") or services.catalog.search(
-        services.catalog.popular(1)[0].name)
+    hits = services.catalog.search("（更新）") or services.catalog.search(services.catalog.popular(1)[0].name)
     services.stop()
-    return {"catalog_matters": matters, "full_sync_s": round(full_s, 2), "delta_100_sync_s": round(delta_s, 3),
-            "delta_changed": delta.changed, "unchanged_sync_ms": round(unchanged_s * 1000, 1),
-            "unchanged_changed": unchanged.changed, "search_after_sync": bool(hits)}
+    return {
+        "catalog_matters": matters,
+        "full_sync_s": round(full_s, 2),
+        "delta_100_sync_s": round(delta_s, 3),
+        "delta_changed": delta.changed,
+        "unchanged_sync_ms": round(unchanged_s * 1000, 1),
+        "unchanged_changed": unchanged.changed,
+        "search_after_sync": bool(hits),
+    }
 
 
 def soak(server: Central, work: Path, printer: FakeNetworkPrinter, sessions: int, seed: int) -> dict:
@@ -116,13 +132,22 @@ def soak(server: Central, work: Path, printer: FakeNetworkPrinter, sessions: int
             queues = services.tickets.queues()
             letter = rng.choice([q.type for q in queues.queues]) if queues else "A"
             result = timed("ticket", lambda: services.tickets.take(letter))
-            outcomes["ticket_offline" if result.ticket and result.ticket.offline else
-                     "ticket_online" if result.ticket else f"ticket_error_{result.error}"] += 1
+            outcomes[
+                "ticket_offline"
+                if result.ticket and result.ticket.offline
+                else "ticket_online"
+                if result.ticket
+                else f"ticket_error_{result.error}"
+            ] += 1
             outcomes["printed"] += bool(result.printed and result.printed.ok)
         else:
             level = rng.randint(1, 5)
-            timed("rating", lambda: services.ratings.submit(RatingSubject("ticket", "A", "A"), level,
-                                                            ("slow",) if services.ratings.is_bad(level) else ()))
+            timed(
+                "rating",
+                lambda: services.ratings.submit(
+                    RatingSubject("ticket", "A", "A"), level, ("slow",) if services.ratings.is_bad(level) else ()
+                ),
+            )
         services.session.end("finished")
         if n % 100 == 0 and n not in outage:
             timed("heartbeat", services.heartbeat.beat_once)
@@ -138,14 +163,22 @@ def soak(server: Central, work: Path, printer: FakeNetworkPrinter, sessions: int
     counts = services.outbox.counts()
     services.stop()
     return {
-        "sessions": sessions, "simulated_hours": 24, "run_s": round(run_s, 1),
+        "sessions": sessions,
+        "simulated_hours": 24,
+        "run_s": round(run_s, 1),
         "sessions_per_s": round(sessions / run_s, 1),
-        "rss_start_mb": round(rss_start, 1), "rss_end_mb": round(rss_end, 1),
-        "rss_growth_mb": round(rss_end - rss_start, 1), "rss_budget_mb": 10,
-        "outbox_drained": drained and counts["ready"] + counts["in_flight"] == 0, "outbox_failed": counts["failed"],
-        "drain_s": round(drain_s, 2), **dict(outcomes),
-        "steps": {name: {"n": len(v), "p50_ms": round(percentile(v, 50), 2), "p99_ms": round(percentile(v, 99), 2)}
-                  for name, v in sorted(steps.items())},
+        "rss_start_mb": round(rss_start, 1),
+        "rss_end_mb": round(rss_end, 1),
+        "rss_growth_mb": round(rss_end - rss_start, 1),
+        "rss_budget_mb": 10,
+        "outbox_drained": drained and counts["ready"] + counts["in_flight"] == 0,
+        "outbox_failed": counts["failed"],
+        "drain_s": round(drain_s, 2),
+        **dict(outcomes),
+        "steps": {
+            name: {"n": len(v), "p50_ms": round(percentile(v, 50), 2), "p99_ms": round(percentile(v, 99), 2)}
+            for name, v in sorted(steps.items())
+        },
     }
 
 
@@ -161,16 +194,23 @@ def main() -> int:
     printer = FakeNetworkPrinter()
     try:
         sync = time_catalog_sync(server, work, printer.port, args.matters)
-        print(f"catalog: {args.matters} matters full sync {sync['full_sync_s']} s, 100-matter delta "
-              f"{sync['delta_100_sync_s']} s, unchanged (304) {sync['unchanged_sync_ms']} ms", flush=True)
+        print(
+            f"catalog: {args.matters} matters full sync {sync['full_sync_s']} s, 100-matter delta "
+            f"{sync['delta_100_sync_s']} s, unchanged (304) {sync['unchanged_sync_ms']} ms",
+            flush=True,
+        )
         result = soak(server, work, printer, args.sessions, args.seed)
     finally:
         printer.close()
         server.stop()
-    print(f"{result['sessions']} sessions in {result['run_s']} s ({result['sessions_per_s']}/s); RSS "
-          f"{result['rss_start_mb']} -> {result['rss_end_mb']} MB ({result['rss_growth_mb']:+} MB, budget 10)")
-    print(f"tickets online {result.get('ticket_online', 0)}, offline {result.get('ticket_offline', 0)}, "
-          f"printed {result.get('printed', 0)}; outbox drained {result['outbox_drained']} in {result['drain_s']} s")
+    print(
+        f"{result['sessions']} sessions in {result['run_s']} s ({result['sessions_per_s']}/s); RSS "
+        f"{result['rss_start_mb']} -> {result['rss_end_mb']} MB ({result['rss_growth_mb']:+} MB, budget 10)"
+    )
+    print(
+        f"tickets online {result.get('ticket_online', 0)}, offline {result.get('ticket_offline', 0)}, "
+        f"printed {result.get('printed', 0)}; outbox drained {result['outbox_drained']} in {result['drain_s']} s"
+    )
     for name, figure in result["steps"].items():
         print(f"  {name:<12} n={figure['n']:<6} p50 {figure['p50_ms']:>8} ms   p99 {figure['p99_ms']:>8} ms")
     print(json.dumps({"machine": machine(), **sync, **result}, ensure_ascii=False))

@@ -8,6 +8,7 @@ font cache (extracting the SC face). Last line: one JSON object.
 
     python bench/startup.py [--runs 10]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import machine, percentile  # noqa: E402
+from _common import machine, percentile
 
 BUDGET_S = 2.0
 CHILD = r"""
@@ -45,8 +46,13 @@ app.run()
 
 def one_start(config: Path, env: dict) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(config)], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     for line in proc.stdout:
         if line.startswith("FIRST_FRAME"):
             elapsed = time.perf_counter() - t0
@@ -65,8 +71,13 @@ def main(argv=None) -> int:
     try:
         config = work / "kiosk.toml"
         config.write_text(f'[kiosk]\ndata_dir = "{work / "data"}"\n[server]\nurl = "http://127.0.0.1:9"\n')
-        env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_LOG_MODE": "PYTHON",
-               "KIVY_HOME": str(work / "kivy"), "SDL_VIDEODRIVER": "offscreen"}
+        env = {
+            **os.environ,
+            "KIVY_NO_ARGS": "1",
+            "KIVY_LOG_MODE": "PYTHON",
+            "KIVY_HOME": str(work / "kivy"),
+            "SDL_VIDEODRIVER": "offscreen",
+        }
         first_ever = one_start(config, env)  # empty font cache: extracts the SC face
         print(f"first-ever start (font extraction included): {first_ever * 1000:.0f} ms")
         one_start(config, env)  # settle OS file caches
@@ -79,14 +90,20 @@ def main(argv=None) -> int:
     times.sort()
     p95 = percentile(times, 95)
     result = {
-        "bench": "startup", "runs": len(times),
-        "p50_ms": round(statistics.median(times) * 1000), "p95_ms": round(p95 * 1000),
-        "max_ms": round(times[-1] * 1000), "first_ever_ms": round(first_ever * 1000),
-        "budget_ms": int(BUDGET_S * 1000), "within_budget": p95 < BUDGET_S,
+        "bench": "startup",
+        "runs": len(times),
+        "p50_ms": round(statistics.median(times) * 1000),
+        "p95_ms": round(p95 * 1000),
+        "max_ms": round(times[-1] * 1000),
+        "first_ever_ms": round(first_ever * 1000),
+        "budget_ms": int(BUDGET_S * 1000),
+        "within_budget": p95 < BUDGET_S,
         "machine": machine(),
     }
-    print(f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, max {result['max_ms']} ms "
-          f"(budget {result['budget_ms']} ms): {'OK' if result['within_budget'] else 'OVER BUDGET'}")
+    print(
+        f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, max {result['max_ms']} ms "
+        f"(budget {result['budget_ms']} ms): {'OK' if result['within_budget'] else 'OVER BUDGET'}"
+    )
     print(json.dumps(result))
     return 0
 

@@ -13,6 +13,7 @@ queue lengths.
 
     python bench/tickets.py [--seconds 4] [--workers 1 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,19 +29,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from central import fleet  # noqa: E402
-from central.config import CentralConfig, load as load_central  # noqa: E402
-from central.state import open_state  # noqa: E402
-from common import signing, wire  # noqa: E402
-from peers.central import Central  # noqa: E402
-from _common import machine, percentile  # noqa: E402
+from _common import machine, percentile
 
-LETTERS = [c for c in "ABCDEFGHJKLMNPQRSTUWX"]  # 21 types x 999 numbers a day: room for a long run
-QUEUE_TOML = "[queue]\n" + "".join(
-    f'[[queue.types]]\nletter = "{c}"\nname = "业务{c}"\navg_minutes = 6.0\n' for c in LETTERS) + \
-    '[[queue.counters]]\nnumber = 1\nname = "1号窗口"\ntypes = []\n'
+from central import fleet
+from central.config import CentralConfig
+from central.config import load as load_central
+from central.state import open_state
+from common import signing, wire
+from peers.central import Central
+
+LETTERS = list("ABCDEFGHJKLMNPQRSTUWX")  # 21 types x 999 numbers a day: room for a long run
+QUEUE_TOML = (
+    "[queue]\n"
+    + "".join(f'[[queue.types]]\nletter = "{c}"\nname = "业务{c}"\navg_minutes = 6.0\n' for c in LETTERS)
+    + '[[queue.counters]]\nnumber = 1\nname = "1号窗口"\ntypes = []\n'
+)
 PATH = "/api/v1/tickets"
-
 
 
 def enroll(central: Central, n: int) -> list[tuple[str, bytes]]:
@@ -56,8 +60,9 @@ def enroll(central: Central, n: int) -> list[tuple[str, bytes]]:
     return kiosks
 
 
-async def client(port: int, kiosk: tuple[str, bytes], stop_at: float, warm_until: float, out: list, issued: list,
-                 index: int):
+async def client(
+    port: int, kiosk: tuple[str, bytes], stop_at: float, warm_until: float, out: list, issued: list, index: int
+):
     kiosk_id, secret = kiosk
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     n = index
@@ -66,8 +71,10 @@ async def client(port: int, kiosk: tuple[str, bytes], stop_at: float, warm_until
             n += 1
             body = json.dumps({"request_id": uuid.uuid4().hex, "type": LETTERS[n % len(LETTERS)]}).encode()
             headers = signing.sign(secret, "POST", PATH, body, kiosk_id)
-            head = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(body)}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n")
+            head = (
+                f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+            )
             t0 = time.perf_counter()
             writer.write(head.encode() + body)
             status = await reader.readline()
@@ -94,21 +101,26 @@ async def level(port, kiosks, clients, seconds, issued):
     start = time.perf_counter()
     warm_until, stop_at = start + 0.5, start + 0.5 + seconds
     samples: list = []
-    await asyncio.gather(*(client(port, kiosks[i], stop_at, warm_until, samples, issued, i * 7)
-                           for i in range(clients)))
+    await asyncio.gather(
+        *(client(port, kiosks[i], stop_at, warm_until, samples, issued, i * 7) for i in range(clients))
+    )
     latencies = [s[1] for s in samples]
-    return {"clients": clients, "tickets_per_s": round(len(samples) / seconds),
-            "p50_ms": round(statistics.median(latencies) * 1000, 2), "p99_ms": round(percentile(latencies, 99) * 1000, 2)}
+    return {
+        "clients": clients,
+        "tickets_per_s": round(len(samples) / seconds),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 2),
+    }
 
 
 def tap_to_print(central: Central, kiosk: tuple[str, bytes], directory: Path, n: int = 50):
     from kiosk.config import load
+    from kiosk.events import EventBus
     from kiosk.i18n import Translator
     from kiosk.printing import TicketPrinting, make_ticket_printer
+    from kiosk.queue.offline import OfflineTickets
     from kiosk.queue.service import TicketService
     from kiosk.session import CitizenSession, IdleTimer
-    from kiosk.events import EventBus
-    from kiosk.queue.offline import OfflineTickets
     from kiosk.sync.client import CentralClient
     from kiosk.sync.credentials import Credentials
     from kiosk.sync.outbox import Outbox, OutboxWorker
@@ -118,16 +130,25 @@ def tap_to_print(central: Central, kiosk: tuple[str, bytes], directory: Path, n:
     printer = FakeNetworkPrinter()
     directory.mkdir(parents=True, exist_ok=True)
     cfg_path = directory / "kiosk.toml"
-    cfg_path.write_text(f'[kiosk]\ndata_dir = "{directory / "kiosk"}"\n[server]\nurl = "{central.url}"\n'
-                        f'[devices]\nticket_printer = "escpos"\n[printer]\nhost = "127.0.0.1"\nport = {printer.port}\n')
+    cfg_path.write_text(
+        f'[kiosk]\ndata_dir = "{directory / "kiosk"}"\n[server]\nurl = "{central.url}"\n'
+        f'[devices]\nticket_printer = "escpos"\n[printer]\nhost = "127.0.0.1"\nport = {printer.port}\n'
+    )
     cfg = load(cfg_path)
     client = CentralClient(central.url, Credentials(kiosk[0], "bench", central.url, kiosk[1]))
     outbox = Outbox(cfg.data_dir / "outbox.db")  # wired as kiosk.services.build_services does
     worker = OutboxWorker(outbox, senders_for(client))
     worker.start()
-    service = TicketService(cfg, client, CitizenSession(EventBus(), IdleTimer(60, 15)),
-                            TicketPrinting(None, cfg, make_ticket_printer(cfg)), Translator("zh_CN"), outbox,
-                            OfflineTickets(outbox, client), worker)
+    service = TicketService(
+        cfg,
+        client,
+        CitizenSession(EventBus(), IdleTimer(60, 15)),
+        TicketPrinting(None, cfg, make_ticket_printer(cfg)),
+        Translator("zh_CN"),
+        outbox,
+        OfflineTickets(outbox, client),
+        worker,
+    )
     times, size = [], 0
     for i in range(n):
         before = len(printer.jobs)
@@ -148,8 +169,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
-    ap.add_argument("--pin", action="store_true",
-                    help="server on CPU 0, load generator on CPU 1 (1 worker): the server's own ceiling")
+    ap.add_argument(
+        "--pin",
+        action="store_true",
+        help="server on CPU 0, load generator on CPU 1 (1 worker): the server's own ceiling",
+    )
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-tickets-"))
     runs, duplicates, gaps = [], 0, 0
@@ -175,8 +199,11 @@ def main(argv=None) -> int:
             for day, letter, number in set(issued):
                 by_type.setdefault((day, letter), []).append(int(number))
             gaps += sum(max(v) - len(v) for v in by_type.values())
-            print(f"workers {workers}, {clients:2d} clients: {result['tickets_per_s']:5d} tickets/s, "
-                  f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms", flush=True)
+            print(
+                f"workers {workers}, {clients:2d} clients: {result['tickets_per_s']:5d} tickets/s, "
+                f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms",
+                flush=True,
+            )
     central = Central(work / "tap", extra=QUEUE_TOML)
     kiosk = enroll(central, 1)[0]
     central.start()
@@ -190,17 +217,23 @@ def main(argv=None) -> int:
     shipped = [r for r in at_most if r["workers"] == CentralConfig().server.workers] or at_most
     tap_p95 = percentile(tap_times, 95)
     result = {
-        "bench": "tickets", "runs": runs, "duplicates": duplicates, "gaps": gaps,
+        "bench": "tickets",
+        "runs": runs,
+        "duplicates": duplicates,
+        "gaps": gaps,
         "tap_to_last_byte_p50_ms": round(statistics.median(tap_times), 1),
-        "tap_to_last_byte_p95_ms": round(percentile(tap_times, 95), 1), "ticket_bytes_text_mode": ticket_bytes,
+        "tap_to_last_byte_p95_ms": round(percentile(tap_times, 95), 1),
+        "ticket_bytes_text_mode": ticket_bytes,
         "budget": {"tickets_per_s": 1000, "p99_ms": 25, "tap_p95_ms": 150},
         # as central ships (config/central.toml: one worker on SQLite); each run at the most clients says its own
         "within_budget": all(r["within_budget"] for r in shipped) and tap_p95 <= 150 and duplicates == 0 and gaps == 0,
         "machine": machine(),
     }
     print(f"duplicates: {duplicates}, gaps: {gaps}")
-    print(f"kiosk tap to last byte at the printer: p50 {result['tap_to_last_byte_p50_ms']} ms, "
-          f"p95 {result['tap_to_last_byte_p95_ms']} ms (budget 150); ticket {ticket_bytes} bytes in text mode")
+    print(
+        f"kiosk tap to last byte at the printer: p50 {result['tap_to_last_byte_p50_ms']} ms, "
+        f"p95 {result['tap_to_last_byte_p95_ms']} ms (budget 150); ticket {ticket_bytes} bytes in text mode"
+    )
     print(json.dumps(result))
     return 0
 

@@ -1,5 +1,6 @@
 """The FastAPI application. `create_app` takes a loaded config; `app_from_env`
 is the factory uvicorn workers import (they read KIOSK_CENTRAL_CONFIG)."""
+
 from __future__ import annotations
 
 import gc
@@ -13,7 +14,10 @@ from sqlalchemy import text
 from central import __version__, errors
 from central.api import catalog, certificates, counters, fleet, hall, kiosks, ratings, tickets
 from central.api.ticket_desk import CentralApp, TicketDesk
-from central.web import STATIC, pages, phone, verify
+from central.certs.backoffice import SampleBackOffice
+from central.certs.keys import load_or_create
+from central.certs.ratings import RatingService
+from central.certs.service import CertificateService
 from central.config import CentralConfig, load
 from central.db import WalCheckpointer
 from central.queue.board import HallBoard
@@ -21,20 +25,20 @@ from central.queue.calling import Calling
 from central.queue.engine import QueueEngine
 from central.queue.group_commit import GroupCommit
 from central.queue.offline import OfflineDesk
-from central.staff import StaffStore
-from central.voice import VoiceClips
-from central.certs.backoffice import SampleBackOffice
-from central.certs.keys import load_or_create
-from central.certs.ratings import RatingService
-from central.certs.service import CertificateService
 from central.rawsql import SqliteRunner
+from central.staff import StaffStore
 from central.state import CentralState, open_state
+from central.voice import VoiceClips
+from central.web import STATIC, pages, phone, verify
 from common import wire
 
 
 def create_app(config: CentralConfig, *, state: CentralState | None = None, migrate: bool = True) -> FastAPI:
-    app = CentralApp(title="Service hall central", version=__version__,
-                  description="Matter catalog, hall queue and kiosk fleet for government service halls.")
+    app = CentralApp(
+        title="Service hall central",
+        version=__version__,
+        description="Matter catalog, hall queue and kiosk fleet for government service halls.",
+    )
     app.state.central = state or open_state(config, migrate=migrate)
     errors.install(app)
     app.include_router(kiosks.router)
@@ -78,10 +82,12 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
 
 def certificate_service(config: CentralConfig, state: CentralState) -> CertificateService:
     """The sample back office unless a deployment wires in its own."""
-    backoffice = SampleBackOffice(state.id_hash_key, Path(config.certificates.backoffice)
-                                  if config.certificates.backoffice else None)
-    return CertificateService(config, state.engine, load_or_create(config.data_dir / "certificate-signing.key"),
-                              backoffice)
+    backoffice = SampleBackOffice(
+        state.id_hash_key, Path(config.certificates.backoffice) if config.certificates.backoffice else None
+    )
+    return CertificateService(
+        config, state.engine, load_or_create(config.data_dir / "certificate-signing.key"), backoffice
+    )
 
 
 def app_from_env() -> FastAPI:

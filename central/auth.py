@@ -3,12 +3,13 @@
 Rejected requests are answered 401 before any handler runs, so nothing they
 carried is stored (the nonce of a rejected request is not recorded either).
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Mapping
+from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
 
@@ -27,15 +28,21 @@ def _unauthorised(code: str, message: str) -> ApiError:
 class SignedRequest:
     """A verified kiosk request whose nonce the handler records in its own write."""
 
-    kiosk: "SignedKiosk"
+    kiosk: SignedKiosk
     nonce: str
 
 
-async def authenticated_kiosk(request: Request) -> "SignedKiosk":
+async def authenticated_kiosk(request: Request) -> SignedKiosk:
     """FastAPI dependency: the kiosk that signed this request, or 401; the
     nonce is recorded before the handler runs."""
-    return check_signature(request.app.state.central, request.method, signed_path(request), request.headers,
-                           await request.body(), record_nonce=True).kiosk
+    return check_signature(
+        request.app.state.central,
+        request.method,
+        signed_path(request),
+        request.headers,
+        await request.body(),
+        record_nonce=True,
+    ).kiosk
 
 
 def signed_path(request: Request) -> str:
@@ -43,8 +50,9 @@ def signed_path(request: Request) -> str:
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
-def check_signature(state, method: str, path: str, headers: Mapping[str, str], body: bytes, *,
-                    record_nonce: bool) -> SignedRequest:
+def check_signature(
+    state, method: str, path: str, headers: Mapping[str, str], body: bytes, *, record_nonce: bool
+) -> SignedRequest:
     """The whole check on plain values, for the FastAPI dependency and the
     bare ticket endpoint alike. `headers` is looked up by lower-case name.
     Without `record_nonce` the caller records the nonce in its own write
@@ -62,8 +70,9 @@ def check_signature(state, method: str, path: str, headers: Mapping[str, str], b
     return SignedRequest(kiosk, nonce)
 
 
-_KIOSK, _TIMESTAMP, _NONCE, _SIGNATURE = (h.lower() for h in (signing.HEADER_KIOSK, signing.HEADER_TIMESTAMP,
-                                                              signing.HEADER_NONCE, signing.HEADER_SIGNATURE))
+_KIOSK, _TIMESTAMP, _NONCE, _SIGNATURE = (
+    h.lower() for h in (signing.HEADER_KIOSK, signing.HEADER_TIMESTAMP, signing.HEADER_NONCE, signing.HEADER_SIGNATURE)
+)
 
 
 SQL_KIOSK = "SELECT id, name, enrolled_at, revoked_at, secret_generation FROM kiosks WHERE id = :id"
@@ -81,7 +90,7 @@ class SignedKiosk:
 
 
 def _check(state, method, path, body, kiosk_id, timestamp, nonce, signature, record_nonce=True) -> SignedKiosk:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     skew = state.config.security.clock_skew_s
     row = state.runner.read().one(SQL_KIOSK, id=kiosk_id)
     kiosk = SignedKiosk(*row) if row else None
@@ -92,8 +101,9 @@ def _check(state, method, path, body, kiosk_id, timestamp, nonce, signature, rec
         log.warning("rejected request from revoked kiosk %s", kiosk.name)
         raise _unauthorised("revoked_kiosk", "this kiosk has been revoked; ask an administrator")
     if abs(now.timestamp() - int(timestamp)) > skew:
-        raise _unauthorised("stale_timestamp",
-                            f"request time is more than {skew} s from server time; check the kiosk clock (NTP)")
+        raise _unauthorised(
+            "stale_timestamp", f"request time is more than {skew} s from server time; check the kiosk clock (NTP)"
+        )
     secret = signing.derive_kiosk_secret(state.master_key, kiosk.id, kiosk.secret_generation)
     if not signing.verify(secret, method, path, body, timestamp, nonce, signature):
         log.warning("bad signature from kiosk %s on %s %s", kiosk.name, method, path.split("?")[0])

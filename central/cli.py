@@ -1,4 +1,5 @@
 """`kiosk-central`: serve the API, manage kiosks, check configuration."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,10 +9,9 @@ import os
 import sys
 from pathlib import Path
 
-from common.settings import ConfigError
-
 from central import __version__
 from central import config as central_config
+from common.settings import ConfigError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,8 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     lst.add_argument("--json", action="store_true")
     rev = k_sub.add_parser("revoke", help="revoke a kiosk: its requests are refused from now on")
     rev.add_argument("name")
-    kset = k_sub.add_parser("settings", help="show or change the settings pushed to every kiosk "
-                                            "(no restart needed), e.g. close_time=20:00 notice_zh=...")
+    kset = k_sub.add_parser(
+        "settings",
+        help="show or change the settings pushed to every kiosk "
+        "(no restart needed), e.g. close_time=20:00 notice_zh=...",
+    )
     kset.add_argument("changes", nargs="*", metavar="KEY=VALUE")
     kmaint = k_sub.add_parser("maintenance", help="switch maintenance mode for one kiosk, or 'all'")
     kmaint.add_argument("name")
@@ -108,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kiosk-central: configuration error: {exc}", file=sys.stderr)
         return 2
     if cfg.source == central_config.BUILT_IN:
-        print(f"kiosk-central: no {central_config.DEFAULT_PATH}: using the built-in defaults (data in {cfg.data_dir})",
-              file=sys.stderr)
+        print(
+            f"kiosk-central: no {central_config.DEFAULT_PATH}: using the built-in defaults (data in {cfg.data_dir})",
+            file=sys.stderr,
+        )
     if args.command == "config":
         print(f"{cfg.source}: OK (database {cfg.database_url.split('://')[0]}, data dir {cfg.data_dir})")
         return 0
@@ -155,8 +160,10 @@ def _certificates(cfg, state, args) -> int:
     if args.command == "ratings":
         for r in RatingService(cfg, state.engine).bad_reviews(args.state):
             overdue = " OVERDUE" if r["overdue"] else ""
-            print(f"{r['case_number']}  level {r['level']}  due {r['follow_up_due']}  {r['state']}{overdue}  "
-                  f"{r['subject']}:{r['subject_ref']}  {','.join(r['reasons'])}  {r['text']}")
+            print(
+                f"{r['case_number']}  level {r['level']}  due {r['follow_up_due']}  {r['state']}{overdue}  "
+                f"{r['subject']}:{r['subject_ref']}  {','.join(r['reasons'])}  {r['text']}"
+            )
         return 0
     service = certificate_service(cfg, state)
     if args.certificates_command == "public-key":
@@ -209,8 +216,10 @@ def _backup(state, dest: Path) -> int:
         print(f"kiosk-central: the copy failed its integrity check ({ok}); nothing was written", file=sys.stderr)
         return 1
     partial.rename(dest)
-    print(f"backed up {state.runner.path} to {dest} ({dest.stat().st_size // 1024} KiB); keep master.key and "
-          f"id_hash.key from {state.config.data_dir} with it")
+    print(
+        f"backed up {state.runner.path} to {dest} ({dest.stat().st_size // 1024} KiB); keep master.key and "
+        f"id_hash.key from {state.config.data_dir} with it"
+    )
     return 0
 
 
@@ -220,8 +229,16 @@ def _kiosks(db, cfg, args) -> int:
     if args.kiosks_command == "add":
         new = fleet.add_kiosk(db, args.name, cfg.security.enrollment_code_ttl_h, reissue=args.reissue)
         if args.json:
-            print(json.dumps({"name": new.kiosk.name, "kiosk_id": new.kiosk.id, "code": new.code,
-                              "expires_at": new.expires_at.isoformat()}))
+            print(
+                json.dumps(
+                    {
+                        "name": new.kiosk.name,
+                        "kiosk_id": new.kiosk.id,
+                        "code": new.code,
+                        "expires_at": new.expires_at.isoformat(),
+                    }
+                )
+            )
         else:
             print(f"Kiosk {new.kiosk.name!r} ({new.kiosk.id})")
             print(f"Enrollment code: {new.code}")
@@ -229,9 +246,17 @@ def _kiosks(db, cfg, args) -> int:
             print(f"  kiosk enroll {new.code} --server {cfg.server.public_url or 'URL'}")
         return 0
     if args.kiosks_command == "list":
-        rows = [{"name": k.name, "kiosk_id": k.id, "state": k.state, "version": k.version,
-                 "last_seen_at": k.last_seen_at.isoformat() if k.last_seen_at else None,
-                 "devices": k.devices or {}} for k in fleet.list_kiosks(db)]
+        rows = [
+            {
+                "name": k.name,
+                "kiosk_id": k.id,
+                "state": k.state,
+                "version": k.version,
+                "last_seen_at": k.last_seen_at.isoformat() if k.last_seen_at else None,
+                "devices": k.devices or {},
+            }
+            for k in fleet.list_kiosks(db)
+        ]
         if args.json:
             for row in rows:
                 print(json.dumps(row, ensure_ascii=False))
@@ -254,8 +279,10 @@ def _kiosk_settings(db, args) -> int:
         if args.kiosks_command == "maintenance":
             kiosk = None if args.name == "all" else fleet.find(db, args.name)
             settings = kiosk_settings.set_maintenance(db, kiosk, args.state == "on")
-            print(f"maintenance {args.state} for {args.name}; kiosks apply it at their next heartbeat "
-                  f"(settings version {settings.version})")
+            print(
+                f"maintenance {args.state} for {args.name}; kiosks apply it at their next heartbeat "
+                f"(settings version {settings.version})"
+            )
             return 0
         changes: dict[str, object] = {}
         for change in args.changes:
@@ -287,13 +314,14 @@ def _catalog(db, args) -> int:
     if result.catalog is None:
         for problem in result.problems:
             print(problem.render(str(args.file)), file=sys.stderr)
-        print(f"kiosk-central: {len(result.problems)} problem(s) in {args.file}; nothing was imported",
-              file=sys.stderr)
+        print(f"kiosk-central: {len(result.problems)} problem(s) in {args.file}; nothing was imported", file=sys.stderr)
         return 1
     summary = importer.apply(db, result.catalog, replace=args.replace)
     if summary.added or summary.changed or summary.removed:
-        print(f"catalog version {summary.version}: {summary.added} added, {summary.changed} changed, "
-              f"{summary.unchanged} unchanged, {summary.removed} withdrawn")
+        print(
+            f"catalog version {summary.version}: {summary.added} added, {summary.changed} changed, "
+            f"{summary.unchanged} unchanged, {summary.removed} withdrawn"
+        )
     else:
         print(f"catalog version {summary.version}: no changes ({summary.unchanged} matters already current)")
     return 0
@@ -337,20 +365,31 @@ def _bookings(cfg, state, args) -> int:
         return 2
     tz = ZoneInfo(cfg.hall.timezone)
     try:
-        at = (datetime.combine(datetime.now(tz).date(), datetime.strptime(args.at, "%H:%M").time())
-              if len(args.at) == 5 else datetime.fromisoformat(args.at)).replace(tzinfo=tz)
+        at = (
+            datetime.combine(datetime.now(tz).date(), datetime.strptime(args.at, "%H:%M").time())
+            if len(args.at) == 5
+            else datetime.fromisoformat(args.at)
+        ).replace(tzinfo=tz)
     except ValueError:
         print(f"kiosk-central: --at expects HH:MM or YYYY-MM-DDTHH:MM, got {args.at!r}", file=sys.stderr)
         return 2
     engine = QueueEngine(cfg, state.engine)
     try:
-        reply = engine.book(BookingRequest(type=args.type, person_key=keyed_hash(state.id_hash_key, number),
-                                           slot_start=at, slot_minutes=args.minutes))
+        reply = engine.book(
+            BookingRequest(
+                type=args.type,
+                person_key=keyed_hash(state.id_hash_key, number),
+                slot_start=at,
+                slot_minutes=args.minutes,
+            )
+        )
     except QueueError as exc:
         print(f"kiosk-central: {exc.message}; one of {', '.join(engine.types)}", file=sys.stderr)
         return 2
-    print(f"booking {reply.code}: {engine.types[args.type].name} at {reply.slot_start:%Y-%m-%d %H:%M} "
-          f"for {mask_id(number)}")
+    print(
+        f"booking {reply.code}: {engine.types[args.type].name} at {reply.slot_start:%Y-%m-%d %H:%M} "
+        f"for {mask_id(number)}"
+    )
     return 0
 
 
@@ -388,16 +427,25 @@ def _serve(cfg, args) -> int:
     except Exception as exc:
         print(f"kiosk-central: cannot open the database {cfg.database_url}: {exc}", file=sys.stderr)
         return 1
-    logging.getLogger(__name__).info("central %s on http://%s:%d (%d worker(s)), data in %s",
-                                     __version__, host, port, workers, cfg.data_dir)
+    logging.getLogger(__name__).info(
+        "central %s on http://%s:%d (%d worker(s)), data in %s", __version__, host, port, workers, cfg.data_dir
+    )
     if workers == 1:
-        uvicorn.run(create_app(cfg, state=state), host=host, port=port, log_level="warning",
-                    timeout_graceful_shutdown=GRACE_S)
+        uvicorn.run(
+            create_app(cfg, state=state), host=host, port=port, log_level="warning", timeout_graceful_shutdown=GRACE_S
+        )
     else:
         state.engine.dispose()
         os.environ["KIOSK_CENTRAL_CONFIG"] = str(Path(cfg.source).resolve())
-        uvicorn.run("central.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", timeout_graceful_shutdown=GRACE_S)
+        uvicorn.run(
+            "central.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            timeout_graceful_shutdown=GRACE_S,
+        )
     return 0
 
 

@@ -1,7 +1,7 @@
 """Central's configuration: config/central.toml -> frozen dataclasses."""
+
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -107,7 +107,7 @@ class QueueSection:
     appointment_early_min: int = 30  # check-in allowed this long before the slot...
     appointment_late_min: int = 15  # ...and this long after its start
     offline_first_number: int = 900  # numbers from here to last_number are leased to kiosks for offline use; 0: none
-    offline_block_size: int = 10     # numbers per lease (per kiosk, type and day)
+    offline_block_size: int = 10  # numbers per lease (per kiosk, type and day)
     types: tuple[BusinessType, ...] = (
         BusinessType("A", "综合业务", "General services", 6.0),
         BusinessType("B", "社保医保", "Social insurance and medical insurance", 8.0),
@@ -116,8 +116,12 @@ class QueueSection:
         BusinessType("E", "户籍证件", "Household registration and ID cards", 7.0),
     )
     counters: tuple[Counter, ...] = (
-        Counter(1, "1号窗口", ()), Counter(2, "2号窗口", ("A", "E")), Counter(3, "3号窗口", ("B",)),
-        Counter(4, "4号窗口", ("B",)), Counter(5, "5号窗口", ("C",)), Counter(6, "6号窗口", ("D", "A")),
+        Counter(1, "1号窗口", ()),
+        Counter(2, "2号窗口", ("A", "E")),
+        Counter(3, "3号窗口", ("B",)),
+        Counter(4, "4号窗口", ("B",)),
+        Counter(5, "5号窗口", ("C",)),
+        Counter(6, "6号窗口", ("D", "A")),
     )
 
     def validate(self):
@@ -126,8 +130,10 @@ class QueueSection:
         if not 1 <= self.first_number < self.last_number <= 999:
             return "last_number", "expected 1 <= first_number < last_number <= 999 (three digits on the ticket)"
         if self.offline_first_number and not self.first_number < self.offline_first_number <= self.last_number:
-            return "offline_first_number", (f"expected a number in {self.first_number + 1}-{self.last_number} "
-                                            f"(the top of the range, leased for offline issue), or 0 for none")
+            return "offline_first_number", (
+                f"expected a number in {self.first_number + 1}-{self.last_number} "
+                f"(the top of the range, leased for offline issue), or 0 for none"
+            )
         if not 1 <= self.offline_block_size <= 100:
             return "offline_block_size", f"expected 1-100 numbers per lease, got {self.offline_block_size}"
         letters = [t.letter for t in self.types]
@@ -152,19 +158,22 @@ ANNOUNCE_FIELDS = {"number", "counter"}
 @dataclass(frozen=True)
 class DisplaySection:
     """The hall display board: what it says when a number is called, and how."""
+
     announce_zh: str = "请{number}号到{counter}号窗口办理"
     announce_en: str = "Number {number}, please go to counter {counter}"
-    voice_zh: str = "cmn"          # espeak-ng voices for the pre-generated clips
+    voice_zh: str = "cmn"  # espeak-ng voices for the pre-generated clips
     voice_en: str = "en"
-    speech_rate: int = 150         # words per minute
-    latest_calls: int = 8          # calls listed on the board
+    speech_rate: int = 150  # words per minute
+    latest_calls: int = 8  # calls listed on the board
 
     def validate(self):
         for key in ("announce_zh", "announce_en"):
             found = set(re.findall(r"{(\w*)}", getattr(self, key)))
             if found - ANNOUNCE_FIELDS or "number" not in found:
-                return key, ("expected a template with {number} and optionally {counter}, "
-                             f"nothing else in braces; got {getattr(self, key)!r}")
+                return key, (
+                    "expected a template with {number} and optionally {counter}, "
+                    f"nothing else in braces; got {getattr(self, key)!r}"
+                )
         if not 80 <= self.speech_rate <= 400:
             return "speech_rate", f"expected 80-400 words per minute, got {self.speech_rate}"
         if not 1 <= self.latest_calls <= 20:
@@ -177,8 +186,8 @@ class CertificateKind:
     code: str
     name: str
     name_en: str = ""
-    subject: str = "person"        # person, or company (printed by its legal representative)
-    issuer: str = ""               # the body that issues it; empty: [certificates] issuer
+    subject: str = "person"  # person, or company (printed by its legal representative)
+    issuer: str = ""  # the body that issues it; empty: [certificates] issuer
 
     def validate(self):
         if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", self.code):
@@ -191,17 +200,24 @@ class CertificateKind:
 @dataclass(frozen=True)
 class CertificatesSection:
     issuer: str = "示例市政务服务管理局"
-    valid_days: int = 90           # the usage watermark's 有效期至
-    max_copies: int = 3            # copies a citizen may print at once
-    backoffice: str = ""           # JSON dataset for the sample adapter; empty: the bundled sample
+    valid_days: int = 90  # the usage watermark's 有效期至
+    max_copies: int = 3  # copies a citizen may print at once
+    backoffice: str = ""  # JSON dataset for the sample adapter; empty: the bundled sample
     kinds: tuple[CertificateKind, ...] = (
-        CertificateKind("social_insurance", "社会保险参保缴费证明", "Social insurance contribution record",
-                        "person", "示例市社会保险事业管理中心"),
+        CertificateKind(
+            "social_insurance",
+            "社会保险参保缴费证明",
+            "Social insurance contribution record",
+            "person",
+            "示例市社会保险事业管理中心",
+        ),
         CertificateKind("tax", "个人纳税证明", "Personal tax payment record", "person", "国家税务总局示例市税务局"),
-        CertificateKind("real_estate", "不动产登记信息查询结果", "Real estate registration record", "person",
-                        "示例市不动产登记中心"),
-        CertificateKind("business_license", "营业执照（副本）", "Business licence (copy)", "company",
-                        "示例市市场监督管理局"),
+        CertificateKind(
+            "real_estate", "不动产登记信息查询结果", "Real estate registration record", "person", "示例市不动产登记中心"
+        ),
+        CertificateKind(
+            "business_license", "营业执照（副本）", "Business licence (copy)", "company", "示例市市场监督管理局"
+        ),
     )
 
     def validate(self):
@@ -219,8 +235,8 @@ class CertificatesSection:
 
 @dataclass(frozen=True)
 class RatingsSection:
-    follow_up_days: int = 10       # a bad review is rectified within this many days (local rule: 5-15 working days)
-    region: str = "110105"         # administrative division code sent with each rating
+    follow_up_days: int = 10  # a bad review is rectified within this many days (local rule: 5-15 working days)
+    region: str = "110105"  # administrative division code sent with each rating
     channel: str = "政务大厅其他终端"
     # level 1..5 (GB/T 39046: 1 very satisfied) -> the code this deployment reports
     level_codes: tuple[str, ...] = ("1", "2", "3", "4", "5")
@@ -236,10 +252,11 @@ class RatingsSection:
 @dataclass(frozen=True)
 class FleetSection:
     """When the fleet page raises an alert for a kiosk."""
-    offline_after_min: int = 5      # no heartbeat for this long
-    backlog_alert: int = 50         # undelivered outbox items
-    stuck_after_min: int = 15       # oldest undelivered item older than this while the kiosk is online
-    disk_alert_pct: float = 90.0    # disk use
+
+    offline_after_min: int = 5  # no heartbeat for this long
+    backlog_alert: int = 50  # undelivered outbox items
+    stuck_after_min: int = 15  # oldest undelivered item older than this while the kiosk is online
+    disk_alert_pct: float = 90.0  # disk use
 
     def validate(self):
         if not 1 <= self.offline_after_min <= 1440:

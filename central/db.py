@@ -1,5 +1,6 @@
 """Engine, sessions and migrations. SQLite runs in WAL mode; PostgreSQL is
 accepted by URL. The schema is owned by Alembic: `upgrade()` runs at start-up."""
+
 from __future__ import annotations
 
 import fcntl
@@ -21,8 +22,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # default runs one inside whichever commit crosses 1,000 WAL pages, stalling
 # that request (and, on the event loop, every other) for milliseconds;
 # WalCheckpointer does it on a thread of its own instead.
-SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000",
-                  "wal_autocheckpoint=0")
+SQLITE_PRAGMAS = (
+    "journal_mode=WAL",
+    "synchronous=NORMAL",
+    "foreign_keys=ON",
+    "busy_timeout=30000",
+    "wal_autocheckpoint=0",
+)
 
 
 def make_engine(url: str) -> Engine:
@@ -122,7 +128,7 @@ class WalCheckpointer:
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
         self.checkpoints = 0
 
-    def start(self) -> "WalCheckpointer":
+    def start(self) -> WalCheckpointer:
         self._thread.start()
         return self
 

@@ -1,4 +1,5 @@
 """One JSON error shape for every API failure: {"error": {"code", "message"}}."""
+
 from __future__ import annotations
 
 from fastapi import FastAPI, Request

@@ -1,5 +1,6 @@
 """The kiosk registry: add, enroll, revoke, heartbeat. Plain functions over a
 SQLAlchemy session so the CLI and the HTTP API share them."""
+
 from __future__ import annotations
 
 import base64
@@ -7,7 +8,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -29,12 +30,12 @@ class FleetError(Exception):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_enrollment_code() -> str:
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
-    return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
 
 
 def normalise_code(code: str) -> str:
@@ -78,11 +79,15 @@ def add_kiosk(db: Session, name: str, ttl_hours: int, *, reissue: bool = False) 
 def enroll(db: Session, master_key: bytes, request: wire.EnrollRequest) -> tuple[Kiosk, bytes]:
     kiosk = db.scalar(select(Kiosk).where(Kiosk.enrollment_code_hash == hash_code(request.code)))
     if kiosk is None or kiosk.revoked_at is not None:
-        raise FleetError("bad_enrollment_code", "unknown or already used enrollment code; "
-                         "ask for a new one with `kiosk-central kiosks add NAME --reissue`")
+        raise FleetError(
+            "bad_enrollment_code",
+            "unknown or already used enrollment code; ask for a new one with `kiosk-central kiosks add NAME --reissue`",
+        )
     if kiosk.enrollment_expires_at is None or kiosk.enrollment_expires_at < utcnow():
-        raise FleetError("expired_enrollment_code", "the enrollment code has expired; "
-                         "ask for a new one with `kiosk-central kiosks add NAME --reissue`")
+        raise FleetError(
+            "expired_enrollment_code",
+            "the enrollment code has expired; ask for a new one with `kiosk-central kiosks add NAME --reissue`",
+        )
     kiosk.enrollment_code_hash = None
     kiosk.enrollment_expires_at = None
     kiosk.enrolled_at = utcnow()
@@ -125,12 +130,25 @@ def record_heartbeat(db: Session, kiosk: Kiosk, beat: wire.HeartbeatRequest) -> 
     if beat.health is not None:
         before = (kiosk.health or {}).get("outbox_backlog", 0)
         kiosk.health = {**beat.health.model_dump(mode="json"), "backlog_before": before}
-    db.add(Heartbeat(kiosk_id=kiosk.id, received_at=now, sent_at=beat.sent_at,
-                     version=beat.version, uptime_s=beat.uptime_s, devices=devices))
+    db.add(
+        Heartbeat(
+            kiosk_id=kiosk.id,
+            received_at=now,
+            sent_at=beat.sent_at,
+            version=beat.version,
+            uptime_s=beat.uptime_s,
+            devices=devices,
+        )
+    )
     db.flush()
     # keep history bounded: a kiosk beating every 30 s for years must not fill the disk
-    cutoff = db.scalar(select(Heartbeat.id).where(Heartbeat.kiosk_id == kiosk.id)
-                       .order_by(Heartbeat.id.desc()).offset(HEARTBEATS_KEPT_PER_KIOSK).limit(1))
+    cutoff = db.scalar(
+        select(Heartbeat.id)
+        .where(Heartbeat.kiosk_id == kiosk.id)
+        .order_by(Heartbeat.id.desc())
+        .offset(HEARTBEATS_KEPT_PER_KIOSK)
+        .limit(1)
+    )
     if cutoff is not None:
         db.execute(delete(Heartbeat).where(Heartbeat.kiosk_id == kiosk.id, Heartbeat.id <= cutoff))
     db.commit()

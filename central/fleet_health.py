@@ -1,10 +1,11 @@
 """What the fleet page shows: each kiosk's last heartbeat and the alerts an
 operator must act on (offline, paper, device faults, an outbox that does not
 drain, a full disk, maintenance), plus the device faults kiosks reported."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,9 +18,9 @@ from common import wire
 
 @dataclass(frozen=True)
 class Alert:
-    code: str       # offline, paper_out, paper_low, device_fault, backlog, stuck, disk, outbox_failed, maintenance
-    severity: str   # critical, warning, info
-    message: str    # English for the log; the page translates by code
+    code: str  # offline, paper_out, paper_low, device_fault, backlog, stuck, disk, outbox_failed, maintenance
+    severity: str  # critical, warning, info
+    message: str  # English for the log; the page translates by code
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,17 @@ class KioskView:
 
 def record_fault(db: Session, kiosk_id: str, fault: wire.Fault) -> bool:
     """Store a reported fault; False when this key was stored before."""
-    db.add(KioskFault(kiosk_id=kiosk_id, key=fault.key, device=fault.device, reason=fault.reason,
-                      detail=fault.detail, at=fault.at if fault.at.tzinfo else fault.at.replace(tzinfo=timezone.utc),
-                      received_at=datetime.now(timezone.utc)))
+    db.add(
+        KioskFault(
+            kiosk_id=kiosk_id,
+            key=fault.key,
+            device=fault.device,
+            reason=fault.reason,
+            detail=fault.detail,
+            at=fault.at if fault.at.tzinfo else fault.at.replace(tzinfo=UTC),
+            received_at=datetime.now(UTC),
+        )
+    )
     try:
         db.commit()
     except IntegrityError:
@@ -78,10 +87,19 @@ def alerts_for(kiosk: Kiosk, rules: FleetSection, now: datetime) -> tuple[Alert,
     backlog = health.get("outbox_backlog", 0)
     if backlog >= rules.backlog_alert:
         found.append(Alert("backlog", "warning", f"{backlog} items not delivered"))
-    elif online and backlog and health.get("outbox_oldest_s", 0) > rules.stuck_after_min * 60 \
-            and backlog >= health.get("backlog_before", 0):
-        found.append(Alert("stuck", "warning", f"outbox not draining: {backlog} items, oldest "
-                                               f"{int(health['outbox_oldest_s'] // 60)} min"))
+    elif (
+        online
+        and backlog
+        and health.get("outbox_oldest_s", 0) > rules.stuck_after_min * 60
+        and backlog >= health.get("backlog_before", 0)
+    ):
+        found.append(
+            Alert(
+                "stuck",
+                "warning",
+                f"outbox not draining: {backlog} items, oldest {int(health['outbox_oldest_s'] // 60)} min",
+            )
+        )
     if health.get("outbox_failed"):
         found.append(Alert("outbox_failed", "warning", f"{health['outbox_failed']} items refused by central"))
     if health.get("disk_used_pct", 0) >= rules.disk_alert_pct:
@@ -92,7 +110,20 @@ def alerts_for(kiosk: Kiosk, rules: FleetSection, now: datetime) -> tuple[Alert,
 
 
 def fleet_view(db: Session, rules: FleetSection, now: datetime | None = None) -> list[KioskView]:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     kiosks = db.scalars(select(Kiosk).where(Kiosk.revoked_at.is_(None)).order_by(Kiosk.name))
-    return [KioskView(k.id, k.name, k.state, k.version or "", k.last_seen_at, k.uptime_s, k.devices or {},
-                      k.health or {}, bool(k.maintenance), alerts_for(k, rules, now)) for k in kiosks]
+    return [
+        KioskView(
+            k.id,
+            k.name,
+            k.state,
+            k.version or "",
+            k.last_seen_at,
+            k.uptime_s,
+            k.devices or {},
+            k.health or {},
+            bool(k.maintenance),
+            alerts_for(k, rules, now),
+        )
+        for k in kiosks
+    ]

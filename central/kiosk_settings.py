@@ -2,9 +2,10 @@
 limits, maintenance mode (for all kiosks or one). One row; every change bumps
 its version, which each heartbeat reply carries, so kiosks fetch the settings
 only when they changed (and the GET answers 304 to an unchanged ETag)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -59,7 +60,7 @@ def set_maintenance(db: Session, kiosk: Kiosk | None, on: bool) -> KioskSettings
 def _store(db: Session, settings: KioskSettings) -> None:
     row = db.get(KioskSettingsRow, 1)
     body = settings.model_dump(mode="json", exclude={"version"})
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if row is None:
         db.add(KioskSettingsRow(id=1, version=settings.version, body=body, updated_at=now))
     else:

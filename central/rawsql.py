@@ -3,13 +3,15 @@ request), run on raw sqlite3 on SQLite or through SQLAlchemy `text()`
 elsewhere (PostgreSQL): one implementation of the statements. On SQLite the raw
 driver costs a fifth of SQLAlchemy's per-statement machinery, which dominates
 at hundreds of tickets a second."""
+
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import date, datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -58,7 +60,7 @@ class Exec:
 def _naive_utc(value: Any) -> Any:
     """Datetimes are stored as naive UTC on every backend."""
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -123,6 +125,7 @@ class AlchemyRunner:
     @contextmanager
     def write(self, *, locked: bool = False) -> Iterator[Exec]:
         with writer(self.engine) as conn, conn.begin():
+
             def execute(sql, params):
                 try:
                     return conn.execute(text(sql), {k: _naive_utc(v) for k, v in params.items()})

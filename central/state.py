@@ -1,4 +1,5 @@
 """What a running central process holds: config, engine, sessions, master key."""
+
 from __future__ import annotations
 
 import os
@@ -50,5 +51,11 @@ def open_state(config: CentralConfig, *, migrate: bool = True) -> CentralState:
         db.upgrade(engine)
     from central.rawsql import runner_for
 
-    return CentralState(config, engine, db.make_sessionmaker(engine), load_master_key(config.data_dir),
-                        load_master_key(config.data_dir, "id_hash.key"), runner_for(engine))
+    return CentralState(
+        config,
+        engine,
+        db.make_sessionmaker(engine),
+        load_master_key(config.data_dir),
+        load_master_key(config.data_dir, "id_hash.key"),
+        runner_for(engine),
+    )

@@ -7,6 +7,7 @@ A template such as 请{number}号到{counter}号窗口办理 splits into literal
 (A, 零, 一, 二) and the counter number read as a number (十二). So the clip set
 is small and fixed: `kiosk-central voice build` makes all of it at install
 time; anything missing is made on first use."""
+
 from __future__ import annotations
 
 import hashlib
@@ -82,14 +83,29 @@ class VoiceClips:
         if path.exists():
             return path
         if not self.espeak:
-            raise VoiceUnavailable("espeak-ng is not installed (apt-get install espeak-ng), "
-                                   "and the clip was not made before: run `kiosk-central voice build`")
+            raise VoiceUnavailable(
+                "espeak-ng is not installed (apt-get install espeak-ng), "
+                "and the clip was not made before: run `kiosk-central voice build`"
+            )
         with self._lock:
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_suffix(".tmp")
-                subprocess.run([self.espeak, "-v", self._voice(piece.lang), "-s", str(self.display.speech_rate),
-                                "-w", str(tmp), piece.text], check=True, capture_output=True, timeout=20)
+                subprocess.run(
+                    [
+                        self.espeak,
+                        "-v",
+                        self._voice(piece.lang),
+                        "-s",
+                        str(self.display.speech_rate),
+                        "-w",
+                        str(tmp),
+                        piece.text,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    timeout=20,
+                )
                 tmp.replace(path)
         return path
 
@@ -139,4 +155,4 @@ def _trimmed(frames: bytes, sampwidth: int) -> bytes:
         samples.byteswap()
     start = next((i for i, v in enumerate(samples) if abs(v) > SILENCE), 0)
     end = next((i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) > SILENCE), len(samples) - 1)
-    return frames[start * 2:(end + 1) * 2]
+    return frames[start * 2 : (end + 1) * 2]

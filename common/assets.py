@@ -1,4 +1,5 @@
 """Find files under assets/ in a source checkout or an installed copy."""
+
 from __future__ import annotations
 
 import sys

@@ -101,7 +101,9 @@ def check(spec: CatalogSpec) -> list[str]:
         for missing in sorted(wanted - have, key=str):
             problems.append(f"{spec.domain} {lang}: {missing!r} is not in {name}; run catalogs update")
         for unused in sorted(have - wanted, key=str):
-            problems.append(f"{spec.domain} {lang}: {unused!r} is in {name} but not in the sources; run catalogs update")
+            problems.append(
+                f"{spec.domain} {lang}: {unused!r} is in {name} but not in the sources; run catalogs update"
+            )
         if lang != "en":  # English message ids are the English text
             for m in catalog:
                 if m.id and (not m.string or m.fuzzy):

@@ -6,6 +6,7 @@ A certificate is signed with Ed25519 over `canonical(cert)`: its id, kind,
 issuer, times and content as compact JSON with sorted keys. The QR code holds
 `{public_url}/verify/{id}?s={signature}`; the verify page shows the content
 central holds, so editing the paper cannot fool a reader of the page."""
+
 from __future__ import annotations
 
 import base64
@@ -78,8 +79,12 @@ class AvailableRequest(WireModel):
 
 
 class CertificateRequest(WireModel):
-    request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
-                            description="idempotency key: a retried request returns the same certificate")
+    request_id: str = Field(
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="idempotency key: a retried request returns the same certificate",
+    )
     kind: str = Field(max_length=40)
     person_key: str = Field(pattern=r"^[0-9a-f]{64}$", description="keyed hash of the card's ID number")
     subject_ref: str = Field(default="", max_length=40)
@@ -87,6 +92,7 @@ class CertificateRequest(WireModel):
 
 class PrintAudit(WireModel):
     """One print attempt, sent through the kiosk's outbox."""
+
     key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     certificate_id: str = Field(pattern=r"^[A-Z2-7]{16}$")
     kind: str
@@ -100,6 +106,7 @@ class PrintAudit(WireModel):
 
 class RatingRequest(WireModel):
     """A 好差评 rating. Never carries who rated (domain.md §3)."""
+
     key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     level: int = Field(ge=1, le=5, description="GB/T 39046: 1 very satisfied ... 5 very dissatisfied")
     subject: RatingSubject
@@ -121,12 +128,18 @@ class VerifyReply(WireModel):
     revoked_at: datetime | None = None
 
 
-def canonical(cert_id: str, kind: str, issuer: str, issued_at: datetime, expires_at: date,
-              content: CertificateContent) -> bytes:
+def canonical(
+    cert_id: str, kind: str, issuer: str, issued_at: datetime, expires_at: date, content: CertificateContent
+) -> bytes:
     """The exact bytes a signature covers."""
-    body = {"id": cert_id, "kind": kind, "issuer": issuer,
-            "issued_at": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "expires_at": expires_at.isoformat(),
-            "content": content.model_dump(mode="json")}
+    body = {
+        "id": cert_id,
+        "kind": kind,
+        "issuer": issuer,
+        "issued_at": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "expires_at": expires_at.isoformat(),
+        "content": content.model_dump(mode="json"),
+    }
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -141,7 +154,7 @@ def from_b64url(text: str) -> bytes:
 def check_code(signature: str) -> str:
     """12 characters a person can type, derived from the signature."""
     digest = base64.b32encode(hashlib.sha256(signature.encode()).digest()).decode()[:12]
-    return "-".join(digest[i:i + 4] for i in range(0, 12, 4))
+    return "-".join(digest[i : i + 4] for i in range(0, 12, 4))
 
 
 def verify_signature(public_key_raw: bytes, cert: Certificate) -> bool:
@@ -153,7 +166,8 @@ def verify_signature(public_key_raw: bytes, cert: Certificate) -> bool:
     try:
         Ed25519PublicKey.from_public_bytes(public_key_raw).verify(
             from_b64url(cert.signature),
-            canonical(cert.id, cert.kind, cert.issuer, cert.issued_at, cert.expires_at, cert.content))
+            canonical(cert.id, cert.kind, cert.issuer, cert.issued_at, cert.expires_at, cert.content),
+        )
         return True
     except (InvalidSignature, ValueError):
         return False

@@ -5,6 +5,7 @@ Kivy's bundled Roboto has no hanzi, and SDL_ttf opens only the first face of a
 draws 门, 骨, 关, 这 in Japanese shapes. So we extract the SC face once into a
 cache; kiosk.ui registers it as Kivy's default font.
 """
+
 from __future__ import annotations
 
 import logging
@@ -56,8 +57,9 @@ def resolve(weight: str, configured: str, cache_dir: Path) -> Path:
         if os.path.isfile(collection):
             log.info("extracting %s (%s) from %s, once", SC_FACE, weight, collection)
             return _extract_sc_face(collection, cached)
-    raise FontError("no Simplified-Chinese font found: install Debian's fonts-noto-cjk "
-                    "or set [ui] font in the kiosk configuration")
+    raise FontError(
+        "no Simplified-Chinese font found: install Debian's fonts-noto-cjk or set [ui] font in the kiosk configuration"
+    )
 
 
 # Certificates embed a subset of the face; subsetting 65,000 glyphs for every

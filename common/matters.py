@@ -1,6 +1,7 @@
 """The matter (事项) and its service guide (办事指南), after GB/T 39046-2020
 (政务服务平台基础数据规范, data set 事项管理). One schema: central stores and
 serves it, kiosks keep a local copy and render guides from it."""
+
 from __future__ import annotations
 
 import re
@@ -12,13 +13,26 @@ from common.wire import WireModel
 
 # GB/T 39046 appendix A
 MATTER_TYPES: dict[str, str] = {
-    "01": "行政许可", "02": "行政处罚", "03": "行政强制", "04": "行政征收", "05": "行政给付",
-    "06": "行政检查", "07": "行政确认", "08": "行政奖励", "09": "行政裁决", "10": "其他行政权力",
+    "01": "行政许可",
+    "02": "行政处罚",
+    "03": "行政强制",
+    "04": "行政征收",
+    "05": "行政给付",
+    "06": "行政检查",
+    "07": "行政确认",
+    "08": "行政奖励",
+    "09": "行政裁决",
+    "10": "其他行政权力",
     "20": "公共服务",
 }
 CHANNELS: dict[int, str] = {1: "窗口办理", 2: "电脑端", 3: "移动端", 4: "快递"}
-SCOPES: dict[str, str] = {"nationwide": "全国通办", "cross_province": "跨省通办", "cross_city": "全省通办",
-                          "cross_county": "全市通办", "local": "属地办理"}
+SCOPES: dict[str, str] = {
+    "nationwide": "全国通办",
+    "cross_province": "跨省通办",
+    "cross_city": "全省通办",
+    "cross_county": "全市通办",
+    "local": "属地办理",
+}
 TypeCode = Literal["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "20"]
 USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
@@ -134,9 +148,12 @@ class Matter(WireModel):
     _uscc = field_validator("department_code")(classmethod(lambda cls, v: check_uscc(v)))
 
     @model_validator(mode="after")
-    def _limits(self) -> "Matter":
-        if self.case_kind == 2 and self.promised_limit.unit == self.statutory_limit.unit \
-                and self.promised_limit.value > self.statutory_limit.value:
+    def _limits(self) -> Matter:
+        if (
+            self.case_kind == 2
+            and self.promised_limit.unit == self.statutory_limit.unit
+            and self.promised_limit.value > self.statutory_limit.value
+        ):
             raise ValueError("promised_limit is longer than statutory_limit")
         return self
 

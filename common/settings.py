@@ -4,6 +4,7 @@ A kiosk runs unattended: a typo in its configuration must stop start-up with
 one message that names the file, the key and what was expected, never a
 traceback and never a silently ignored key.
 """
+
 from __future__ import annotations
 
 import dataclasses

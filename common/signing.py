@@ -3,6 +3,7 @@
 The canonical string is defined here once; the kiosk signs with it and central
 verifies with it, so the two can never drift apart.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,13 +20,19 @@ ALGORITHM = "HMAC-SHA256"
 
 def canonical_request(method: str, path_and_query: str, timestamp: str, nonce: str, body: bytes) -> bytes:
     """What gets signed: method, path with query, time, nonce and a body hash."""
-    return "\n".join(
-        (method.upper(), path_and_query, timestamp, nonce, hashlib.sha256(body).hexdigest())
-    ).encode()
+    return "\n".join((method.upper(), path_and_query, timestamp, nonce, hashlib.sha256(body).hexdigest())).encode()
 
 
-def sign(secret: bytes, method: str, path_and_query: str, body: bytes,
-         kiosk_id: str, *, now: float | None = None, nonce: str | None = None) -> dict[str, str]:
+def sign(
+    secret: bytes,
+    method: str,
+    path_and_query: str,
+    body: bytes,
+    kiosk_id: str,
+    *,
+    now: float | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
     """Headers that authenticate one request."""
     timestamp = str(int(time.time() if now is None else now))
     nonce = nonce or secrets.token_hex(16)
@@ -38,10 +45,12 @@ def sign(secret: bytes, method: str, path_and_query: str, body: bytes,
     }
 
 
-def verify(secret: bytes, method: str, path_and_query: str, body: bytes,
-           timestamp: str, nonce: str, signature: str) -> bool:
-    expected = hmac.new(secret, canonical_request(method, path_and_query, timestamp, nonce, body),
-                        hashlib.sha256).hexdigest()
+def verify(
+    secret: bytes, method: str, path_and_query: str, body: bytes, timestamp: str, nonce: str, signature: str
+) -> bool:
+    expected = hmac.new(
+        secret, canonical_request(method, path_and_query, timestamp, nonce, body), hashlib.sha256
+    ).hexdigest()
     return hmac.compare_digest(expected, signature.lower())
 
 

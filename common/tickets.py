@@ -1,6 +1,7 @@
 """Queue wire formats (取号): what a kiosk asks for, what central answers, and
 what the public phone page reads. No personal data leaves central in any of
 them: real-name tickets carry only a keyed hash on the way in."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -16,14 +17,20 @@ CLASS_PREFIX = {"normal": "", "priority": "V", "appointment": "Y"}
 
 
 class TicketRequest(WireModel):
-    request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
-                            description="idempotency key: a retried request returns the same ticket")
+    request_id: str = Field(
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="idempotency key: a retried request returns the same ticket",
+    )
     type: str = Field(pattern=r"^[A-Z]$", description="business type letter")
-    person_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
-                                   description="keyed hash of the ID number, for real-name tickets")
+    person_key: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description="keyed hash of the ID number, for real-name tickets"
+    )
     priority: Literal["elderly"] | None = Field(default=None, description="green channel claimed from the card")
-    booking_code: str | None = Field(default=None, min_length=4, max_length=16,
-                                     description="appointment check-in by booking code")
+    booking_code: str | None = Field(
+        default=None, min_length=4, max_length=16, description="appointment check-in by booking code"
+    )
     appointment: bool = Field(default=False, description="appointment check-in by ID card (needs person_key)")
 
 
@@ -42,8 +49,11 @@ class TicketReply(WireModel):
     issued_at: datetime
     service_day: date
     url: str = Field(description="the phone page that follows this ticket")
-    offline: bool = Field(default=False, description="issued by the kiosk from its leased block while central "
-                                                     "was unreachable; people_ahead and the wait are its last guess")
+    offline: bool = Field(
+        default=False,
+        description="issued by the kiosk from its leased block while central "
+        "was unreachable; people_ahead and the wait are its last guess",
+    )
 
 
 class TicketStatus(WireModel):
@@ -101,6 +111,7 @@ class LeaseRequest(WireModel):
 class Lease(WireModel):
     """A block of numbers only this kiosk may issue, for one type and day,
     while central is unreachable. Everything needed to print the ticket."""
+
     id: int
     type: str
     type_name: str
@@ -116,32 +127,41 @@ class Lease(WireModel):
 
 class OfflineTicket(WireModel):
     """A ticket the kiosk issued from a lease, delivered through its outbox."""
+
     request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    id: str = Field(min_length=12, max_length=24, pattern=r"^[A-Za-z0-9_-]+$", description="public id, made by the kiosk")
+    id: str = Field(
+        min_length=12, max_length=24, pattern=r"^[A-Za-z0-9_-]+$", description="public id, made by the kiosk"
+    )
     lease_id: int
     type: str = Field(pattern=r"^[A-Z]$")
     number: int = Field(ge=1, le=999)
     person_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     priority: Literal["elderly"] | None = None
     issued_at: datetime = Field(description="the kiosk's clock when it was issued (kept as given)")
-    clock_offset_s: float = Field(default=0.0, ge=-86400, le=86400,
-                                  description="central minus kiosk clock, as last measured; central orders by "
-                                              "issued_at + offset")
+    clock_offset_s: float = Field(
+        default=0.0,
+        ge=-86400,
+        le=86400,
+        description="central minus kiosk clock, as last measured; central orders by issued_at + offset",
+    )
 
 
 class AbandonRequest(WireModel):
     """The kiosk never showed this request's ticket to anyone (it crashed, or
     fell back to an offline ticket): cancel it if central issued it."""
+
     request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class TicketPrint(WireModel):
     """One attempt to print a ticket (through the outbox)."""
+
     key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     ticket_id: str = Field(min_length=8, max_length=24)
     number: str = Field(max_length=8)
     outcome: Literal["printed", "failed", "interrupted"] = Field(
-        description="interrupted: the kiosk stopped while printing; the paper may or may not have come out")
+        description="interrupted: the kiosk stopped while printing; the paper may or may not have come out"
+    )
     reason: str = Field(default="", max_length=200)
     attempt: int = Field(ge=1, le=100)
     at: datetime

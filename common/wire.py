@@ -4,6 +4,7 @@ Central uses these models for its request and response bodies (so they appear
 in /openapi.json); the kiosk validates every answer against the same models,
 so a garbled reply is caught at the edge with a precise message.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -54,6 +55,7 @@ KioskMode = Literal["normal", "after_hours", "maintenance"]
 
 class KioskHealth(WireModel):
     """What an operator needs to see from afar, in every heartbeat."""
+
     disk_free_mb: int = Field(ge=0)
     disk_used_pct: float = Field(ge=0, le=100)
     memory_rss_mb: float = Field(ge=0)
@@ -83,6 +85,7 @@ class HeartbeatReply(WireModel):
 
 class Fault(WireModel):
     """A device fault or its clearing (through the outbox: kept once per key)."""
+
     key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     device: str = Field(max_length=40)
     reason: str = Field(max_length=40, description="paper_out, offline, jammed, ...; 'cleared' when it works again")
@@ -93,10 +96,14 @@ class Fault(WireModel):
 class KioskSettings(WireModel):
     """Settings central pushes to kiosks (no restart needed). Version grows
     with each change; the kiosk keeps the last one it got."""
+
     version: int = Field(ge=0)
     # until a hall sets its hours, counters count as always open: hiding a service is opt-in
-    open_time: str = Field(default="00:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
-                           description="counters open (local time); outside hours counter-only services hide")
+    open_time: str = Field(
+        default="00:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="counters open (local time); outside hours counter-only services hide",
+    )
     close_time: str = Field(default="24:00", pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
     open_days: tuple[int, ...] = Field(default=(1, 2, 3, 4, 5, 6, 7), description="ISO weekdays the counters work")
     notice_zh: str = Field(default="", max_length=200, description="a line on the home screen")

@@ -2,6 +2,7 @@
 
 Only kiosk.ui imports Kivy; everything else here is plain Python.
 """
+
 from common.version import __version__
 
 __all__ = ["__version__"]

@@ -1,5 +1,6 @@
 """`kiosk card read`: an operator's check that the reader and a card work.
 Prints only masked data, like every other part of the kiosk."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,7 @@ def read_one(cfg, args) -> int:
         reader_cfg = replace(reader_cfg, serial_device=args.device)
     if args.baud:
         reader_cfg = replace(reader_cfg, serial_baud=args.baud)
-    cfg = replace(cfg, reader=reader_cfg,
-                  devices=replace(cfg.devices, reader=args.reader or cfg.devices.reader))
+    cfg = replace(cfg, reader=reader_cfg, devices=replace(cfg.devices, reader=args.reader or cfg.devices.reader))
     reader = make_reader(cfg)
     if reader is None:
         return _fail(args, "no_reader", "no reader configured ([devices] reader = none)")
@@ -66,10 +66,17 @@ def read_one(cfg, args) -> int:
 
 def _show(args, identity) -> int:
     today = date.today()
-    row = {"name": identity.masked_name, "number": identity.masked_number, "document": identity.document_type,
-           "birth_date": identity.birth_date.isoformat(), "gender": identity.gender, "nation": identity.nation,
-           "valid_to": identity.valid_to.isoformat() if identity.valid_to else "长期",
-           "expired": identity.expired_on(today), "age": identity.age_on(today)}
+    row = {
+        "name": identity.masked_name,
+        "number": identity.masked_number,
+        "document": identity.document_type,
+        "birth_date": identity.birth_date.isoformat(),
+        "gender": identity.gender,
+        "nation": identity.nation,
+        "valid_to": identity.valid_to.isoformat() if identity.valid_to else "长期",
+        "expired": identity.expired_on(today),
+        "age": identity.age_on(today),
+    }
     if args.json:
         print(json.dumps(row, ensure_ascii=False))
     else:
@@ -84,6 +91,8 @@ def _show(args, identity) -> int:
 def _fail(args, reason: str, detail: str) -> int:
     if args.json:
         print(json.dumps({"error": reason, "detail": detail}))
-    print(f"kiosk: card not read: {reason}: {detail}" + (f" ({HINTS[reason]})" if reason in HINTS else ""),
-          file=sys.stderr)
+    print(
+        f"kiosk: card not read: {reason}: {detail}" + (f" ({HINTS[reason]})" if reason in HINTS else ""),
+        file=sys.stderr,
+    )
     return 1

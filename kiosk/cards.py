@@ -1,6 +1,7 @@
 """From a card on the reader to a citizen session: picks the reader driver,
 turns its events into session changes, and refuses what a real-name service
 must not accept (an expired card). Full identity data stays in memory only."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """`kiosk`: run the app and the operator tools. `python -m kiosk` is the same."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="run the touchscreen app (the default)")
-    run.add_argument("--offscreen", action="store_true",
-                     help="render without a display (automatic when there is none); screens are saved as PNGs")
+    run.add_argument(
+        "--offscreen",
+        action="store_true",
+        help="render without a display (automatic when there is none); screens are saved as PNGs",
+    )
 
     snap = sub.add_parser("snapshot", help="render one screen offscreen to a PNG")
     snap.add_argument("screen", help="screen name: " + ", ".join(_screen_names()))
@@ -31,8 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     snap.add_argument("--size", default=None, help="WIDTHxHEIGHT, e.g. 1080x1920 or 1920x1080")
     snap.add_argument("--lang", choices=kiosk_config.LANGUAGES, default=None)
     snap.add_argument("--large-text", action="store_true")
-    snap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                      help="screen parameter, e.g. --set query=sfz (guides), --set code=... (matter)")
+    snap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="screen parameter, e.g. --set query=sfz (guides), --set code=... (matter)",
+    )
 
     enroll = sub.add_parser("enroll", help="exchange a one-time code for this kiosk's credentials")
     enroll.add_argument("code")
@@ -74,8 +83,9 @@ def _screen_names() -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     from kiosk import privacy
 
     privacy.install()
@@ -85,12 +95,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kiosk: configuration error: {exc}", file=sys.stderr)
         return 2
     if cfg.source == kiosk_config.BUILT_IN:
-        print(f"kiosk: no {kiosk_config.DEFAULT_PATH}: using the built-in defaults (data in {cfg.data_dir})",
-              file=sys.stderr)
+        print(
+            f"kiosk: no {kiosk_config.DEFAULT_PATH}: using the built-in defaults (data in {cfg.data_dir})",
+            file=sys.stderr,
+        )
     command = args.command or "run"
     if command == "config":
-        print(f"{cfg.source}: OK (server {cfg.server.url}, data dir {cfg.data_dir}, "
-              f"reader {cfg.devices.reader}, ticket printer {cfg.devices.ticket_printer})")
+        print(
+            f"{cfg.source}: OK (server {cfg.server.url}, data dir {cfg.data_dir}, "
+            f"reader {cfg.devices.reader}, ticket printer {cfg.devices.ticket_printer})"
+        )
         return 0
     if command == "enroll":
         return _enroll(cfg, args)
@@ -125,9 +139,12 @@ def _enroll(cfg, args) -> int:
         client.close()
     import base64
 
-    path = credentials.save(cfg.data_dir, credentials.Credentials(reply.kiosk_id, reply.name, server,
-                                                                  base64.b64decode(reply.secret),
-                                                                  base64.b64decode(reply.id_hash_key)))
+    path = credentials.save(
+        cfg.data_dir,
+        credentials.Credentials(
+            reply.kiosk_id, reply.name, server, base64.b64decode(reply.secret), base64.b64decode(reply.id_hash_key)
+        ),
+    )
     print(f"Enrolled as {reply.name!r} ({reply.kiosk_id}); credentials in {path} (mode 0600)")
     if server != cfg.server.url.rstrip("/"):
         print(f"Note: the configuration points at {cfg.server.url}; set [server] url = {server!r}")
@@ -146,8 +163,19 @@ def _catalog(cfg, args) -> int:
         for rank, hit in enumerate(hits, 1):
             dept = catalog.summary(hit.code).department
             if args.json:
-                print(json.dumps({"rank": rank, "code": hit.code, "name": hit.name, "tier": hit.tier,
-                                  "matched": hit.matched, "department": dept}, ensure_ascii=False))
+                print(
+                    json.dumps(
+                        {
+                            "rank": rank,
+                            "code": hit.code,
+                            "name": hit.name,
+                            "tier": hit.tier,
+                            "matched": hit.matched,
+                            "department": dept,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
             else:
                 print(f"{rank:3d}. {hit.name}  [{dept}]  {hit.code}  ({hit.tier}: {hit.matched})")
         if not hits and not args.json:
@@ -165,8 +193,10 @@ def _catalog(cfg, args) -> int:
             return 1
         finally:
             client.close()
-        print(f"catalog version {result.version}: {result.changed} matters changed"
-              f"{' (full refresh)' if result.full else ''}")
+        print(
+            f"catalog version {result.version}: {result.changed} matters changed"
+            f"{' (full refresh)' if result.full else ''}"
+        )
         return 0
     st = catalog.state
     print(f"catalog version {st.version} from {st.source}, {st.matters} matters, updated {st.updated_at or 'never'}")
@@ -210,15 +240,16 @@ def _snapshot(cfg, args) -> int:
 def _run(cfg, offscreen: bool) -> int:
     from kiosk.services import build_services
     from kiosk.ui import boot
-
     from kiosk.ui.fonts import FontError
 
     capture_dir = None
     if offscreen or not boot.has_display():
         offscreen = True
         capture_dir = cfg.data_dir / "screens"
-        print(f"kiosk: no display; running offscreen. Each screen shown is saved to {capture_dir}/<screen>.png",
-              flush=True)
+        print(
+            f"kiosk: no display; running offscreen. Each screen shown is saved to {capture_dir}/<screen>.png",
+            flush=True,
+        )
     from kiosk import logs
 
     m = cfg.maintenance

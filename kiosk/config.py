@@ -1,8 +1,8 @@
 """The kiosk's configuration: config/kiosk.toml -> frozen dataclasses,
 validated at start-up (see common.settings for the error contract)."""
+
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,7 +33,7 @@ class KioskSection:
     hall_name: str = "政务服务中心"
     hall_name_en: str = "Government Service Center"
     data_dir: str = ""  # empty: /var/lib/kiosk, or the XDG data directory for a user who cannot write there
-    timezone: str = "Asia/Shanghai"    # the hall's local time (dates printed on certificates)
+    timezone: str = "Asia/Shanghai"  # the hall's local time (dates printed on certificates)
 
     def validate(self):
         from zoneinfo import ZoneInfo
@@ -105,11 +105,11 @@ class CatalogSection:
 
 @dataclass(frozen=True)
 class ReaderSection:
-    pcsc_name: str = ""                # only readers whose name contains this ("" = any)
+    pcsc_name: str = ""  # only readers whose name contains this ("" = any)
     serial_device: str = "/dev/ttyUSB0"  # GA/T 467 SAM reader
     serial_baud: int = 115200
-    virtual_identity: str = ""         # JSON identity for the virtual reader ("" = the bundled demo card)
-    elderly_age: int = 60              # priority (green channel) from this age; local practice: 60, 65 or 70
+    virtual_identity: str = ""  # JSON identity for the virtual reader ("" = the bundled demo card)
+    elderly_age: int = 60  # priority (green channel) from this age; local practice: 60, 65 or 70
 
     def validate(self):
         if self.serial_baud not in (9600, 19200, 38400, 57600, 115200):
@@ -136,7 +136,7 @@ class PrinterSection:
     mode: Literal["text", "image"] = "text"
     native_qr: bool = True
     timeout_s: float = 3.0
-    header: str = ""                  # a line above the hall name, e.g. 欢迎光临
+    header: str = ""  # a line above the hall name, e.g. 欢迎光临
     footer: str = "请留意叫号，过号请重新取号"
 
     def validate(self):
@@ -155,9 +155,9 @@ class DocumentSection:
     """The A4 printer for certificates ([devices] document_printer = "cups")."""
 
     cups_queue: str = "KioskA4"
-    cups_server: str = ""             # empty: the local CUPS; or host:port, or a socket path
-    timeout_s: float = 120.0          # a job not finished by then is cancelled and reported
-    max_copies: int = 3               # per print (central may allow fewer)
+    cups_server: str = ""  # empty: the local CUPS; or host:port, or a socket path
+    timeout_s: float = 120.0  # a job not finished by then is cancelled and reported
+    max_copies: int = 3  # per print (central may allow fewer)
     provider: str = "示例市政务服务管理局"  # named in the usage watermark: 此件由…提供
 
     def validate(self):
@@ -174,11 +174,11 @@ class DocumentSection:
 class MaintenanceSection:
     """Unattended operation: the hidden maintenance screen, logs, disk."""
 
-    pin: str = ""                     # digits for the maintenance screen (5 taps top-left); empty: screen disabled
-    log_max_mb: int = 5               # kiosk.log is rotated at this size...
-    log_files: int = 5                # ...keeping this many old files
-    disk_min_free_mb: int = 200       # below this, old logs, then previews, then delivered outbox items are deleted
-    watchdog: bool = True             # ping systemd's watchdog (WatchdogSec= in the unit) while the UI is alive
+    pin: str = ""  # digits for the maintenance screen (5 taps top-left); empty: screen disabled
+    log_max_mb: int = 5  # kiosk.log is rotated at this size...
+    log_files: int = 5  # ...keeping this many old files
+    disk_min_free_mb: int = 200  # below this, old logs, then previews, then delivered outbox items are deleted
+    watchdog: bool = True  # ping systemd's watchdog (WatchdogSec= in the unit) while the UI is alive
 
     def validate(self):
         if self.pin and not re.fullmatch(r"\d{4,8}", self.pin):
@@ -226,4 +226,4 @@ def load(path: Path | str | None = None) -> KioskConfig:
     return replace(cfg, source=str(chosen) if chosen else BUILT_IN)
 
 
-__all__ = ["BUILT_IN", "ConfigError", "KioskConfig", "LANGUAGES", "load"]
+__all__ = ["BUILT_IN", "LANGUAGES", "ConfigError", "KioskConfig", "load"]

@@ -1,5 +1,6 @@
 """`kiosk doctor`: one command an operator runs on a kiosk that misbehaves.
 Each check says OK, WARN or FAIL, and what to do about it."""
+
 from __future__ import annotations
 
 import json
@@ -48,33 +49,86 @@ def _central(cfg: KioskConfig) -> list[Check]:
         health = CentralClient(cfg.server.url, timeout_s=cfg.server.timeout_s).health()
         checks.append(Check("central", "ok", f"{cfg.server.url} (version {health.version}, {health.database})"))
     except CentralError as exc:
-        checks.append(Check("central", "fail", str(exc), "check the network and [server] url; the kiosk keeps "
-                                                             "working offline meanwhile"))
+        checks.append(
+            Check(
+                "central",
+                "fail",
+                str(exc),
+                "check the network and [server] url; the kiosk keeps working offline meanwhile",
+            )
+        )
     services = build_services(cfg)
     if services.heartbeat is None:
-        checks.append(Check("enrollment", "fail", "not enrolled", "run kiosk-central kiosks add NAME on central, "
-                                                                   "then kiosk enroll CODE here"))
+        checks.append(
+            Check(
+                "enrollment",
+                "fail",
+                "not enrolled",
+                "run kiosk-central kiosks add NAME on central, then kiosk enroll CODE here",
+            )
+        )
     else:
         status = services.heartbeat.beat_once()
-        checks.append(Check("enrollment", "ok" if status.online else "fail",
-                            f"enrolled as {services.enrolled_as}" + ("" if status.online else f": {status.detail}"),
-                            "" if status.online else "re-enroll if the kiosk was revoked or reissued"))
+        checks.append(
+            Check(
+                "enrollment",
+                "ok" if status.online else "fail",
+                f"enrolled as {services.enrolled_as}" + ("" if status.online else f": {status.detail}"),
+                "" if status.online else "re-enroll if the kiosk was revoked or reissued",
+            )
+        )
     state = services.catalog.open().state
-    checks.append(Check("catalog", "ok" if state.source == "central" else "warn",
-                        f"version {state.version} from {state.source}, {state.matters} matters",
-                        "" if state.source == "central" else "run kiosk catalog sync once central is reachable"))
+    checks.append(
+        Check(
+            "catalog",
+            "ok" if state.source == "central" else "warn",
+            f"version {state.version} from {state.source}, {state.matters} matters",
+            "" if state.source == "central" else "run kiosk catalog sync once central is reachable",
+        )
+    )
     printer = services.printing.printer
     if printer is None:
         checks.append(Check("ticket printer", "warn", "none configured", "set [devices] ticket_printer"))
     else:
         p = printer.status()
         ok = p.online and p.paper != "out"
-        checks.append(Check("ticket printer", "ok" if ok and p.paper != "near_end" else ("warn" if ok else "fail"),
-                            f"{cfg.devices.ticket_printer}: {'online' if p.online else 'offline'}, paper {p.paper}"
-                            + (f" ({p.detail})" if p.detail else ""),
-                            "" if ok else "check power, cable, cover and paper"))
+        checks.append(
+            Check(
+                "ticket printer",
+                "ok" if ok and p.paper != "near_end" else ("warn" if ok else "fail"),
+                f"{cfg.devices.ticket_printer}: {'online' if p.online else 'offline'}, paper {p.paper}"
+                + (f" ({p.detail})" if p.detail else ""),
+                "" if ok else "check power, cable, cover and paper",
+            )
+        )
     services.stop()
     return checks
+
+
+def _libraries(cfg: KioskConfig) -> list[Check]:
+    """The driver library each configured device needs; a missing one fails with the install command."""
+    from drivers.printer import cups, escpos
+    from drivers.reader import ga467, pcsc
+
+    needed = []
+    if cfg.devices.reader == "pcsc":
+        needed.append(("card reader", "pyscard", "pcsc", pcsc.is_usable()))
+    if cfg.devices.reader == "ga467":
+        needed.append(("card reader", "pyserial", "serial", ga467.is_usable()))
+    if cfg.devices.ticket_printer == "escpos" and cfg.printer.transport in escpos.TRANSPORT_LIBRARIES:
+        module, extra = escpos.TRANSPORT_LIBRARIES[cfg.printer.transport]
+        needed.append(("ticket printer", module, extra, escpos.is_usable(cfg.printer.transport)))
+    if cfg.devices.document_printer == "cups":
+        needed.append(("document printer", "pycups", "cups", cups.is_usable()))
+    return [
+        Check(
+            f"{device} library",
+            "ok" if usable else "fail",
+            f"{library} {'installed' if usable else 'is missing'}",
+            "" if usable else f"pip install 'hall-kiosk[{extra}]' (or from requirements/kiosk.txt)",
+        )
+        for device, library, extra, usable in needed
+    ]
 
 
 def _reader(cfg: KioskConfig) -> Check:
@@ -86,13 +140,12 @@ def _reader(cfg: KioskConfig) -> Check:
     if choice == "ga467":
         device = cfg.reader.serial_device
         if not os.path.exists(device):
-            return Check("card reader", "fail", f"{device} does not exist", "connect the reader, or set "
-                                                                           "[reader] serial_device")
+            return Check(
+                "card reader", "fail", f"{device} does not exist", "connect the reader, or set [reader] serial_device"
+            )
         return Check("card reader", "ok", f"GA/T 467 on {device} at {cfg.reader.serial_baud} baud")
-    try:
-        from smartcard import scard
-    except ImportError:
-        return Check("card reader", "fail", "pyscard is not installed", "pip install 'hall-kiosk[pcsc]'")
+    from smartcard import scard  # _libraries() has checked that it is installed
+
     hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     if hr != scard.SCARD_S_SUCCESS:
         return Check("card reader", "fail", scard.SCardGetErrorMessage(hr), "start pcscd: systemctl start pcscd")
@@ -100,14 +153,20 @@ def _reader(cfg: KioskConfig) -> Check:
     scard.SCardReleaseContext(ctx)
     matching = [r for r in readers or [] if cfg.reader.pcsc_name in r]
     if not matching:
-        return Check("card reader", "fail", "no PC/SC reader" + (f" matching {cfg.reader.pcsc_name!r}"
-                                                                 if cfg.reader.pcsc_name else ""),
-                     "connect the reader, or check [reader] pcsc_name")
+        return Check(
+            "card reader",
+            "fail",
+            "no PC/SC reader" + (f" matching {cfg.reader.pcsc_name!r}" if cfg.reader.pcsc_name else ""),
+            "connect the reader, or check [reader] pcsc_name",
+        )
     return Check("card reader", "ok", "PC/SC: " + ", ".join(matching))
 
 
 def run(cfg: KioskConfig, as_json: bool) -> int:
-    checks = [Check("configuration", "ok", cfg.source), _data_dir(cfg), _font(cfg), *_central(cfg), _reader(cfg)]
+    libraries = _libraries(cfg)
+    reader_missing = any(c.name == "card reader library" and c.status == "fail" for c in libraries)
+    checks = [Check("configuration", "ok", cfg.source), _data_dir(cfg), _font(cfg), *libraries, *_central(cfg)]
+    checks.append(_reader(cfg) if not reader_missing else Check("card reader", "fail", "driver library missing"))
     if as_json:
         for check in checks:
             print(json.dumps(asdict(check), ensure_ascii=False))

@@ -1,14 +1,16 @@
 """A small pub/sub. Drivers and workers publish from their own threads; the UI
 installs a dispatcher that hops onto the Kivy main thread (Clock), so
 subscribers there never touch widgets from a background thread."""
+
 from __future__ import annotations
 
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ class CatalogUpdated:
 @dataclass(frozen=True)
 class ModeChanged:
     """Normal service, after hours (counter-only services hidden) or maintenance."""
+
     mode: str
 
 

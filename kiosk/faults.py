@@ -1,12 +1,13 @@
 """Device faults as they happen (paper out, printer offline, reader gone),
 written to the outbox on each change of state, so central's record of what
 went wrong and when survives a network outage and a restart."""
+
 from __future__ import annotations
 
 import logging
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from common import wire
 from kiosk.sync.outbox import Outbox
@@ -31,8 +32,13 @@ class FaultLog:
             self._state[device] = reason
         if not reason and not before:
             return False
-        fault = wire.Fault(key=f"fault-{uuid.uuid4().hex}", device=device, reason=reason or "cleared",
-                           detail=detail[:300], at=datetime.now(timezone.utc))
+        fault = wire.Fault(
+            key=f"fault-{uuid.uuid4().hex}",
+            device=device,
+            reason=reason or "cleared",
+            detail=detail[:300],
+            at=datetime.now(UTC),
+        )
         try:
             self.outbox.put("fault", fault.key, fault.model_dump(mode="json"))
         except Exception:  # a full disk must not turn a paper-out into a crash

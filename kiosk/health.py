@@ -2,14 +2,15 @@
 disk guard that keeps a kiosk working when its disk fills up: old logs go
 first, then printer previews, then outbox items central already has; the
 outbox itself (what citizens did) is never touched."""
+
 from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from common import wire
 
@@ -70,8 +71,12 @@ class DiskGuard:
             log.warning("disk low: removed %d delivered outbox items", removed)
         self.last_freed = freed
         state = disk_state(self.data_dir)
-        log.warning("disk low: freed %.1f MB; %d MB free now (%s)", freed / MB, state.free_mb,
-                    "ok" if state.free_mb >= self.min_free_mb else "still low: check what fills the disk")
+        log.warning(
+            "disk low: freed %.1f MB; %d MB free now (%s)",
+            freed / MB,
+            state.free_mb,
+            "ok" if state.free_mb >= self.min_free_mb else "still low: check what fills the disk",
+        )
         return freed
 
     def _victims(self) -> list[Path]:
@@ -91,8 +96,17 @@ def _mtime(path: Path) -> float:
 class HealthProbe:
     """Collects wire.KioskHealth from the services (each part optional)."""
 
-    def __init__(self, data_dir: Path, *, outbox=None, catalog=None, catalog_sync=None, settings=None, offline=None,
-                 guard: DiskGuard | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        outbox=None,
+        catalog=None,
+        catalog_sync=None,
+        settings=None,
+        offline=None,
+        guard: DiskGuard | None = None,
+    ):
         self.data_dir = data_dir
         self.outbox = outbox
         self.catalog = catalog
@@ -108,14 +122,18 @@ class HealthProbe:
         counts = self.outbox.counts() if self.outbox else {}
         synced = self.catalog_sync.last_success if self.catalog_sync else None
         return wire.KioskHealth(
-            disk_free_mb=disk.free_mb, disk_used_pct=disk.used_pct, memory_rss_mb=round(rss_mb(), 1),
-            outbox_backlog=counts.get("ready", 0) + counts.get("in_flight", 0), outbox_failed=counts.get("failed", 0),
+            disk_free_mb=disk.free_mb,
+            disk_used_pct=disk.used_pct,
+            memory_rss_mb=round(rss_mb(), 1),
+            outbox_backlog=counts.get("ready", 0) + counts.get("in_flight", 0),
+            outbox_failed=counts.get("failed", 0),
             outbox_oldest_s=round(self.outbox.oldest_pending_s(), 1) if self.outbox else 0.0,
             last_sync_at=datetime.fromtimestamp(synced).astimezone() if synced else None,
             catalog_version=self.catalog.state.version if self.catalog and self.catalog.ready else 0,
             config_version=self.settings.current.version if self.settings else 0,
             offline_numbers=self.offline.numbers_left() if self.offline else 0,
-            mode=self.settings.mode() if self.settings else "normal")
+            mode=self.settings.mode() if self.settings else "normal",
+        )
 
 
 __all__ = ["DiskGuard", "HealthProbe", "disk_state", "rss_mb"]

@@ -1,5 +1,6 @@
 """Printing on the ticket printer for the screens: builds the receipt, checks
 the printer, prints, and answers with a reason a screen can put into words."""
+
 from __future__ import annotations
 
 import logging
@@ -34,10 +35,19 @@ def make_ticket_printer(config: KioskConfig) -> TicketPrinter | None:
     from drivers.printer.escpos import EscposSettings, EscposTicketPrinter
 
     p = config.printer
-    settings = EscposSettings(transport=p.transport, host=p.host, port=p.port, usb_vendor=int(p.usb_vendor, 16),
-                              usb_product=int(p.usb_product, 16), serial_device=p.serial_device,
-                              serial_baud=p.serial_baud, file_path=p.file_path, mode=p.mode, native_qr=p.native_qr,
-                              timeout_s=p.timeout_s)
+    settings = EscposSettings(
+        transport=p.transport,
+        host=p.host,
+        port=p.port,
+        usb_vendor=int(p.usb_vendor, 16),
+        usb_product=int(p.usb_product, 16),
+        serial_device=p.serial_device,
+        serial_baud=p.serial_baud,
+        file_path=p.file_path,
+        mode=p.mode,
+        native_qr=p.native_qr,
+        timeout_s=p.timeout_s,
+    )
     font = resolve("regular", config.ui.font, config.data_dir / "cache" / "fonts")
     return EscposTicketPrinter(settings, font)
 
@@ -109,8 +119,9 @@ class TicketPrinting:
         if matter is None:
             return PrintOutcome(False, "unknown_matter")
         hall = self.config.kiosk.hall_name if translator.language == "zh_CN" else self.config.kiosk.hall_name_en
-        receipt = notice_receipt(matter, translator.gettext, hall_name=hall,
-                                 guide_url=self.config.catalog.guide_url, kiosk_name=kiosk_name)
+        receipt = notice_receipt(
+            matter, translator.gettext, hall_name=hall, guide_url=self.config.catalog.guide_url, kiosk_name=kiosk_name
+        )
         return self.print_receipt(receipt, f"one-time notice for {code}")
 
 

@@ -1,5 +1,6 @@
 """Defence in depth for PIPL: whatever a log line says, an ID number in it is
 masked before it is written (code should never log one in the first place)."""
+
 from __future__ import annotations
 
 import logging
@@ -7,7 +8,9 @@ import re
 
 from drivers.reader.identity import mask_id
 
-ID_LIKE = re.compile(r"(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9])")
+ID_LIKE = re.compile(
+    r"(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9])"
+)
 
 
 def scrub(text: str) -> str:

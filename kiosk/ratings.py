@@ -2,28 +2,39 @@
 optional text. The rating is never linked to the card holder: it carries only
 what was rated (a matter, a ticket type, a certificate kind) and goes to
 central through the outbox."""
+
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from common.certificates import BAD_LEVELS, RATING_REASONS, RatingRequest
 from kiosk.i18n import N_
 from kiosk.sync.outbox import Outbox, OutboxWorker
 
-LEVELS = {1: N_("Very satisfied"), 2: N_("Satisfied"), 3: N_("Basically satisfied"), 4: N_("Dissatisfied"),
-          5: N_("Very dissatisfied")}
-REASONS = {"attitude": N_("Staff attitude"), "slow": N_("Took too long"), "unclear_guide": N_("Guide unclear"),
-           "too_many_materials": N_("Too many materials"), "device_fault": N_("Kiosk or printer fault"),
-           "other": N_("Other")}
+LEVELS = {
+    1: N_("Very satisfied"),
+    2: N_("Satisfied"),
+    3: N_("Basically satisfied"),
+    4: N_("Dissatisfied"),
+    5: N_("Very dissatisfied"),
+}
+REASONS = {
+    "attitude": N_("Staff attitude"),
+    "slow": N_("Took too long"),
+    "unclear_guide": N_("Guide unclear"),
+    "too_many_materials": N_("Too many materials"),
+    "device_fault": N_("Kiosk or printer fault"),
+    "other": N_("Other"),
+}
 assert set(REASONS) == set(RATING_REASONS)
 
 
 @dataclass(frozen=True)
 class RatingSubject:
     kind: str  # ticket, certificate, guide
-    ref: str   # business type letter, certificate kind, matter code
+    ref: str  # business type letter, certificate kind, matter code
     title: str  # what the screen says is being rated
 
 
@@ -39,10 +50,15 @@ class RatingService:
     def submit(self, subject: RatingSubject, level: int, reasons: tuple[str, ...] = (), text: str = "") -> str:
         if level not in LEVELS:
             raise ValueError(f"level is 1-5, got {level}")
-        rating = RatingRequest(key=f"rating-{uuid.uuid4().hex}", level=level, subject=subject.kind,
-                               subject_ref=subject.ref[:64], reasons=tuple(r for r in reasons if r in REASONS)
-                               if self.is_bad(level) else (), text=text.strip()[:500],
-                               at=datetime.now(timezone.utc))
+        rating = RatingRequest(
+            key=f"rating-{uuid.uuid4().hex}",
+            level=level,
+            subject=subject.kind,
+            subject_ref=subject.ref[:64],
+            reasons=tuple(r for r in reasons if r in REASONS) if self.is_bad(level) else (),
+            text=text.strip()[:500],
+            at=datetime.now(UTC),
+        )
         self.outbox.put("rating", rating.key, rating.model_dump(mode="json"))
         if self.worker:
             self.worker.kick()

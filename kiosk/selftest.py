@@ -1,6 +1,7 @@
 """Self-tests for the hidden maintenance screen: a test ticket, an A4 test
 page, a card read. Each answers with a short reason a technician can act on
 (the same reasons the citizen screens use), never with personal data."""
+
 from __future__ import annotations
 
 import socket
@@ -18,16 +19,18 @@ from kiosk import __version__
 @dataclass(frozen=True)
 class SelfTest:
     ok: bool
-    reason: str = ""   # printer or reader reason code, "" when ok
-    detail: str = ""   # masked or technical detail for the screen
+    reason: str = ""  # printer or reader reason code, "" when ok
+    detail: str = ""  # masked or technical detail for the screen
 
 
 def _lines(services) -> list[str]:
     counts = services.outbox.counts() if services.outbox else {}
-    return [f"{services.enrolled_as or 'not enrolled'} · {socket.gethostname()}",
-            f"version {__version__} · {datetime.now():%Y-%m-%d %H:%M:%S}",
-            f"outbox ready {counts.get('ready', 0)} failed {counts.get('failed', 0)}",
-            f"offline numbers {services.offline.numbers_left() if services.offline else 0}"]
+    return [
+        f"{services.enrolled_as or 'not enrolled'} · {socket.gethostname()}",
+        f"version {__version__} · {datetime.now():%Y-%m-%d %H:%M:%S}",
+        f"outbox ready {counts.get('ready', 0)} failed {counts.get('failed', 0)}",
+        f"offline numbers {services.offline.numbers_left() if services.offline else 0}",
+    ]
 
 
 def test_ticket(services) -> SelfTest:

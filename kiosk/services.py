@@ -1,34 +1,35 @@
 """The kiosk's core objects, built once from the configuration and handed to
 the UI (which never builds services or talks HTTP itself)."""
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
 from common import wire
+from common.fonts import resolve
 from kiosk.cards import CardService, make_reader
 from kiosk.catalog.service import CatalogService
 from kiosk.catalog.store import CatalogStore
-from kiosk.config import KioskConfig
-from kiosk.events import EventBus, SessionEnded
-from kiosk.i18n import Translator
 from kiosk.certificates.render import DocumentFonts
 from kiosk.certificates.service import CertificateService
-from kiosk.printing import TicketPrinting, make_document_printer
-from kiosk.ratings import RatingService
-from kiosk.sync.outbox import Outbox, OutboxWorker
-from kiosk.sync.senders import senders_for
-from common.fonts import resolve
-from kiosk.queue.service import TicketService
-from kiosk.session import CitizenSession, IdleTimer
-from kiosk.sync import credentials
-from kiosk.sync.client import CentralClient
-from kiosk.sync.catalog_sync import CatalogSyncWorker
-from kiosk.sync.heartbeat import HeartbeatWorker
-from kiosk.sync.settings_sync import PushedSettings
+from kiosk.config import KioskConfig
+from kiosk.events import EventBus, SessionEnded
 from kiosk.faults import FaultLog
 from kiosk.health import DiskGuard, HealthProbe
+from kiosk.i18n import Translator
+from kiosk.printing import TicketPrinting, make_document_printer
 from kiosk.queue.offline import OfflineTickets
+from kiosk.queue.service import TicketService
+from kiosk.ratings import RatingService
+from kiosk.session import CitizenSession, IdleTimer
+from kiosk.sync import credentials
+from kiosk.sync.catalog_sync import CatalogSyncWorker
+from kiosk.sync.client import CentralClient
+from kiosk.sync.heartbeat import HeartbeatWorker
+from kiosk.sync.outbox import Outbox, OutboxWorker
+from kiosk.sync.senders import senders_for
+from kiosk.sync.settings_sync import PushedSettings
 
 log = logging.getLogger(__name__)
 
@@ -126,14 +127,18 @@ class KioskServices:
         if self.faults and devices.reader != "none":
             self.faults.note("reader", fault.reason if fault else "", f"{devices.reader}")
         if self.faults and devices.document_printer != "none" and self.certificates:
-            self.faults.note("document_printer", self.certificates.last_fault.split(":")[0],
-                             self.certificates.last_fault)
+            self.faults.note(
+                "document_printer", self.certificates.last_fault.split(":")[0], self.certificates.last_fault
+            )
         if devices.ticket_printer != "none" and self.printing.last_fault:
             report["ticket_printer"] = wire.DeviceStatus(state="fault", detail=self.printing.last_fault)
         if devices.document_printer != "none" and self.certificates and self.certificates.last_fault:
             report["document_printer"] = wire.DeviceStatus(state="fault", detail=self.certificates.last_fault)
-        for name, choice in (("reader", devices.reader), ("ticket_printer", devices.ticket_printer),
-                             ("document_printer", devices.document_printer)):
+        for name, choice in (
+            ("reader", devices.reader),
+            ("ticket_printer", devices.ticket_printer),
+            ("document_printer", devices.document_printer),
+        ):
             if name in report:
                 continue
             if choice == "none":
@@ -155,13 +160,15 @@ def build_services(config: KioskConfig) -> KioskServices:
     except credentials.CredentialsError as exc:
         log.error("%s", exc)
         creds = None
-    session = CitizenSession(events, IdleTimer(config.ui.idle_timeout_s, config.ui.idle_warning_s),
-                             creds.id_hash_key if creds else b"")
+    session = CitizenSession(
+        events, IdleTimer(config.ui.idle_timeout_s, config.ui.idle_warning_s), creds.id_hash_key if creds else b""
+    )
     central = CentralClient(config.server.url, creds, timeout_s=config.server.timeout_s)
     catalog = CatalogService(CatalogStore(config.data_dir / "catalog.db"))  # opened after the first frame
     printing = TicketPrinting(catalog, config)
-    services = KioskServices(config, events, translator, session, central, catalog, printing, None,
-                             creds.name if creds else None)
+    services = KioskServices(
+        config, events, translator, session, central, catalog, printing, None, creds.name if creds else None
+    )
     services.cards = CardService(make_reader(config), session, events)
     outbox = services.outbox = Outbox(config.data_dir / "outbox.db")
     if creds is not None:
@@ -169,15 +176,19 @@ def build_services(config: KioskConfig) -> KioskServices:
     kick = services.outbox_worker.kick if services.outbox_worker else (lambda: None)
     services.faults = printing.faults = FaultLog(outbox, kick)
     services.offline = OfflineTickets(outbox, central if creds else None)
-    services.tickets = TicketService(config, central, session, printing, translator, outbox, services.offline,
-                                     services.outbox_worker)
-    services.settings = PushedSettings(config.data_dir / "settings.json", central if creds else None, events,
-                                       config.kiosk.timezone)
+    services.tickets = TicketService(
+        config, central, session, printing, translator, outbox, services.offline, services.outbox_worker
+    )
+    services.settings = PushedSettings(
+        config.data_dir / "settings.json", central if creds else None, events, config.kiosk.timezone
+    )
     cache = config.data_dir / "cache" / "fonts"
-    fonts = DocumentFonts(resolve("regular", config.ui.font, cache),
-                          resolve("bold", config.ui.font_bold or config.ui.font, cache), cache)
-    services.certificates = CertificateService(config, central, session, make_document_printer(config), fonts,
-                                               outbox, services.outbox_worker)
+    fonts = DocumentFonts(
+        resolve("regular", config.ui.font, cache), resolve("bold", config.ui.font_bold or config.ui.font, cache), cache
+    )
+    services.certificates = CertificateService(
+        config, central, session, make_document_printer(config), fonts, outbox, services.outbox_worker
+    )
     services.ratings = RatingService(outbox, services.outbox_worker)
     events.subscribe(SessionEnded, lambda _event: services.certificates.wipe())
     services.settings.on_change.append(services.apply_limits)
@@ -188,11 +199,19 @@ def build_services(config: KioskConfig) -> KioskServices:
     else:
         catalog_client = CentralClient(config.server.url, creds, timeout_s=max(config.server.timeout_s, 30))
         services.catalog_sync = CatalogSyncWorker(catalog, catalog_client, events, config.catalog.sync_interval_s)
-        services.heartbeat = HeartbeatWorker(central, events, config.server.heartbeat_interval_s,
-                                             services.device_status)
+        services.heartbeat = HeartbeatWorker(
+            central, events, config.server.heartbeat_interval_s, services.device_status
+        )
         services.heartbeat.after_beat += [services.after_heartbeat, services.settings.on_heartbeat]
-    services.health = HealthProbe(config.data_dir, outbox=outbox, catalog=catalog, catalog_sync=services.catalog_sync,
-                                  settings=services.settings, offline=services.offline, guard=guard)
+    services.health = HealthProbe(
+        config.data_dir,
+        outbox=outbox,
+        catalog=catalog,
+        catalog_sync=services.catalog_sync,
+        settings=services.settings,
+        offline=services.offline,
+        guard=guard,
+    )
     if services.heartbeat:
         services.heartbeat.health = services.health
     return services

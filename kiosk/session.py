@@ -1,12 +1,14 @@
 """The citizen's session: everything one person did at the kiosk, wiped when
 they leave (idle timeout, "finish", card removal). The identity from the card
 lives only here, in memory; screens get masked values, central a keyed hash."""
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from drivers.reader.identity import Identity
 from kiosk.events import EventBus, SessionEnded
@@ -92,9 +94,16 @@ class CitizenSession:
         i = self._identity
         if i is None:
             return None
-        return MaskedIdentity(i.masked_name, i.masked_number, i.gender, i.nation, i.birth_date.isoformat(),
-                              i.valid_to.isoformat() if i.valid_to else "长期", i.age_on(today or date.today()),
-                              i.document_type)
+        return MaskedIdentity(
+            i.masked_name,
+            i.masked_number,
+            i.gender,
+            i.nation,
+            i.birth_date.isoformat(),
+            i.valid_to.isoformat() if i.valid_to else "长期",
+            i.age_on(today or date.today()),
+            i.document_type,
+        )
 
     def person_key(self) -> str | None:
         """The keyed hash central counts a person by; None without a card or a key."""

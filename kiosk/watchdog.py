@@ -2,6 +2,7 @@
 is up, WATCHDOG=1 from the UI's own clock (so a frozen UI stops the pings and
 systemd restarts the kiosk), STOPPING=1 on the way out. Does nothing when
 not started by systemd (no NOTIFY_SOCKET)."""
+
 from __future__ import annotations
 
 import logging

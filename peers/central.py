@@ -1,4 +1,5 @@
 """A real `kiosk-central serve` process on 127.0.0.1, for tests and benchmarks."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,9 @@ BIN = Path(sys.executable).parent
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([str(BIN / args[0]), *args[1:]], capture_output=True, text=True, env=full_env,
-                          timeout=timeout)
+    return subprocess.run(
+        [str(BIN / args[0]), *args[1:]], capture_output=True, text=True, env=full_env, timeout=timeout
+    )
 
 
 class Central:
@@ -29,14 +31,19 @@ class Central:
         self.url = f"http://127.0.0.1:{self.port}"
         directory.mkdir(parents=True, exist_ok=True)
         self.config = directory / "central.toml"
-        self.config.write_text(f'[server]\nport = {self.port}\npublic_url = "{self.url}"\nworkers = {workers}\n'
-                               f'[storage]\ndata_dir = "{directory / "central-data"}"\n{extra}')
+        self.config.write_text(
+            f'[server]\nport = {self.port}\npublic_url = "{self.url}"\nworkers = {workers}\n'
+            f'[storage]\ndata_dir = "{directory / "central-data"}"\n{extra}'
+        )
         self.log = directory / "central.log"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([str(BIN / "kiosk-central"), "--config", str(self.config), "serve"],
-                                     stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [str(BIN / "kiosk-central"), "--config", str(self.config), "serve"],
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

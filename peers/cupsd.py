@@ -4,6 +4,7 @@ a cups-pdf queue whose PDFs land in a folder we choose.
 
 cups-pdf reads /etc/cups/cups-pdf-<name>.conf for a device URI
 `cups-pdf:/<name>`, so that one file is written there (and removed at stop)."""
+
 from __future__ import annotations
 
 import grp
@@ -53,13 +54,18 @@ class Cupsd:
         (d / "etc/cupsd.conf").write_text(
             f"Listen {self.socket}\nLogLevel info\nWebInterface No\nDefaultAuthType None\n"
             "<Location />\n  Order allow,deny\n  Allow all\n</Location>\n"
-            "<Policy default>\n  <Limit All>\n    Order deny,allow\n  </Limit>\n</Policy>\n")
+            "<Policy default>\n  <Limit All>\n    Order deny,allow\n  </Limit>\n</Policy>\n"
+        )
         (d / "etc/cups-files.conf").write_text(
             f"ServerRoot {d}/etc\nRequestRoot {d}/spool\nCacheDir {d}/cache\nStateDir {d}/run\nTempDir {d}/tmp\n"
             f"ErrorLog {d}/log/error_log\nAccessLog {d}/log/access_log\nPageLog {d}/log/page_log\n"
-            "ServerBin /usr/lib/cups\nDataDir /usr/share/cups\nSystemGroup root\n")
-        self.proc = subprocess.Popen([CUPSD, "-f", "-c", str(d / "etc/cupsd.conf"), "-s", str(d / "etc/cups-files.conf")],
-                                     stdout=(d / "log/stdout").open("ab"), stderr=subprocess.STDOUT)
+            "ServerBin /usr/lib/cups\nDataDir /usr/share/cups\nSystemGroup root\n"
+        )
+        self.proc = subprocess.Popen(
+            [CUPSD, "-f", "-c", str(d / "etc/cupsd.conf"), "-s", str(d / "etc/cups-files.conf")],
+            stdout=(d / "log/stdout").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -1,6 +1,7 @@
 """A network ESC/POS printer on 127.0.0.1: records every byte it is sent and
 answers DLE EOT status requests as a real printer would (online/offline,
 paper ok / near end / out), or not at all."""
+
 from __future__ import annotations
 
 import socket
@@ -52,7 +53,7 @@ class FakeNetworkPrinter:
                     if at < 0 or at + 2 >= len(job):
                         break
                     kind = job[at + 2]
-                    del job[at:at + 3]
+                    del job[at : at + 3]
                     if not self.silent:
                         conn.sendall(bytes([self._status(kind)]))
         if job:

@@ -1,4 +1,5 @@
 """Waiting for a driver's events in tests and benchmarks."""
+
 from __future__ import annotations
 
 import queue

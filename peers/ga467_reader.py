@@ -1,6 +1,7 @@
 """A fake GA/T 467 SAM reader on a pty: the driver opens a real serial device
 path; this answers frames on the other end, with a card on it or not, and
 with any status, a garbled checksum or silence on demand."""
+
 from __future__ import annotations
 
 import os
@@ -81,6 +82,14 @@ class FakeSamReader:
                         return
 
 
-ZHANG = {"name": "张伟明", "gender": "1", "nation": "01", "birth": "19491231",
-         "address": "北京市朝阳区示例路88号院3号楼2单元501", "id_number": "11010519491231002X",
-         "authority": "北京市公安局朝阳分局", "valid_from": "20150301", "valid_to": "长期"}
+ZHANG = {
+    "name": "张伟明",
+    "gender": "1",
+    "nation": "01",
+    "birth": "19491231",
+    "address": "北京市朝阳区示例路88号院3号楼2单元501",
+    "id_number": "11010519491231002X",
+    "authority": "北京市公安局朝阳分局",
+    "valid_from": "20150301",
+    "valid_to": "长期",
+}

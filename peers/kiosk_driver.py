@@ -5,6 +5,7 @@ them) in a loop, or delivers what its outbox holds and exits.
     python -m peers.kiosk_driver --config kiosk.toml take --count 0   # until killed
     python -m peers.kiosk_driver --config kiosk.toml drain --timeout 60
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,18 @@ def take(args) -> int:
         letter = rng.choice(args.types)
         result = services.tickets.take(letter)
         ticket = result.ticket
-        print(json.dumps({"number": ticket.number if ticket else None, "id": ticket.id if ticket else None,
-                          "offline": ticket.offline if ticket else None, "error": result.error,
-                          "printed": bool(result.printed and result.printed.ok)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "number": ticket.number if ticket else None,
+                    "id": ticket.id if ticket else None,
+                    "offline": ticket.offline if ticket else None,
+                    "error": result.error,
+                    "printed": bool(result.printed and result.printed.ok),
+                }
+            ),
+            flush=True,
+        )
         services.session.end("finished")
         n += 1
         if args.beat_every and n % args.beat_every == 0 and services.heartbeat:
@@ -77,8 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("drain")
     d.add_argument("--timeout", type=float, default=60.0)
     args = p.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     started = time.monotonic()
     code = take(args) if args.command == "take" else drain(args)
     logging.getLogger(__name__).info("done in %.1f s", time.monotonic() - started)

@@ -1,5 +1,6 @@
 """A real pcscd with vsmartcard's vpcd reader on a private port, for tests,
 benchmarks and the demo."""
+
 from __future__ import annotations
 
 import socket
@@ -29,7 +30,8 @@ class Pcscd:
             'FRIENDLYNAME "Virtual PCD"\n'
             f"DEVICENAME   /dev/null:0x{self.port:04X}\n"
             "LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
-            f"CHANNELID    0x{self.port:04X}\n")
+            f"CHANNELID    0x{self.port:04X}\n"
+        )
         self.log = directory / "pcscd.log"
         self.proc: subprocess.Popen | None = None
 
@@ -39,8 +41,9 @@ class Pcscd:
             if subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True).returncode != 0:
                 break
             time.sleep(0.1)
-        self.proc = subprocess.Popen(["pcscd", "--foreground", "-c", str(self.conf)],
-                                     stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            ["pcscd", "--foreground", "-c", str(self.conf)], stdout=self.log.open("ab"), stderr=subprocess.STDOUT
+        )
         from smartcard import scard
 
         deadline = time.monotonic() + 15

@@ -1,4 +1,5 @@
 """Stopping a helper process politely, then firmly."""
+
 from __future__ import annotations
 
 import subprocess

@@ -7,6 +7,7 @@ SW1 SW2). Connecting inserts the card, closing the socket removes it.
 
     python -m peers.vpcd_card --identity peers/identities/zhang.json [--port 35963]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,20 +25,38 @@ DEFAULT_PORT = 35963
 
 
 def hall_id_file(identity: dict) -> bytes:
-    fields = [(0x01, "id_number"), (0x02, "name"), (0x03, "gender"), (0x04, "nation"), (0x05, "birth"),
-              (0x06, "address"), (0x07, "authority"), (0x08, "valid_from"), (0x09, "valid_to")]
+    fields = [
+        (0x01, "id_number"),
+        (0x02, "name"),
+        (0x03, "gender"),
+        (0x04, "nation"),
+        (0x05, "birth"),
+        (0x06, "address"),
+        (0x07, "authority"),
+        (0x08, "valid_from"),
+        (0x09, "valid_to"),
+    ]
     return tlv.encode([(tag, str(identity[key]).encode()) for tag, key in fields if key in identity])
 
 
 def eid_files(identity: dict) -> dict[bytes, bytes]:
-    ident = tlv.encode([(0x01, b"592012345678"), (0x03, identity.get("valid_from", "01.01.2020").encode()),
-                        (0x04, identity.get("valid_to", "01.01.2030").encode()), (0x05, b"Leuven"),
-                        (0x06, identity["national_number"].encode()), (0x07, identity["surname"].encode()),
-                        (0x08, identity["first_names"].encode()), (0x0A, b"Belg"), (0x0B, b"Leuven"),
-                        (0x0C, identity["birth"].encode()), (0x0D, identity.get("gender", "M").encode()),
-                        (0x0F, b"1")])
-    addr = tlv.encode([(0x01, identity.get("street", "Grote Markt 1").encode()), (0x02, b"3000"),
-                       (0x03, b"Leuven")])
+    ident = tlv.encode(
+        [
+            (0x01, b"592012345678"),
+            (0x03, identity.get("valid_from", "01.01.2020").encode()),
+            (0x04, identity.get("valid_to", "01.01.2030").encode()),
+            (0x05, b"Leuven"),
+            (0x06, identity["national_number"].encode()),
+            (0x07, identity["surname"].encode()),
+            (0x08, identity["first_names"].encode()),
+            (0x0A, b"Belg"),
+            (0x0B, b"Leuven"),
+            (0x0C, identity["birth"].encode()),
+            (0x0D, identity.get("gender", "M").encode()),
+            (0x0F, b"1"),
+        ]
+    )
+    addr = tlv.encode([(0x01, identity.get("street", "Grote Markt 1").encode()), (0x02, b"3000"), (0x03, b"Leuven")])
     return {bytes.fromhex("3F00DF014031"): ident, bytes.fromhex("3F00DF014033"): addr}
 
 
@@ -50,8 +69,15 @@ class Faults:
 
 
 class VirtualCard:
-    def __init__(self, identity: dict, *, profile: str = "hall-id", port: int = DEFAULT_PORT,
-                 host: str = "127.0.0.1", faults: Faults | None = None):
+    def __init__(
+        self,
+        identity: dict,
+        *,
+        profile: str = "hall-id",
+        port: int = DEFAULT_PORT,
+        host: str = "127.0.0.1",
+        faults: Faults | None = None,
+    ):
         self.port = port
         self.host = host
         self.faults = faults or Faults()
@@ -70,7 +96,7 @@ class VirtualCard:
         self._thread: threading.Thread | None = None
 
     # -- insert / remove ---------------------------------------------------
-    def insert(self, timeout: float = 5.0) -> "VirtualCard":
+    def insert(self, timeout: float = 5.0) -> VirtualCard:
         self._sock = socket.create_connection((self.host, self.port), timeout=timeout)
         self._sock.settimeout(None)
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -134,16 +160,16 @@ class VirtualCard:
     def respond(self, apdu: bytes) -> bytes:
         if len(apdu) < 4:
             return b"\x67\x00"
-        cla, ins, p1, p2 = apdu[:4]
+        _cla, ins, p1, p2 = apdu[:4]
         if ins in self.faults.status:
             return struct.pack(">H", self.faults.status[ins])
         if ins == 0xA4:
             lc = apdu[4] if len(apdu) > 4 else 0
-            path = apdu[5:5 + lc]
+            path = apdu[5 : 5 + lc]
             if path in self.files:
                 self.selected = path
                 return b"\x90\x00"
-            return b"\x6A\x82"
+            return b"\x6a\x82"
         if ins == 0xB0:
             if self.selected is None:
                 return b"\x69\x86"
@@ -153,13 +179,13 @@ class VirtualCard:
             le = le or 256
             remaining = len(content) - offset
             if remaining <= 0:
-                return b"\x6B\x00"
+                return b"\x6b\x00"
             if le > remaining:
                 if self.faults.eof_style == "6282":
                     return content[offset:] + b"\x62\x82"
                 return bytes([0x6C, remaining])
-            return content[offset:offset + le] + b"\x90\x00"
-        return b"\x6D\x00"
+            return content[offset : offset + le] + b"\x90\x00"
+        return b"\x6d\x00"
 
 
 def main(argv=None) -> int:

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Maintain both programs' message catalogs (kiosk, central's pages).
 
-    python scripts/catalogs.py update   # extract, merge, compile after changing text
-    python scripts/catalogs.py check    # report missing, untranslated or stale entries
+python scripts/catalogs.py update   # extract, merge, compile after changing text
+python scripts/catalogs.py check    # report missing, untranslated or stale entries
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from central.web.i18n import CATALOG as CENTRAL  # noqa: E402
-from common import catalogs  # noqa: E402
-from common.i18n import LANGUAGES  # noqa: E402
-from kiosk.i18n import CATALOG as KIOSK  # noqa: E402
+from central.web.i18n import CATALOG as CENTRAL
+from common import catalogs
+from common.i18n import LANGUAGES
+from kiosk.i18n import CATALOG as KIOSK
 
 SPECS = (KIOSK, CENTRAL)
 

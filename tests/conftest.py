@@ -1,5 +1,6 @@
 """Shared fixtures. Kivy runs offscreen (a real GL context through Mesa);
 central runs as a real server process on a free loopback port."""
+
 from __future__ import annotations
 
 import os
@@ -22,18 +23,16 @@ os.environ["KIVY_NO_FILELOG"] = "1"
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from peers.central import Central, run_cli  # noqa: E402
-from peers.events import wait_event  # noqa: E402,F401  (tests import it from here)
-from peers.pcscd import free_port  # noqa: E402,F401  (tests import it from here)
-from peers.kiosk_setup import FONT_CACHE, write_kiosk_config  # noqa: E402,F401  (tests import it from here)
+from peers.central import Central, run_cli
+from peers.events import wait_event  # noqa: F401  (tests import it from here)
+from peers.kiosk_setup import FONT_CACHE, write_kiosk_config
+from peers.pcscd import free_port  # noqa: F401  (tests import it from here)
 
 BIN = Path(sys.executable).parent
 os.environ.setdefault("KIOSK_FONT_CACHE", str(FONT_CACHE))  # the certificates' subset of the font too
 
 
-
-
-def enrolled_client(central: "Central", name: str, directory: Path):
+def enrolled_client(central: Central, name: str, directory: Path):
     """A signed client for a kiosk freshly enrolled on `central`."""
     import json
 
@@ -82,7 +81,7 @@ def kiosk_ui(tmp_path):
         yield kiosk
 
 
-from peers.pcscd import Pcscd  # noqa: E402
+from peers.pcscd import Pcscd
 
 
 @pytest.fixture(scope="session")
@@ -94,8 +93,17 @@ def pcscd(tmp_path_factory):
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--autoplay-policy=no-user-gesture-required", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--autoplay-policy=no-user-gesture-required",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
@@ -114,8 +122,12 @@ PASSWORD = "correct horse battery"
 
 
 def add_staff(central, name, role="counter"):
-    result = subprocess.run([str(BIN / "kiosk-central"), "--config", str(central.config), "staff", "add", name,
-                             "--role", role], input=PASSWORD + "\n", capture_output=True, text=True)
+    result = subprocess.run(
+        [str(BIN / "kiosk-central"), "--config", str(central.config), "staff", "add", name, "--role", role],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
 
 

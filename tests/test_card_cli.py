@@ -1,4 +1,5 @@
 """`kiosk card read`: masked identity or a typed error with exit code 1."""
+
 from __future__ import annotations
 
 import json
@@ -6,13 +7,15 @@ import threading
 import time
 
 from conftest import run_cli, write_kiosk_config
+
 from peers.ga467_reader import ZHANG, FakeSamReader
 from peers.vpcd_card import VirtualCard
 
 
 def test_virtual_reader(tmp_path):
-    result = run_cli("kiosk", "--config", str(write_kiosk_config(tmp_path)), "card", "read", "--reader", "virtual",
-                     "--json")
+    result = run_cli(
+        "kiosk", "--config", str(write_kiosk_config(tmp_path)), "card", "read", "--reader", "virtual", "--json"
+    )
     assert result.returncode == 0
     row = json.loads(result.stdout)
     assert row["number"] == "1101**********002X" and row["name"] == "张*明" and row["valid_to"] == "长期"
@@ -24,17 +27,31 @@ def test_ga467_reader_good_and_failing(tmp_path):
     fake = FakeSamReader()
     try:
         fake.card = dict(ZHANG)
-        ok = run_cli("kiosk", "--config", cfg, "card", "read", "--reader", "ga467", "--device", fake.path, "--json",
-                     "--timeout", "5")
+        ok = run_cli(
+            "kiosk",
+            "--config",
+            cfg,
+            "card",
+            "read",
+            "--reader",
+            "ga467",
+            "--device",
+            fake.path,
+            "--json",
+            "--timeout",
+            "5",
+        )
         assert ok.returncode == 0 and json.loads(ok.stdout)["nation"] == "汉"
         fake.status = {b"\x30\x01": 0x41}
-        bad = run_cli("kiosk", "--config", cfg, "card", "read", "--reader", "ga467", "--device", fake.path,
-                      "--timeout", "5")
+        bad = run_cli(
+            "kiosk", "--config", cfg, "card", "read", "--reader", "ga467", "--device", fake.path, "--timeout", "5"
+        )
         assert bad.returncode == 1 and "card not read: unreadable" in bad.stderr and "Traceback" not in bad.stderr
     finally:
         fake.close()
-    missing = run_cli("kiosk", "--config", cfg, "card", "read", "--reader", "ga467", "--device", "/dev/nope",
-                      "--timeout", "1")
+    missing = run_cli(
+        "kiosk", "--config", cfg, "card", "read", "--reader", "ga467", "--device", "/dev/nope", "--timeout", "1"
+    )
     assert missing.returncode == 1 and "no_reader" in missing.stderr and "/dev/nope" in missing.stderr
 
 
@@ -43,8 +60,20 @@ def test_pcsc_reader_and_no_card(pcscd, tmp_path):
     card = VirtualCard(ZHANG, port=pcscd.port)
     threading.Timer(1.0, card.insert).start()
     try:
-        ok = run_cli("kiosk", "--config", cfg, "card", "read", "--reader", "pcsc", "--reader-name", "Virtual PCD 00 00",
-                     "--json", "--timeout", "10")
+        ok = run_cli(
+            "kiosk",
+            "--config",
+            cfg,
+            "card",
+            "read",
+            "--reader",
+            "pcsc",
+            "--reader-name",
+            "Virtual PCD 00 00",
+            "--json",
+            "--timeout",
+            "10",
+        )
         assert ok.returncode == 0 and json.loads(ok.stdout)["number"] == "1101**********002X"
     finally:
         card.remove()

@@ -1,5 +1,6 @@
 """Card data decoding never crashes: malformed TLV, short reads and wrong
 status words give typed ReaderErrors (property-based, hypothesis)."""
+
 from __future__ import annotations
 
 import struct
@@ -19,7 +20,7 @@ records = st.lists(st.tuples(st.integers(1, 255), st.binary(max_size=600)), max_
 
 @given(records)
 def test_tlv_round_trip(items):
-    unique = list({tag: value for tag, value in items}.items())
+    unique = list(dict(items).items())
     assert tlv.parse(tlv.encode(unique)) == dict(unique)
 
 
@@ -42,14 +43,17 @@ def card_transmit(content: bytes, answers: list[int], chunk_cut: int):
         offset, le = (apdu[2] << 8) | apdu[3], apdu[4] or 256
         if sw != 0x9000:
             return Apdu(b"", sw)
-        return Apdu(content[offset:offset + min(le, chunk_cut)], 0x9000)
+        return Apdu(content[offset : offset + min(le, chunk_cut)], 0x9000)
 
     return transmit
 
 
 @settings(max_examples=200)
-@given(st.lists(st.sampled_from([0x9000, 0x6B00, 0x6282, 0x6A82, 0x6986, 0x6C10, 0x6C00, 0x6F00, 0x6700]),
-                max_size=6), st.integers(1, 248), st.binary(max_size=300))
+@given(
+    st.lists(st.sampled_from([0x9000, 0x6B00, 0x6282, 0x6A82, 0x6986, 0x6C10, 0x6C00, 0x6F00, 0x6700]), max_size=6),
+    st.integers(1, 248),
+    st.binary(max_size=300),
+)
 def test_reads_with_odd_cards_give_identity_or_typed_error(answers, chunk_cut, noise):
     content = hall_id_file({"id_number": "11010519491231002X", "name": "张伟明", "birth": "19491231"}) + noise
     try:
@@ -69,7 +73,7 @@ def test_read_binary_handles_6c_6282_and_6b00():
             return Apdu(b"", 0x6B00)
         if le > rest:
             return Apdu(b"", 0x6C00 | rest) if state["mode"] == "6C" else Apdu(content[offset:], 0x6282)
-        return Apdu(content[offset:offset + le], 0x9000)
+        return Apdu(content[offset : offset + le], 0x9000)
 
     assert read_binary(transmit) == content
     state["mode"] = "6282"
@@ -80,7 +84,7 @@ def test_read_binary_handles_6c_6282_and_6b00():
 def test_serial_garbage_never_crashes_the_frame_splitter(data):
     buffer = data + proto.frame(b"\x00\x00\x90")
     try:
-        payload, _rest = proto.split_frame(buffer)
+        _payload, _rest = proto.split_frame(buffer)
     except ReaderError as exc:
         assert exc.reason in ("checksum", "device")
 
@@ -97,4 +101,4 @@ def test_base_info_text_round_trip_and_photo_dropped():
 
 def test_frame_checksum_is_the_xor_after_the_preamble():
     f = proto.command(proto.FIND_CARD)
-    assert f == bytes.fromhex("AAAAAA9669000320" "01") + bytes([0x00 ^ 0x03 ^ 0x20 ^ 0x01])
+    assert f == bytes.fromhex("AAAAAA966900032001") + bytes([0x00 ^ 0x03 ^ 0x20 ^ 0x01])

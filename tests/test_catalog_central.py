@@ -1,13 +1,14 @@
 """Catalog import on central: all or nothing, precise line numbers; the
 synthetic generator; deltas by version to kiosks over real HTTP."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from conftest import Central, run_cli, write_kiosk_config
 
 from common.assets import asset_path
-from conftest import Central, run_cli, write_kiosk_config
 from kiosk.catalog.service import CatalogService
 from kiosk.catalog.store import CatalogRejected, CatalogStore
 from kiosk.sync import credentials
@@ -51,7 +52,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(server, tmp_path)
     lines = text.splitlines()
     reported = [line for line in result.stderr.splitlines() if line.startswith(str(bad))]
     assert len(reported) == 2
-    for report, index in zip(reported, (3, 10)):
+    for report, index in zip(reported, (3, 10), strict=False):
         line_no = int(report.split(":")[1])
         assert lines[line_no - 1].strip() == "{"  # the line where that matter starts
         assert f"matters[{index}]" in report and data["matters"][index]["name"] in lines[line_no + 2]
@@ -63,27 +64,48 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(server, tmp_path)
 def test_unknown_references_and_duplicates(server, tmp_path):
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
     data["matters"][7]["code"] = data["matters"][8]["code"]
-    data["themes"][0]["matters"] = list(data["themes"][0]["matters"]) + ["1100000000000000000000"]
+    data["themes"][0]["matters"] = [*list(data["themes"][0]["matters"]), "1100000000000000000000"]
     bad = tmp_path / "refs.json"
     bad.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     result = server.cli("catalog", "import", str(bad))
     assert result.returncode == 1
-    assert "already used by matters[7]" in result.stderr and "unknown matter code 1100000000000000000000" in result.stderr
+    assert (
+        "already used by matters[7]" in result.stderr and "unknown matter code 1100000000000000000000" in result.stderr
+    )
 
 
 def test_csv_import_and_its_errors(server, tmp_path):
     import csv
 
     matter = json.loads(SAMPLE.read_text(encoding="utf-8"))["matters"][0]
-    fields = ["code", "basic_code", "name", "type_code", "group", "category", "department", "department_code",
-              "aliases", "materials", "statutory_limit", "promised_limit", "case_kind", "location",
-              "consult_phone", "complaint_phone"]
+    fields = [
+        "code",
+        "basic_code",
+        "name",
+        "type_code",
+        "group",
+        "category",
+        "department",
+        "department_code",
+        "aliases",
+        "materials",
+        "statutory_limit",
+        "promised_limit",
+        "case_kind",
+        "location",
+        "consult_phone",
+        "complaint_phone",
+    ]
     path = tmp_path / "matters.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(fields)
-        row = [json.dumps(matter[f], ensure_ascii=False) if isinstance(matter[f], (dict, list)) and f != "aliases"
-               else (";".join(matter[f]) if f == "aliases" else matter[f]) for f in fields]
+        row = [
+            json.dumps(matter[f], ensure_ascii=False)
+            if isinstance(matter[f], (dict, list)) and f != "aliases"
+            else (";".join(matter[f]) if f == "aliases" else matter[f])
+            for f in fields
+        ]
         w.writerow(row)
         bad = list(row)
         bad[fields.index("code")] = "2299010101010010000001"
@@ -112,7 +134,11 @@ def _enrolled_catalog(server, tmp_path, name):
     cfg = write_kiosk_config(tmp_path, server.url)
     assert run_cli("kiosk", "--config", str(cfg), "enroll", code).returncode == 0
     creds = credentials.load(tmp_path / "kiosk-data")
-    return CatalogService(CatalogStore(tmp_path / "kiosk-data" / "catalog.db")).open(), CentralClient(server.url, creds), cfg
+    return (
+        CatalogService(CatalogStore(tmp_path / "kiosk-data" / "catalog.db")).open(),
+        CentralClient(server.url, creds),
+        cfg,
+    )
 
 
 def test_kiosk_sync_full_then_incremental_then_withdrawn(server, tmp_path):
@@ -135,7 +161,9 @@ def test_kiosk_sync_full_then_incremental_then_withdrawn(server, tmp_path):
     second = catalog.sync(client)
     assert not second.full and second.version == 2 and catalog.state.matters == 82
     assert catalog.matter(data["matters"][0]["code"]).materials[0].copies == 3
-    assert catalog.search(withdrawn["name"], 5) == [] or catalog.search(withdrawn["name"], 5)[0].name != withdrawn["name"]
+    assert (
+        catalog.search(withdrawn["name"], 5) == [] or catalog.search(withdrawn["name"], 5)[0].name != withdrawn["name"]
+    )
     # the CLI does the same, and says so
     result = run_cli("kiosk", "--config", str(cfg), "catalog", "sync")
     assert result.returncode == 0 and "catalog version 2" in result.stdout

@@ -1,15 +1,17 @@
 """Enrollment and authenticated kiosk requests against a real central server
 over loopback HTTP."""
+
 from __future__ import annotations
 
 import json
 import stat
+from datetime import UTC
 
 import pytest
 import requests
+from conftest import run_cli, write_kiosk_config
 
 from common import signing, wire
-from conftest import run_cli, write_kiosk_config
 from kiosk.sync import credentials
 from kiosk.sync.client import CentralClient, CentralError
 
@@ -39,10 +41,14 @@ def enrolled(central, tmp_path, request):
 
 
 def _beat(version="0.1.0") -> wire.HeartbeatRequest:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return wire.HeartbeatRequest(version=version, uptime_s=12.5, sent_at=datetime.now(timezone.utc),
-                                 devices={"ticket_printer": wire.DeviceStatus(state="warning", detail="paper low")})
+    return wire.HeartbeatRequest(
+        version=version,
+        uptime_s=12.5,
+        sent_at=datetime.now(UTC),
+        devices={"ticket_printer": wire.DeviceStatus(state="warning", detail="paper low")},
+    )
 
 
 def test_health_and_openapi(central):
@@ -92,8 +98,12 @@ def test_wrong_signature_is_rejected_and_nothing_stored(enrolled, central):
     assert resp.status_code == 401 and resp.json()["error"]["code"] == "bad_signature"
     # a valid signature over a different body does not cover this body either
     headers = signing.sign(creds.secret, "POST", wire.API_PREFIX + "/kiosks/heartbeat", b"{}", creds.kiosk_id)
-    resp = requests.post(central.url + wire.API_PREFIX + "/kiosks/heartbeat", data=body,
-                         headers={**headers, "Content-Type": "application/json"}, timeout=5)
+    resp = requests.post(
+        central.url + wire.API_PREFIX + "/kiosks/heartbeat",
+        data=body,
+        headers={**headers, "Content-Type": "application/json"},
+        timeout=5,
+    )
     assert resp.status_code == 401
     assert _kiosk_row(central, name)["version"] != "6.6.6"
 
@@ -118,7 +128,7 @@ def test_stale_timestamp_is_rejected(enrolled, central):
 
 
 def test_revoked_and_unknown_kiosks_are_rejected(enrolled, central):
-    name, creds, client = enrolled
+    name, _creds, client = enrolled
     client.heartbeat(_beat("3.0.0"))
     assert central.cli("kiosks", "revoke", name).returncode == 0
     with pytest.raises(CentralError) as err:
@@ -135,13 +145,14 @@ def test_revoked_and_unknown_kiosks_are_rejected(enrolled, central):
 
 
 def test_reissue_invalidates_the_old_secret(enrolled, central):
-    name, creds, client = enrolled
+    name, _creds, client = enrolled
     code = _add(central, name, "--reissue")["code"]
     with pytest.raises(CentralError):
         client.heartbeat(_beat())
     reply = CentralClient(central.url).enroll(wire.EnrollRequest(code=code, version="t"))
-    fresh = credentials.Credentials(reply.kiosk_id, reply.name, central.url,
-                                    __import__("base64").b64decode(reply.secret))
+    fresh = credentials.Credentials(
+        reply.kiosk_id, reply.name, central.url, __import__("base64").b64decode(reply.secret)
+    )
     assert CentralClient(central.url, fresh).heartbeat(_beat()).kiosk_name == name
 
 
@@ -184,8 +195,10 @@ def test_every_kiosk_of_a_deployment_gets_the_same_id_hash_key(central, tmp_path
         code = _add(central, name)["code"]
         directory = tmp_path / name
         directory.mkdir()
-        assert run_cli("kiosk", "--config", str(write_kiosk_config(directory, central.url)), "enroll",
-                       code).returncode == 0
+        assert (
+            run_cli("kiosk", "--config", str(write_kiosk_config(directory, central.url)), "enroll", code).returncode
+            == 0
+        )
         creds = credentials.load(directory / "kiosk-data")
         keys.append(creds.id_hash_key)
         assert creds.secret != creds.id_hash_key

@@ -1,16 +1,21 @@
 """Central's SQLite storage under write load: the WAL is checkpointed off
 the request path, writers of several processes take turns on one lock, and
 an online backup is consistent while tickets are being issued."""
+
 from __future__ import annotations
 
 import asyncio
+import itertools
 import multiprocessing
 import os
 import sqlite3
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conftest import Central, enrolled_client
 
 from central import fleet
 from central.config import CentralConfig, StorageSection
@@ -21,19 +26,19 @@ from central.rawsql import INSERT_NONCE
 from central.state import open_state
 from common import wire
 from common.tickets import TicketRequest
-from conftest import Central, enrolled_client
 
 
 def storage(tmp_path):
     state = open_state(CentralConfig(storage=StorageSection(data_dir=str(tmp_path))))
     with state.sessions() as db:
-        kiosk, _secret = fleet.enroll(db, state.master_key, wire.EnrollRequest(
-            code=fleet.add_kiosk(db, "storage", 24).code, version="test"))
+        kiosk, _secret = fleet.enroll(
+            db, state.master_key, wire.EnrollRequest(code=fleet.add_kiosk(db, "storage", 24).code, version="test")
+        )
     return state, kiosk.id
 
 
 def write_commits(state, kiosk_id: str, n: int, tag: str) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for i in range(n):
         with state.runner.write() as db:
             db.run(INSERT_NONCE, kiosk_id=kiosk_id, nonce=f"{tag}-{i:08d}", seen_at=now)
@@ -81,7 +86,7 @@ def test_writers_of_several_processes_take_turns(tmp_path):
         p.start()
     for p in procs:
         p.join(30)
-    events = [(kind, pid, float(at)) for kind, pid, at in (line.split() for line in open(log))]
+    events = [(kind, pid, float(at)) for kind, pid, at in (line.split() for line in Path(log).read_text().splitlines())]
     assert [kind for kind, _, _ in events] == ["in", "out"] * 3  # never two inside at once
     assert all(events[i][1] == events[i + 1][1] for i in range(0, 6, 2))
     handovers = [events[i + 1][2] - events[i][2] for i in (1, 3)]  # one leaves, the next enters
@@ -133,7 +138,7 @@ def test_a_worker_waiting_for_another_workers_write_keeps_serving(tmp_path):
     holder = multiprocessing.get_context("spawn").Process(target=_hold_and_note, args=(state.runner.path, log, 0.6))
     holder.start()
     deadline = time.monotonic() + 30
-    while not (os.path.exists(log) and open(log).read()) and time.monotonic() < deadline:
+    while not (os.path.exists(log) and Path(log).read_text()) and time.monotonic() < deadline:
         time.sleep(0.01)  # the other process holds the lock now
 
     async def scenario():
@@ -145,15 +150,16 @@ def test_a_worker_waiting_for_another_workers_write_keeps_serving(tmp_path):
                 await asyncio.sleep(0.01)
 
         beating = asyncio.create_task(heartbeat())
-        ticket = await queue.issue(TicketOrder(kiosk_id, TicketRequest(request_id=uuid.uuid4().hex, type="A"),
-                                               uuid.uuid4().hex))
+        ticket = await queue.issue(
+            TicketOrder(kiosk_id, TicketRequest(request_id=uuid.uuid4().hex, type="A"), uuid.uuid4().hex)
+        )
         beating.cancel()
         return ticket, time.monotonic(), ticks
 
     ticket, issued_at, ticks = asyncio.run(scenario())
     holder.join(10)
-    released_at = float(open(log).read().split()[-1])
+    released_at = float(Path(log).read_text().split()[-1])
     assert ticket.number == "A001"
     assert issued_at >= released_at  # it did wait for the other writer
-    assert max(b - a for a, b in zip(ticks, ticks[1:])) < 0.1  # and the loop ran all along
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.1  # and the loop ran all along
     assert len(ticks) > 20

@@ -3,6 +3,7 @@ rendered to A4 (text and a QR code that decodes to a verifying URL), printed
 through a real cupsd with the cups-pdf backend, audited once through the
 outbox; a printer that is down is reported and the same certificate prints
 when it is back."""
+
 from __future__ import annotations
 
 import time
@@ -13,8 +14,9 @@ import pypdfium2 as pdfium
 import pytest
 import requests
 import zxingcpp
-
 from conftest import Central, add_staff, enrolled_client, login, write_kiosk_config
+
+from common.fonts import resolve
 from drivers.printer import PrinterError
 from drivers.printer.cups import CupsDocumentPrinter
 from drivers.reader.identity import Identity
@@ -25,11 +27,11 @@ from kiosk.events import EventBus
 from kiosk.session import CitizenSession, IdleTimer
 from kiosk.sync.outbox import Outbox, OutboxWorker
 from kiosk.sync.senders import senders_for
-from common.fonts import resolve
 
 pytestmark = pytest.mark.central
-DEMO = Identity(name="张伟明", birth_date=date(1949, 12, 31), gender="male", id_number="11010519491231002X",
-                nation="汉")
+DEMO = Identity(
+    name="张伟明", birth_date=date(1949, 12, 31), gender="male", id_number="11010519491231002X", nation="汉"
+)
 
 
 def pdf_text(path: Path) -> str:
@@ -65,8 +67,9 @@ def kiosk_side(tmp_path, cupsd):
     add_staff(central, "mona", "manager")
     client = enrolled_client(central, "k", tmp_path / "k")
     config_path = write_kiosk_config(tmp_path / "k", central.url)
-    config_path.write_text(config_path.read_text() + f'[document]\ncups_server = "{cupsd.socket}"\n'
-                           '[devices]\ndocument_printer = "cups"\n')
+    config_path.write_text(
+        config_path.read_text() + f'[document]\ncups_server = "{cupsd.socket}"\n[devices]\ndocument_printer = "cups"\n'
+    )
     config = load_kiosk(config_path)
     session = CitizenSession(EventBus(), IdleTimer(120, 20), client.credentials.id_hash_key)
     outbox = Outbox(config.data_dir / "outbox.db")
@@ -93,12 +96,20 @@ def test_a_certificate_prints_through_cups_and_verifies(kiosk_side, cupsd):
     prepared = service.prepare(social)
     cert = prepared.certificate
     text = pdf_text(prepared.rendered.pdf)
-    for expected in ("社会保险参保缴费证明", "张伟明", "1101**********002X", cert.id, cert.check_code,
-                     "仅供办理政务服务事项时使用，有效期至", "示例市社会保险事业管理中心"):
+    for expected in (
+        "社会保险参保缴费证明",
+        "张伟明",
+        "1101**********002X",
+        cert.id,
+        cert.check_code,
+        "仅供办理政务服务事项时使用，有效期至",
+        "示例市社会保险事业管理中心",
+    ):
         assert expected in text, expected
     assert "11010519491231002X" not in text  # the full ID number is never on paper
     image = page_image(prepared.rendered.pdf, prepared.rendered.pdf.with_suffix(".scan.png"), 150)
     from PIL import Image
+
     codes = zxingcpp.read_barcodes(Image.open(image))
     assert [c.text for c in codes] == [cert.verify_url]
     verified = requests.get(codes[0].text.replace("/verify/", "/api/v1/verify/"), timeout=5).json()
@@ -113,14 +124,20 @@ def test_a_certificate_prints_through_cups_and_verifies(kiosk_side, cupsd):
     assert pdf_pages(next(iter(printed))) == prepared.rendered.pages
 
     staff = login(central, "mona")
-    audits = wait_for(lambda: [p for p in staff.get(f"{central.url}/api/v1/certificates/prints", timeout=5)
-                               .json()["prints"] if p["certificate_id"] == cert.id], what="the print audit")
+    audits = wait_for(
+        lambda: [
+            p
+            for p in staff.get(f"{central.url}/api/v1/certificates/prints", timeout=5).json()["prints"]
+            if p["certificate_id"] == cert.id
+        ],
+        what="the print audit",
+    )
     assert audits[0]["outcome"] == "printed" and audits[0]["copies"] == 2 and audits[0]["pages"] == 1
     assert outbox.counts()["acked"] == 1
 
 
 def test_a_printer_that_is_down_is_told_and_the_same_certificate_prints_later(kiosk_side, cupsd):
-    central, service, session, outbox = kiosk_side
+    central, service, session, _outbox = kiosk_side
     session.identify(DEMO)
     prepared = service.prepare(next(c for c in service.available().certificates if c.kind == "tax"))
     assert cupsd.lp("cupsdisable", "-r", "maintenance", "KioskA4").returncode == 0
@@ -137,10 +154,16 @@ def test_a_printer_that_is_down_is_told_and_the_same_certificate_prints_later(ki
     again = service.prepare(next(c for c in service.available().certificates if c.kind == "tax"))
     assert again.certificate.id == prepared.certificate.id  # no second certificate for a retry
     staff = login(central, "mona")
-    audits = wait_for(lambda: (lambda rows: rows if len(rows) == 2 else None)(
-        [p for p in staff.get(f"{central.url}/api/v1/certificates/prints", timeout=5).json()["prints"]
-         if p["certificate_id"] == prepared.certificate.id]), what="both audits")
-    assert sorted((a["attempt"], a["outcome"], a["reason"]) for a in audits) == [(1, "failed", "offline"),
-                                                                               (2, "printed", "")]
+
+    def both_audits():
+        prints = staff.get(f"{central.url}/api/v1/certificates/prints", timeout=5).json()["prints"]
+        rows = [p for p in prints if p["certificate_id"] == prepared.certificate.id]
+        return rows if len(rows) == 2 else None
+
+    audits = wait_for(both_audits, what="both audits")
+    assert sorted((a["attempt"], a["outcome"], a["reason"]) for a in audits) == [
+        (1, "failed", "offline"),
+        (2, "printed", ""),
+    ]
     service.wipe()
     assert not (service.work_dir / f"{prepared.certificate.id}.pdf").exists()

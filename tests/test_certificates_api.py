@@ -1,24 +1,32 @@
 """Certificates and ratings at central over real HTTP: only the card holder's
 own records, signed and verifiable; an altered QR is rejected; revocation and
 expiry; print audits and ratings applied once per key."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
-
-from common.certificates import (AvailableRequest, CertificateRequest, PrintAudit, RatingRequest, from_b64url,
-                                 verify_signature)
 from conftest import Central, add_staff, enrolled_client, login
+from pydantic import ValidationError
+
+from common.certificates import (
+    AvailableRequest,
+    CertificateRequest,
+    PrintAudit,
+    RatingRequest,
+    from_b64url,
+    verify_signature,
+)
 from drivers.reader.identity import keyed_hash
 from kiosk.sync.client import CentralError
 
 pytestmark = pytest.mark.central
-DEMO_ID = "11010519491231002X"      # 张伟明: social insurance, tax, real estate; no company
-LEGAL_REP = "110102197203040017"   # 王建国: two companies, no real estate
-STRANGER = "110101199001011237"    # valid number, not in the sample dataset
+DEMO_ID = "11010519491231002X"  # 张伟明: social insurance, tax, real estate; no company
+LEGAL_REP = "110102197203040017"  # 王建国: two companies, no real estate
+STRANGER = "110101199001011237"  # valid number, not in the sample dataset
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +46,15 @@ def person(kiosk, number: str) -> str:
 
 
 def issue(kiosk, number, kind="social_insurance", ref="", request_id=None):
-    return kiosk.issue_certificate(CertificateRequest(request_id=request_id or uuid.uuid4().hex, kind=kind,
-                                                      person_key=person(kiosk, number), subject_ref=ref))
+    return kiosk.issue_certificate(
+        CertificateRequest(
+            request_id=request_id or uuid.uuid4().hex, kind=kind, person_key=person(kiosk, number), subject_ref=ref
+        )
+    )
 
 
 def test_a_card_holder_sees_and_gets_only_their_own_records(hall):
-    central, kiosk, _ = hall
+    _central, kiosk, _ = hall
     mine = kiosk.available_certificates(AvailableRequest(person_key=person(kiosk, DEMO_ID)))
     assert [c.kind for c in mine.certificates] == ["social_insurance", "tax", "real_estate"]
     assert all("1101**********002X" in c.subject_label for c in mine.certificates)
@@ -63,11 +74,11 @@ def test_a_card_holder_sees_and_gets_only_their_own_records(hall):
 
 
 def test_no_card_identity_no_certificate(hall):
-    central, kiosk, _ = hall
+    central, _kiosk, _ = hall
     body = {"request_id": uuid.uuid4().hex, "kind": "tax"}
     r = requests.post(f"{central.url}/api/v1/certificates", json=body, timeout=5)
     assert r.status_code == 401  # unsigned
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         CertificateRequest(request_id=uuid.uuid4().hex, kind="tax", person_key="")
 
 
@@ -117,21 +128,39 @@ def test_a_retried_request_gets_the_same_certificate(hall):
 def test_print_audit_and_ratings_apply_once(hall):
     central, kiosk, other = hall
     cert = issue(kiosk, DEMO_ID)
-    now = datetime.now(timezone.utc)
-    audit = PrintAudit(key=uuid.uuid4().hex, certificate_id=cert.id, kind=cert.kind, copies=2, pages=1,
-                       outcome="printed", attempt=1, at=now)
+    now = datetime.now(UTC)
+    audit = PrintAudit(
+        key=uuid.uuid4().hex,
+        certificate_id=cert.id,
+        kind=cert.kind,
+        copies=2,
+        pages=1,
+        outcome="printed",
+        attempt=1,
+        at=now,
+    )
     assert kiosk.record_print(audit).duplicate is False
     assert kiosk.record_print(audit).duplicate is True
     with pytest.raises(CentralError) as foreign:  # another kiosk cannot audit this kiosk's certificate
         other.record_print(audit.model_copy(update={"key": uuid.uuid4().hex}))
     assert foreign.value.code == "unknown_certificate"
     mona = login(central, "mona")
-    prints = [p for p in mona.get(f"{central.url}/api/v1/certificates/prints", timeout=5).json()["prints"]
-              if p["certificate_id"] == cert.id]
+    prints = [
+        p
+        for p in mona.get(f"{central.url}/api/v1/certificates/prints", timeout=5).json()["prints"]
+        if p["certificate_id"] == cert.id
+    ]
     assert len(prints) == 1 and prints[0]["copies"] == 2 and prints[0]["outcome"] == "printed"
 
-    bad = RatingRequest(key=uuid.uuid4().hex, level=5, subject="certificate", subject_ref="social_insurance",
-                        reasons=("slow", "device_fault"), text="打印机卡纸", at=now)
+    bad = RatingRequest(
+        key=uuid.uuid4().hex,
+        level=5,
+        subject="certificate",
+        subject_ref="social_insurance",
+        reasons=("slow", "device_fault"),
+        text="打印机卡纸",
+        at=now,
+    )
     good = RatingRequest(key=uuid.uuid4().hex, level=1, subject="guide", subject_ref="11100000000000000A", at=now)
     for rating in (bad, bad, good):
         kiosk.rate(rating)
@@ -142,9 +171,15 @@ def test_print_audit_and_ratings_apply_once(hall):
     case = reviews["reviews"][0]
     assert case["state"] == "open" and case["text"] == "打印机卡纸" and case["channel"] == "政务大厅其他终端"
     assert case["follow_up_due"] > now.date().isoformat() and not case["overdue"]
-    assert mona.post(f"{central.url}/api/v1/ratings/bad/{case['case_number']}",
-                     json={"state": "resolved", "note": "已更换打印机"}, timeout=5).ok
-    assert mona.get(f"{central.url}/api/v1/ratings/bad?state=resolved", timeout=5).json()["reviews"][0]["note"] == "已更换打印机"
+    assert mona.post(
+        f"{central.url}/api/v1/ratings/bad/{case['case_number']}",
+        json={"state": "resolved", "note": "已更换打印机"},
+        timeout=5,
+    ).ok
+    assert (
+        mona.get(f"{central.url}/api/v1/ratings/bad?state=resolved", timeout=5).json()["reviews"][0]["note"]
+        == "已更换打印机"
+    )
 
 
 def test_the_verify_page_in_a_browser(hall, browser):

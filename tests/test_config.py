@@ -1,5 +1,6 @@
 """Configuration: the shipped files are valid, and every kind of mistake stops
 start-up with one precise message and exit code 2, never a traceback."""
+
 from __future__ import annotations
 
 import os
@@ -10,10 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from conftest import BIN, REPO, run_cli
-from kiosk import config as kiosk_config
+
 from central import config as central_config
+from kiosk import config as kiosk_config
 
 
 def test_shipped_configs_load_with_documented_defaults():
@@ -33,13 +34,13 @@ def test_config_check_accepts_shipped_file(tool):
 
 
 KIOSK_CASES = [
-    ("unknown key", '[ui]\nidle_timout_s = 30\n', "ui.idle_timout_s", "unknown key"),
+    ("unknown key", "[ui]\nidle_timout_s = 30\n", "ui.idle_timout_s", "unknown key"),
     ("wrong type", '[ui]\nidle_timeout_s = "sixty"\n', "ui.idle_timeout_s", "expected an integer"),
     ("bad choice", '[devices]\nreader = "usb"\n', "devices.reader", "expected one of 'virtual'"),
     ("bad value", '[server]\nurl = "central:8700"\n', "server.url", "expected an http(s) URL"),
-    ("unknown table", '[printr]\nx = 1\n', "printr", "unknown key"),
-    ("not a table", 'ui = 3\n', "ui", "expected a table"),
-    ("unreadable TOML", '[ui\nsize = 1\n', "", "not valid TOML"),
+    ("unknown table", "[printr]\nx = 1\n", "printr", "unknown key"),
+    ("not a table", "ui = 3\n", "ui", "expected a table"),
+    ("unreadable TOML", "[ui\nsize = 1\n", "", "not valid TOML"),
 ]
 
 
@@ -68,7 +69,7 @@ def test_missing_file_names_it(tmp_path):
 
 def test_central_config_errors(tmp_path):
     path = tmp_path / "central.toml"
-    path.write_text('[server]\nport = 70000\n')
+    path.write_text("[server]\nport = 70000\n")
     result = run_cli("kiosk-central", "--config", str(path), "serve")
     assert result.returncode == 2
     assert "server.port: expected a TCP port 1-65535, got 70000" in result.stderr
@@ -94,8 +95,7 @@ def test_environment_overrides_win(tmp_path, monkeypatch):
 def test_bad_environment_override_is_reported(tmp_path):
     path = tmp_path / "central.toml"
     path.write_text("")
-    result = run_cli("kiosk-central", "--config", str(path), "config", "check",
-                     env={"KIOSK_CENTRAL_PORT": "eighty"})
+    result = run_cli("kiosk-central", "--config", str(path), "config", "check", env={"KIOSK_CENTRAL_PORT": "eighty"})
     assert result.returncode == 2
     assert "environment KIOSK_CENTRAL_PORT: server.port: expected an integer" in result.stderr
 

@@ -1,5 +1,6 @@
 """Counter staff over real HTTP: accounts, login limits, permissions, calling,
 and the live event stream the display board follows."""
+
 from __future__ import annotations
 
 import json
@@ -9,11 +10,13 @@ import uuid
 
 import pytest
 import requests
-
-from common.tickets import TicketRequest
 from conftest import PASSWORD, Central, add_staff, enrolled_client, login
 
+from common.tickets import TicketRequest
+
 pytestmark = pytest.mark.central
+
+
 @pytest.fixture
 def hall(tmp_path):
     server = Central(tmp_path / "c")
@@ -33,11 +36,11 @@ def take(kiosk, kind):
 def test_wrong_passwords_lock_the_account(hall):
     central, _ = hall
     for _ in range(5):
-        r = requests.post(f"{central.url}/api/v1/staff/login", json={"username": "alice", "password": "nope"},
-                          timeout=5)
+        r = requests.post(
+            f"{central.url}/api/v1/staff/login", json={"username": "alice", "password": "nope"}, timeout=5
+        )
         assert r.status_code == 401 and r.json()["error"]["code"] == "bad_login"
-    r = requests.post(f"{central.url}/api/v1/staff/login", json={"username": "alice", "password": PASSWORD},
-                      timeout=5)
+    r = requests.post(f"{central.url}/api/v1/staff/login", json={"username": "alice", "password": PASSWORD}, timeout=5)
     assert r.status_code == 429 and r.json()["error"]["code"] == "locked"
     assert login(central, "bob")  # others are not affected
 
@@ -111,8 +114,9 @@ def test_the_stream_resumes_after_a_server_restart(hall):
     staff.post(f"{central.url}/api/v1/counters/2/call-next", timeout=5)
     first: list = []
     stop = threading.Event()
-    threading.Thread(target=read_events, args=(f"{central.url}/api/v1/events?after=0", first, stop),
-                     daemon=True).start()
+    threading.Thread(
+        target=read_events, args=(f"{central.url}/api/v1/events?after=0", first, stop), daemon=True
+    ).start()
     for _ in range(40):
         if first:
             break
@@ -126,8 +130,11 @@ def test_the_stream_resumes_after_a_server_restart(hall):
     staff.post(f"{central.url}/api/v1/counters/2/call-next", timeout=5)
     resumed: list = []
     stop2 = threading.Event()
-    threading.Thread(target=read_events, args=(f"{central.url}/api/v1/events", resumed, stop2,
-                                               {"Last-Event-ID": str(last_id)}), daemon=True).start()
+    threading.Thread(
+        target=read_events,
+        args=(f"{central.url}/api/v1/events", resumed, stop2, {"Last-Event-ID": str(last_id)}),
+        daemon=True,
+    ).start()
     for _ in range(40):
         if any(e.get("number") == second_ticket.number for e in resumed):
             break

@@ -3,6 +3,7 @@ SIGKILL at random points of taking and printing tickets (online and during a
 partition), central killed during traffic, a nearly full disk. Afterwards
 every ticket that reached paper is at central exactly once, every print
 attempt is recorded once, and no number was issued twice."""
+
 from __future__ import annotations
 
 import random
@@ -12,11 +13,11 @@ import subprocess
 import time
 
 import pytest
+from unattended import central_db, drain, driver, hall_with_printer, printed_ids
 
 from kiosk import config as kiosk_config
 from kiosk.services import build_services
 from peers.kiosk_setup import enrolled_kiosk
-from unattended import central_db, hall_with_printer, drain, driver, printed_ids
 
 pytestmark = pytest.mark.central
 KILLS = 50
@@ -47,8 +48,13 @@ def check_exactly_once(server, printer, kiosk, kills: int) -> dict:
     assert set(on_paper) <= recorded, "a print attempt was not recorded at central"
     waiting_unprinted = [r for r in rows if r[2] == "waiting" and r[0] not in set(on_paper)]
     assert len(waiting_unprinted) <= kills, "more tickets nobody holds than kills"  # at most one per kill
-    return {"printed": len(set(on_paper)), "at_central": len(rows), "offline": sum(r[3] for r in rows),
-            "ghosts": len(waiting_unprinted), "cancelled": sum(r[2] == "cancelled" for r in rows)}
+    return {
+        "printed": len(set(on_paper)),
+        "at_central": len(rows),
+        "offline": sum(r[3] for r in rows),
+        "ghosts": len(waiting_unprinted),
+        "cancelled": sum(r[2] == "cancelled" for r in rows),
+    }
 
 
 def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(hall, tmp_path):
@@ -95,8 +101,12 @@ def test_central_killed_and_restarted_during_traffic(hall, tmp_path):
 def small_disk(tmp_path):
     mount = tmp_path / "disk"
     mount.mkdir()
-    if shutil.which("mount") is None or subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mount)], capture_output=True).returncode:
+    if (
+        shutil.which("mount") is None
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mount)], capture_output=True
+        ).returncode
+    ):
         pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=False)
@@ -104,8 +114,7 @@ def small_disk(tmp_path):
 
 def test_a_nearly_full_disk_drops_old_logs_first_and_keeps_the_outbox_working(hall, tmp_path, small_disk):
     server, printer = hall
-    path = enrolled_kiosk(server, "full", tmp_path / "k", printer.port,
-                          extra="[maintenance]\ndisk_min_free_mb = 12\n")
+    path = enrolled_kiosk(server, "full", tmp_path / "k", printer.port, extra="[maintenance]\ndisk_min_free_mb = 12\n")
     cfg = kiosk_config.load(path)
     data = small_disk / "data"
     shutil.copytree(cfg.data_dir, data, symlinks=True)

@@ -1,11 +1,11 @@
 """The GA/T 467 driver over a real serial device (a pty) against a fake SAM
 reader: a good read, every error status, a garbled checksum, silence."""
+
 from __future__ import annotations
 
 import queue
 
 import pytest
-
 from conftest import wait_event
 
 from drivers.reader import CardFailed, CardInserted, CardReading, CardRemoved, ReaderFault
@@ -37,11 +37,16 @@ def test_good_read_then_removal(rig):
     wait_event(events, CardRemoved)
 
 
-@pytest.mark.parametrize("cmd,sw3,reason", [
-    (proto.SELECT_CARD, 0x81, "unreadable"), (proto.READ_BASE, 0x41, "unreadable"),
-    (proto.READ_BASE, 0x40, "unsupported"), (proto.READ_BASE, 0x31, "unreadable"),
-    (proto.READ_BASE, 0x33, "unreadable"),
-])
+@pytest.mark.parametrize(
+    "cmd,sw3,reason",
+    [
+        (proto.SELECT_CARD, 0x81, "unreadable"),
+        (proto.READ_BASE, 0x41, "unreadable"),
+        (proto.READ_BASE, 0x40, "unsupported"),
+        (proto.READ_BASE, 0x31, "unreadable"),
+        (proto.READ_BASE, 0x33, "unreadable"),
+    ],
+)
 def test_card_errors_are_typed(rig, cmd, sw3, reason):
     fake, events = rig
     fake.status = {cmd: sw3}

@@ -1,5 +1,6 @@
 """The display board's data, its spoken announcements and the manager's
 figures, over real HTTP; and the voice clips made with espeak-ng."""
+
 from __future__ import annotations
 
 import io
@@ -8,14 +9,16 @@ import wave
 
 import pytest
 import requests
+from conftest import Central, add_staff, enrolled_client, login, run_cli
 
 from central.config import DisplaySection
 from central.voice import Piece, VoiceClips, pieces
 from common.tickets import TicketRequest
-from conftest import Central, add_staff, enrolled_client, login, run_cli
 
 pytestmark = pytest.mark.central
-CUSTOM = '[display]\nannounce_zh = "{number}号请到{counter}号窗口"\nannounce_en = "Ticket {number}, counter {counter}"\n'
+CUSTOM = (
+    '[display]\nannounce_zh = "{number}号请到{counter}号窗口"\nannounce_en = "Ticket {number}, counter {counter}"\n'
+)
 
 
 @pytest.fixture
@@ -39,11 +42,14 @@ def test_announcement_audio_follows_the_template(hall):
     zh = requests.get(f"{central.url}/api/v1/announcements/zh.wav", params={"number": "A012", "counter": 3}, timeout=10)
     assert zh.status_code == 200 and zh.headers["content-type"] == "audio/wav"
     assert 1.0 < wav_seconds(zh.content) < 15
-    longer = requests.get(f"{central.url}/api/v1/announcements/zh.wav", params={"number": "A0123", "counter": 3},
-                          timeout=10)
+    longer = requests.get(
+        f"{central.url}/api/v1/announcements/zh.wav", params={"number": "A0123", "counter": 3}, timeout=10
+    )
     assert wav_seconds(longer.content) > wav_seconds(zh.content)  # one more digit spoken
-    for params, status, code in (({"number": "<script>", "counter": 3}, 422, "bad_number"),
-                                 ({"number": "A012", "counter": 99}, 404, "unknown_counter")):
+    for params, status, code in (
+        ({"number": "<script>", "counter": 3}, 422, "bad_number"),
+        ({"number": "A012", "counter": 99}, 404, "unknown_counter"),
+    ):
         r = requests.get(f"{central.url}/api/v1/announcements/zh.wav", params=params, timeout=5)
         assert r.status_code == status and r.json()["error"]["code"] == code
     assert requests.get(f"{central.url}/api/v1/announcements/fr.wav?number=A012", timeout=5).status_code == 404
@@ -97,10 +103,23 @@ def test_voice_build_makes_every_clip_once(tmp_path):
 
 def test_clip_pieces_and_a_missing_espeak(tmp_path):
     display = DisplaySection()
-    assert [p.text for p in pieces(display.announce_zh, "zh", "A012", 12)] == \
-        ["请", "A", "零", "一", "二", "号到", "12", "号窗口办理"]
-    assert [p.text for p in pieces(display.announce_en, "en", "B7", 3)] == \
-        ["Number", "B", "seven", "please go to counter", "3"]
+    assert [p.text for p in pieces(display.announce_zh, "zh", "A012", 12)] == [
+        "请",
+        "A",
+        "零",
+        "一",
+        "二",
+        "号到",
+        "12",
+        "号窗口办理",
+    ]
+    assert [p.text for p in pieces(display.announce_en, "en", "B7", 3)] == [
+        "Number",
+        "B",
+        "seven",
+        "please go to counter",
+        "3",
+    ]
     silent = VoiceClips(tmp_path, display, espeak="")
     silent.espeak = None
     with pytest.raises(Exception, match="espeak-ng is not installed"):

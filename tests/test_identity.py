@@ -1,5 +1,6 @@
 """Identity rules: GB 11643 check digits, masking, age, expiry, keyed hashes,
 and that no full ID number reaches a log line or a repr."""
+
 from __future__ import annotations
 
 import io
@@ -19,10 +20,15 @@ def test_check_digit_from_the_standard():
     assert validate_id_number(" 11010519491231002x ") == VALID
 
 
-@pytest.mark.parametrize("number,why", [
-    ("110105194912310021", "check digit"), ("11010519491231002", "17 digits"), ("1101051949123100AX", "17 digits"),
-    ("110105194902300028", "birth date"),
-])
+@pytest.mark.parametrize(
+    "number,why",
+    [
+        ("110105194912310021", "check digit"),
+        ("11010519491231002", "17 digits"),
+        ("1101051949123100AX", "17 digits"),
+        ("110105194902300028", "birth date"),
+    ],
+)
 def test_invalid_numbers_are_refused_with_a_reason(number, why):
     if why == "birth date":  # 1949-02-30 with a correct check digit
         number = number[:17] + id_check_char(number[:17])
@@ -33,8 +39,12 @@ def test_invalid_numbers_are_refused_with_a_reason(number, why):
 
 def test_masking():
     assert mask_id(VALID) == "1101**********002X"
-    assert (mask_name("张伟明"), mask_name("张三"), mask_name("欧阳娜娜"), mask_name("Jan Peeters")) == \
-        ("张*明", "张*", "欧阳**", "J** P******")
+    assert (mask_name("张伟明"), mask_name("张三"), mask_name("欧阳娜娜"), mask_name("Jan Peeters")) == (
+        "张*明",
+        "张*",
+        "欧阳**",
+        "J** P******",
+    )
 
 
 def test_age_expiry_and_keyed_hash():

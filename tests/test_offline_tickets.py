@@ -1,18 +1,19 @@
 """Offline-first tickets through a real central: leased number blocks, a
 network partition and its healing, the merge in issue-time order, print
 records and faults delivered once, pushed settings and the catalog's ETag."""
+
 from __future__ import annotations
 
 import pytest
 import requests
+from conftest import REPO
+from unattended import central_db, hall_with_printer, printed_ids
 
 from common.tickets import LeaseRequest
-from conftest import REPO
 from kiosk import config as kiosk_config
 from kiosk.services import build_services
 from kiosk.sync.client import CentralError
 from peers.kiosk_setup import enrolled_kiosk
-from unattended import central_db, hall_with_printer, printed_ids
 
 pytestmark = pytest.mark.central
 SAMPLE = REPO / "assets" / "catalog" / "sample_catalog.json"
@@ -39,7 +40,9 @@ def test_leases_are_disjoint_per_kiosk_and_cover_today_and_tomorrow(hall, tmp_pa
         assert {(lease["type"]) for lease in leases} == {"A", "B", "C", "D", "E"}
         assert len({lease["service_day"] for lease in leases}) == 2  # today and tomorrow
         for lease in leases:
-            blocks.setdefault((lease["service_day"], lease["type"]), []).append(range(lease["first"], lease["last"] + 1))
+            blocks.setdefault((lease["service_day"], lease["type"]), []).append(
+                range(lease["first"], lease["last"] + 1)
+            )
     for ranges in blocks.values():
         assert len(ranges) == 2 and not set(ranges[0]) & set(ranges[1]) and min(ranges[0]) >= 900
     again = one.offline.central.lease(LeaseRequest(type="A"))  # asking again: the same untouched block
@@ -73,8 +76,10 @@ def test_partition_issues_offline_tickets_that_merge_in_issue_order(hall, tmp_pa
     status = requests.get(f"{server.url}/api/v1/tickets/{later.ticket.id}", timeout=5).json()
     assert status["people_ahead"] == 3  # A001, then the two offline A tickets, issued before it
     with central_db(server) as db:
-        rows = db.execute("SELECT display, offline, kiosk_issued_at IS NOT NULL FROM tickets WHERE type = 'A' "
-                          "AND state = 'waiting' ORDER BY order_rank, order_at, number").fetchall()
+        rows = db.execute(
+            "SELECT display, offline, kiosk_issued_at IS NOT NULL FROM tickets WHERE type = 'A' "
+            "AND state = 'waiting' ORDER BY order_rank, order_at, number"
+        ).fetchall()
         assert rows == [("A001", 0, 0), ("A900", 1, 1), ("A901", 1, 1), ("A002", 0, 0)]
         prints = db.execute("SELECT number, outcome FROM ticket_prints ORDER BY id").fetchall()
         assert sorted(prints) == sorted([(r.ticket.number, "printed") for r in [first, *offline, later]])
@@ -97,13 +102,16 @@ def test_a_lost_reply_is_cancelled_at_central_when_the_kiosk_falls_back(hall, tm
     def reply_lost(request):
         issued.append(real_take(request))  # central stores it...
         raise CentralError("network", "read timed out")  # ...and the answer never arrives
+
     services.central.take_ticket = reply_lost
     result = services.tickets.take("C")
     assert result.ticket.offline and result.ticket.number == "C900" and len(issued) == 2
     assert services.outbox.drain(30, services.outbox_worker)
     with central_db(server) as db:
         assert db.execute("SELECT display, state FROM tickets WHERE type = 'C' ORDER BY number").fetchall() == [
-            ("C001", "cancelled"), ("C900", "waiting")]
+            ("C001", "cancelled"),
+            ("C900", "waiting"),
+        ]
 
 
 def test_paper_out_is_reported_as_a_fault_once_and_cleared(hall, tmp_path):
@@ -126,8 +134,15 @@ def test_settings_pushed_from_central_switch_maintenance_and_hours(hall, tmp_pat
     server, printer = hall
     services = kiosk(server, printer, tmp_path, "k1")
     assert services.settings.current.version == 0 and services.settings.mode() in ("normal", "after_hours")
-    out = server.cli("kiosks", "settings", "open_time=00:00", "close_time=24:00", "open_days=1,2,3,4,5,6,7",
-                     "notice_zh=今日系统升级", "max_copies=2")
+    out = server.cli(
+        "kiosks",
+        "settings",
+        "open_time=00:00",
+        "close_time=24:00",
+        "open_days=1,2,3,4,5,6,7",
+        "notice_zh=今日系统升级",
+        "max_copies=2",
+    )
     assert out.returncode == 0, out.stderr
     services.heartbeat.beat_once()  # the reply says the version changed: fetched and applied, no restart
     assert services.settings.current.notice_zh == "今日系统升级" and services.settings.mode() == "normal"

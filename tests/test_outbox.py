@@ -1,6 +1,7 @@
 """The kiosk's outbox: items survive a restart (in-flight ones become ready
 again), a put is idempotent, transient failures back off with jitter, a
 permanent refusal is kept as failed."""
+
 from __future__ import annotations
 
 from kiosk.sync.outbox import BACKOFF_MAX_S, Outbox, OutboxWorker, Permanent, backoff_s
@@ -62,8 +63,9 @@ def test_held_items_wait_for_the_foreground_and_keep_their_order(tmp_path):
     box.put("ticket", "intent-1", {"request_id": "r1"}, held=True)
     box.put("ticket_print", "print-1", {"n": 1})
     sent = []
-    worker = OutboxWorker(box, {"ticket": lambda p: sent.append(("ticket", p)),
-                                "ticket_print": lambda p: sent.append(("print", p))})
+    worker = OutboxWorker(
+        box, {"ticket": lambda p: sent.append(("ticket", p)), "ticket_print": lambda p: sent.append(("print", p))}
+    )
     assert worker.deliver_due() == 1 and sent == [("print", {"n": 1})]  # the held intent is left alone
     box.release("intent-1", {"request_id": "r1", "abandon": True})
     assert worker.deliver_due() == 1 and sent[-1] == ("ticket", {"request_id": "r1", "abandon": True})

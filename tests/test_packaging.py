@@ -1,4 +1,5 @@
 """The distribution's promises: entry points, module boundaries."""
+
 import subprocess
 import sys
 
@@ -13,9 +14,11 @@ def test_python_m_kiosk_is_the_kiosk_command():
 
 
 def test_central_and_drivers_never_import_kivy():
-    code = ("import sys, central.app, central.cli, kiosk.services, kiosk.cli, drivers\n"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'kivy')\n"
-            "assert not bad, bad")
+    code = (
+        "import sys, central.app, central.cli, kiosk.services, kiosk.cli, drivers\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'kivy')\n"
+        "assert not bad, bad"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stderr
 

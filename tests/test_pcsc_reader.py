@@ -1,15 +1,15 @@
 """PC/SC through the real stack: pcscd + vsmartcard-vpcd + our virtual card
 speaking the vpcd protocol, read by our own SCardGetStatusChange loop."""
+
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 import queue
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from conftest import wait_event
 
 from drivers.reader import CardFailed, CardInserted, CardReading, CardRemoved, ReaderFault
@@ -83,7 +83,11 @@ def test_belgian_eid_profile(pcscd, reader):
     _driver, events = reader
     with inserted(VirtualCard(EID, port=pcscd.port, profile="belgian-eid"), events):
         person = wait_event(events, CardInserted).identity
-        assert (person.name, person.document_type, person.document_number) == ("Jan Maria Peeters", "eid", "80010112345")
+        assert (person.name, person.document_type, person.document_number) == (
+            "Jan Maria Peeters",
+            "eid",
+            "80010112345",
+        )
         assert person.birth_date.isoformat() == "1980-01-01" and person.valid_to.isoformat() == "2031-03-01"
         assert person.masked_number == "8001***2345" and "Grote Markt 1" in person.address
 
@@ -99,10 +103,15 @@ def test_card_pulled_mid_read_then_the_next_read_works(pcscd, reader):
         assert wait_event(events, CardInserted).identity.name == "张伟明"
 
 
-@pytest.mark.parametrize("faults,reason", [
-    (Faults(corrupt=True), "unreadable"), (Faults(corrupt=True, eof_style="6282"), "unreadable"),
-    (Faults(status={0xA4: 0x6A82}), "wrong_status"), (Faults(status={0xB0: 0x6981}), "wrong_status"),
-])
+@pytest.mark.parametrize(
+    "faults,reason",
+    [
+        (Faults(corrupt=True), "unreadable"),
+        (Faults(corrupt=True, eof_style="6282"), "unreadable"),
+        (Faults(status={0xA4: 0x6A82}), "wrong_status"),
+        (Faults(status={0xB0: 0x6981}), "wrong_status"),
+    ],
+)
 def test_bad_cards_give_typed_errors(pcscd, reader, faults, reason):
     _driver, events = reader
     with inserted(VirtualCard(ZHANG, port=pcscd.port, faults=faults), events):

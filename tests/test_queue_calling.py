@@ -1,16 +1,16 @@
 """Counters calling tickets: order, the types each counter serves, the
 staff actions, and that two counters never get the same ticket."""
+
 from __future__ import annotations
 
 import threading
 from datetime import timedelta
 
 import pytest
+from test_queue_engine import PERSON, make_engine, take
 
 from central.queue.calling import Calling
-from central.queue.engine import QueueError
-from test_queue_engine import PERSON, make_engine, take
-from central.queue.engine import utcnow
+from central.queue.engine import QueueError, utcnow
 
 
 def fresh(tmp_path, **kw):

@@ -1,11 +1,12 @@
 """The queue engine on a real database: numbering, daily reset, range,
 idempotency, real-name rules, priority and appointment ordering."""
+
 from __future__ import annotations
 
 import itertools
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,7 +17,7 @@ from central.state import open_state
 from common import wire
 from common.tickets import BookingRequest, TicketRequest
 
-NOON = datetime(2026, 11, 21, 4, 0, tzinfo=timezone.utc)  # 12:00 in Shanghai
+NOON = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 PERSON = "a" * 64
 OTHER = "b" * 64
 _ids = itertools.count(1)
@@ -42,8 +43,8 @@ def test_numbers_per_type_and_display(tmp_path):
 
 def test_daily_reset_at_the_configured_local_time(tmp_path):
     q = make_engine(tmp_path, reset_at="06:00")
-    before = datetime(2026, 11, 21, 21, 59, tzinfo=timezone.utc)  # 05:59 next day in Shanghai
-    after = datetime(2026, 11, 21, 22, 1, tzinfo=timezone.utc)  # 06:01
+    before = datetime(2026, 11, 21, 21, 59, tzinfo=UTC)  # 05:59 next day in Shanghai
+    after = datetime(2026, 11, 21, 22, 1, tzinfo=UTC)  # 06:01
     first = take(q, now=NOON)
     late = take(q, now=before)
     fresh = take(q, now=after)
@@ -142,22 +143,39 @@ def test_a_batch_issues_what_it_can_and_refuses_the_rest_alone(tmp_path):
     q = make_engine(tmp_path, daily_limit_per_person=5)
     state = open_state(CentralConfig(storage=StorageSection(data_dir=str(tmp_path))))
     with state.sessions() as db:  # nonces belong to an enrolled kiosk
-        kiosk, _secret = fleet.enroll(db, state.master_key, wire.EnrollRequest(
-            code=fleet.add_kiosk(db, "batch", 24).code, version="test"))
-    order = lambda kind, rid, nonce=None, **extra: TicketOrder(kiosk.id, TicketRequest(  # noqa: E731
-        request_id=rid, type=kind, **extra), nonce)
-    results = q.issue_many([
-        order("A", "batch-req-01", "nonce-0001"),
-        order("Z", "batch-req-02", "nonce-0002"),  # unknown type
-        order("A", "batch-req-03", "nonce-0001"),  # a replayed nonce
-        order("A", "batch-req-01", "nonce-0004"),  # the first request again: the same ticket
-        order("B", "batch-req-05", "nonce-0005", person_key=PERSON),
-        order("B", "batch-req-06", "nonce-0006", person_key=PERSON),  # already queued for B
-        order("A", "batch-req-07", "nonce-0007"),
-    ], NOON)
+        kiosk, _secret = fleet.enroll(
+            db, state.master_key, wire.EnrollRequest(code=fleet.add_kiosk(db, "batch", 24).code, version="test")
+        )
+
+    def order(kind, rid, nonce=None, **extra):
+        return TicketOrder(
+            kiosk.id,
+            TicketRequest(request_id=rid, type=kind, **extra),
+            nonce,
+        )
+
+    results = q.issue_many(
+        [
+            order("A", "batch-req-01", "nonce-0001"),
+            order("Z", "batch-req-02", "nonce-0002"),  # unknown type
+            order("A", "batch-req-03", "nonce-0001"),  # a replayed nonce
+            order("A", "batch-req-01", "nonce-0004"),  # the first request again: the same ticket
+            order("B", "batch-req-05", "nonce-0005", person_key=PERSON),
+            order("B", "batch-req-06", "nonce-0006", person_key=PERSON),  # already queued for B
+            order("A", "batch-req-07", "nonce-0007"),
+        ],
+        NOON,
+    )
     kinds = [type(r).__name__ for r in results]
-    assert kinds == ["TicketReply", "QueueError", "UniqueViolation", "TicketReply", "TicketReply", "QueueError",
-                     "TicketReply"]
+    assert kinds == [
+        "TicketReply",
+        "QueueError",
+        "UniqueViolation",
+        "TicketReply",
+        "TicketReply",
+        "QueueError",
+        "TicketReply",
+    ]
     assert (results[1].code, results[5].code) == ("unknown_type", "already_queued")
     assert results[3].id == results[0].id
     assert [results[i].number for i in (0, 4, 6)] == ["A001", "B001", "A002"]  # no gap left by the refusals

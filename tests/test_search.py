@@ -1,5 +1,6 @@
 """Search on the sample catalog: every query form a citizen uses on the touch
 keyboard finds the right matter first."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,12 +21,26 @@ def names(catalog, query, limit=10):
     return [h.name for h in catalog.search(query, limit)]
 
 
-@pytest.mark.parametrize("query,tier", [
-    ("居民身份证办理", "exact"), ("身份证", "alias"), ("证办", "contains"), ("shenfenzheng", "alias"),
-    ("sfz", "alias"), ("jmsfz", "prefix"), ("juminshen", "prefix"), ("身份z", "mixed"), ("居民sf", "mixed"),
-    ("ＳＦＺ", "alias"), ("Shen Fen Zheng", "alias"), ("shenfenzhang", "fuzzy"), ("身分证", "fuzzy"),
-    ("1199010207020010000001", "code"), ("0702001000", "code"),
-])
+@pytest.mark.parametrize(
+    "query,tier",
+    [
+        ("居民身份证办理", "exact"),
+        ("身份证", "alias"),
+        ("证办", "contains"),
+        ("shenfenzheng", "alias"),
+        ("sfz", "alias"),
+        ("jmsfz", "prefix"),
+        ("juminshen", "prefix"),
+        ("身份z", "mixed"),
+        ("居民sf", "mixed"),
+        ("ＳＦＺ", "alias"),
+        ("Shen Fen Zheng", "alias"),
+        ("shenfenzhang", "fuzzy"),
+        ("身分证", "fuzzy"),
+        ("1199010207020010000001", "code"),
+        ("0702001000", "code"),
+    ],
+)
 def test_each_query_form_finds_the_id_card_first(catalog, query, tier):
     hits = catalog.search(query, 5)
     assert hits and hits[0].name == ID_CARD, [h.name for h in hits]
@@ -35,15 +50,27 @@ def test_each_query_form_finds_the_id_card_first(catalog, query, tier):
 def test_aliases_reach_every_matter_they_name(catalog):
     assert set(names(catalog, "营业执照")[:2]) == {"企业登记", "个体工商户登记"}
     social = names(catalog, "社保", 20)
-    for matter in ("社会保障卡", "社会保险费征收", "社会保险及变更、注销登记", "职工医保的参保、续保",
-                   "职工养老保险、工伤保险、生育保险、失业保险核定"):
+    for matter in (
+        "社会保障卡",
+        "社会保险费征收",
+        "社会保险及变更、注销登记",
+        "职工医保的参保、续保",
+        "职工养老保险、工伤保险、生育保险、失业保险核定",
+    ):
         assert matter in social[:6]
     assert names(catalog, "yyzz")[:2] == names(catalog, "营业执照")[:2]
 
 
-@pytest.mark.parametrize("query,matter", [
-    ("kuaiji", "会计从业资格证书核发"), ("tiaojie", "劳动争议调解"), ("zhongda", "重大危险源备案"),
-    ("zdwxy", "重大危险源备案"), ("kjcy", "会计从业资格证书核发")])
+@pytest.mark.parametrize(
+    "query,matter",
+    [
+        ("kuaiji", "会计从业资格证书核发"),
+        ("tiaojie", "劳动争议调解"),
+        ("zhongda", "重大危险源备案"),
+        ("zdwxy", "重大危险源备案"),
+        ("kjcy", "会计从业资格证书核发"),
+    ],
+)
 def test_polyphonic_characters_read_in_context(catalog, query, matter):
     hits = catalog.search(query, 5)
     assert matter in [h.name for h in hits]
@@ -81,8 +108,21 @@ def test_every_keystroke_of_a_word_returns_results(catalog):
     assert names(catalog, word)[0] == ID_CARD
 
 
-@pytest.mark.parametrize("query", ["", "   ", "😀🎉", "'; DROP TABLE matters;--", "%_*?[]()", "x" * 500,
-                                   "身" * 500, "\x00\x01\x02", "99999999999999999999", "qqqqqqqqq"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        "😀🎉",
+        "'; DROP TABLE matters;--",
+        "%_*?[]()",
+        "x" * 500,
+        "身" * 500,
+        "\x00\x01\x02",
+        "99999999999999999999",
+        "qqqqqqqqq",
+    ],
+)
 def test_bad_input_gives_results_or_nothing_never_an_error(catalog, query):
     hits = catalog.search(query, 10)
     assert isinstance(hits, list)

@@ -1,6 +1,6 @@
 """`kiosk snapshot` renders a real frame of the requested size."""
-import pytest
 
+import pytest
 from conftest import run_cli, write_kiosk_config
 
 pytestmark = pytest.mark.ui
@@ -9,8 +9,20 @@ pytestmark = pytest.mark.ui
 def test_snapshot_writes_landscape_png(tmp_path):
     out = tmp_path / "home.png"
     cfg = write_kiosk_config(tmp_path)
-    result = run_cli("kiosk", "--config", str(cfg), "snapshot", "home", str(out), "--size", "1920x1080",
-                     "--lang", "en", "--large-text", env={"SDL_VIDEODRIVER": "offscreen"})
+    result = run_cli(
+        "kiosk",
+        "--config",
+        str(cfg),
+        "snapshot",
+        "home",
+        str(out),
+        "--size",
+        "1920x1080",
+        "--lang",
+        "en",
+        "--large-text",
+        env={"SDL_VIDEODRIVER": "offscreen"},
+    )
     assert result.returncode == 0, result.stderr
 
     data = out.read_bytes()
@@ -21,5 +33,7 @@ def test_snapshot_writes_landscape_png(tmp_path):
 
 
 def test_snapshot_rejects_unknown_screen(tmp_path):
-    result = run_cli("kiosk", "--config", str(write_kiosk_config(tmp_path)), "snapshot", "nope", str(tmp_path / "x.png"))
+    result = run_cli(
+        "kiosk", "--config", str(write_kiosk_config(tmp_path)), "snapshot", "nope", str(tmp_path / "x.png")
+    )
     assert result.returncode == 2 and "unknown screen 'nope'" in result.stderr

@@ -2,6 +2,7 @@
 the app is up, WATCHDOG=1 pings from the UI thread, none while the process
 is frozen (systemd would restart it), STOPPING=1 on the way out; and the
 rotating log file next to the journal, with ID numbers masked."""
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,6 @@ import subprocess
 import time
 
 import pytest
-
 from conftest import BIN, write_kiosk_config
 
 pytestmark = pytest.mark.ui
@@ -35,8 +35,12 @@ def test_ready_watchdog_pings_stop_when_frozen_and_log_file(tmp_path):
     sock.bind(str(path))
     config = write_kiosk_config(tmp_path)
     env = {**os.environ, "NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "1000000", "SDL_VIDEODRIVER": "offscreen"}
-    proc = subprocess.Popen([str(BIN / "kiosk"), "--config", str(config), "run", "--offscreen"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(BIN / "kiosk"), "--config", str(config), "run", "--offscreen"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         first = receive(sock, 60, until="READY=1")
         assert first == ["READY=1"]

@@ -1,4 +1,5 @@
 """Colour pairs meet WCAG AA (>= 4.5:1), as the elderly-friendly rules ask."""
+
 import pytest
 
 from kiosk.ui.theme import palette
@@ -17,9 +18,18 @@ def contrast(a, b):
     return (la + 0.05) / (lb + 0.05)
 
 
-PAIRS = [("text", "background"), ("muted", "background"), ("on_header", "header"), ("on_primary", "primary"),
-         ("on_tile", "tile_guides"), ("on_tile", "tile_tickets"), ("on_tile", "tile_certificates"),
-         ("on_tile", "tile_rating"), ("text", "surface"), ("primary", "surface")]
+PAIRS = [
+    ("text", "background"),
+    ("muted", "background"),
+    ("on_header", "header"),
+    ("on_primary", "primary"),
+    ("on_tile", "tile_guides"),
+    ("on_tile", "tile_tickets"),
+    ("on_tile", "tile_certificates"),
+    ("on_tile", "tile_rating"),
+    ("text", "surface"),
+    ("primary", "surface"),
+]
 
 
 @pytest.mark.parametrize("fg,bg", PAIRS)

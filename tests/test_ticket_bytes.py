@@ -1,10 +1,11 @@
 """The exact ESC/POS bytes of a known ticket, in text mode, against a golden
 file; and its size. A change to the bytes must be looked at on paper.
 Regenerate: KIOSK_UPDATE_GOLDEN=1 pytest tests/test_ticket_bytes.py"""
+
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from common.tickets import TicketReply
@@ -14,16 +15,33 @@ from kiosk.queue.receipt import ticket_receipt
 
 GOLDEN = Path(__file__).parent / "data" / "ticket_A001.bin"
 TICKET = TicketReply(
-    id="Tk3yQ2mM8fPzR7bA", number="A001", type="A", type_name="综合业务", type_name_en="General services",
-    ticket_class="normal", real_name=True, people_ahead=12, wait_low_min=18, wait_high_min=27,
-    counters=("1号窗口", "2号窗口", "6号窗口"), issued_at=datetime(2026, 11, 21, 1, 30, tzinfo=timezone.utc),
-    service_day=date(2026, 11, 21), url="https://hall.example.gov.cn/t/Tk3yQ2mM8fPzR7bA")
+    id="Tk3yQ2mM8fPzR7bA",
+    number="A001",
+    type="A",
+    type_name="综合业务",
+    type_name_en="General services",
+    ticket_class="normal",
+    real_name=True,
+    people_ahead=12,
+    wait_low_min=18,
+    wait_high_min=27,
+    counters=("1号窗口", "2号窗口", "6号窗口"),
+    issued_at=datetime(2026, 11, 21, 1, 30, tzinfo=UTC),
+    service_day=date(2026, 11, 21),
+    url="https://hall.example.gov.cn/t/Tk3yQ2mM8fPzR7bA",
+)
 
 
 def known_ticket_bytes() -> bytes:
-    receipt = ticket_receipt(TICKET, Translator("zh_CN").gettext, hall_name="示例区政务服务中心", header="欢迎光临",
-                             footer="请留意叫号，过号请重新取号", masked_name="张*明",
-                             now=datetime(2026, 11, 21, 9, 30))
+    receipt = ticket_receipt(
+        TICKET,
+        Translator("zh_CN").gettext,
+        hall_name="示例区政务服务中心",
+        header="欢迎光临",
+        footer="请留意叫号，过号请重新取号",
+        masked_name="张*明",
+        now=datetime(2026, 11, 21, 9, 30),
+    )
     return encode(receipt)
 
 
@@ -36,8 +54,17 @@ def test_known_ticket_bytes_match_the_golden_file():
 
 def test_the_ticket_says_what_it_must():
     data = known_ticket_bytes()
-    for text in ("示例区政务服务中心", "综合业务", "A001", "您前面还有 12 人", "预计等候 18-27 分钟",
-                 "办理窗口：1号窗口、2号窗口、6号窗口", "取号人：张*明", "取号时间 2026-11-21 09:30", "请留意叫号"):
+    for text in (
+        "示例区政务服务中心",
+        "综合业务",
+        "A001",
+        "您前面还有 12 人",
+        "预计等候 18-27 分钟",
+        "办理窗口：1号窗口、2号窗口、6号窗口",
+        "取号人：张*明",
+        "取号时间 2026-11-21 09:30",
+        "请留意叫号",
+    ):
         assert b"\x1c&" + text.encode("gb18030") in data, text
     assert b"\x1d!\x22" in data  # the number at triple size (GS ! 0x22)
     assert b"\x1d(k" in data and TICKET.url.encode() in data  # native QR of the phone page

@@ -1,5 +1,6 @@
 """Tickets through the real server over HTTP: the API, its errors, and
 numbering under concurrency with several worker processes."""
+
 from __future__ import annotations
 
 import threading
@@ -8,10 +9,10 @@ from collections import defaultdict
 
 import pytest
 import requests
+from conftest import Central, enrolled_client
 
 from common import signing
 from common.tickets import TicketRequest
-from conftest import Central, enrolled_client
 from kiosk.sync.client import CentralError
 
 pytestmark = pytest.mark.central
@@ -50,8 +51,9 @@ def test_refusals_are_json_with_stable_codes(tmp_path):
         with pytest.raises(CentralError) as err:
             client.take_ticket(request("Z"))
         assert (err.value.status, err.value.code) == (422, "unknown_type")
-        bad = requests.post(f"{server.url}/api/v1/tickets", data=b"{not json", timeout=5,
-                            headers={"Content-Type": "application/json"})
+        bad = requests.post(
+            f"{server.url}/api/v1/tickets", data=b"{not json", timeout=5, headers={"Content-Type": "application/json"}
+        )
         assert bad.status_code in (401, 422) and "error" in bad.json()
     finally:
         server.stop()
@@ -108,8 +110,9 @@ def test_the_ticket_qr_opens_a_phone_page(central, tmp_path):
 
 def signed_post(central, creds, body: bytes, *, headers: dict | None = None) -> requests.Response:
     signed = headers or signing.sign(creds.secret, "POST", "/api/v1/tickets", body, creds.kiosk_id)
-    return requests.post(f"{central.url}/api/v1/tickets", data=body, timeout=5,
-                         headers={"Content-Type": "application/json", **signed})
+    return requests.post(
+        f"{central.url}/api/v1/tickets", data=body, timeout=5, headers={"Content-Type": "application/json", **signed}
+    )
 
 
 def test_the_bare_ticket_endpoint_answers_like_the_rest_of_the_api(central, tmp_path):
@@ -158,6 +161,6 @@ def test_tickets_taken_at_once_each_get_their_own_answer(central, tmp_path):
         t.join()
     codes = [a.status_code for a in answers]
     assert codes[5] == 422 and answers[5].json()["error"]["code"] == "unknown_type"
-    assert sorted(codes[3::len(posts) - 4]) == [200, 401]  # the 4th and its replay: one issued, one refused
+    assert sorted(codes[3 :: len(posts) - 4]) == [200, 401]  # the 4th and its replay: one issued, one refused
     issued = sorted(int(a.json()["number"][1:]) for a in answers if a.status_code == 200)
     assert len(issued) == 23 and issued == list(range(issued[0], issued[0] + 23))

@@ -1,5 +1,6 @@
 """Identifying the citizen through the real UI with the virtual reader: the
 prompt, reading, the masked identity, failures in words, and the wipe."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,8 +35,13 @@ def test_prompt_read_masked_identity_and_continue(kiosk_ui):
     wait_state(kiosk_ui, screen, "reading", 1.0)
     assert "正在读取" in screen.ids.headline.text
     wait_state(kiosk_ui, screen, "ok")
-    assert screen.person == {"name": "张*明", "number": "1101**********002X", "gender": "男", "nation": "汉",
-                             "valid_to": "长期"}
+    assert screen.person == {
+        "name": "张*明",
+        "number": "1101**********002X",
+        "gender": "男",
+        "nation": "汉",
+        "valid_to": "长期",
+    }
     shown = " ".join(w.text for w in screen.walk() if hasattr(w, "text"))
     assert "张*明" in shown and "1101**********002X" in shown and "汉" in shown  # rendered, not just held
     assert "张伟明" not in shown and ZHANG["id_number"] not in shown  # only masked data on screen
@@ -67,12 +73,15 @@ def test_expired_card_is_told_and_refused(kiosk_ui):
     assert screen.ids.retry.opacity == 1
 
 
-@pytest.mark.parametrize("event,headline", [
-    (CardFailed("virtual", ReaderError("card_removed", "empty reply")), "读取时身份证被移开了"),
-    (CardFailed("virtual", ReaderError("unreadable", "bad TLV")), "无法读取这张证件"),
-    (CardFailed("virtual", ReaderError("unsupported", "ATR")), "本机不支持这种证件"),
-    (ReaderFault("virtual", ReaderError("no_service", "pcscd down")), "读卡器暂时无法使用"),
-])
+@pytest.mark.parametrize(
+    "event,headline",
+    [
+        (CardFailed("virtual", ReaderError("card_removed", "empty reply")), "读取时身份证被移开了"),
+        (CardFailed("virtual", ReaderError("unreadable", "bad TLV")), "无法读取这张证件"),
+        (CardFailed("virtual", ReaderError("unsupported", "ATR")), "本机不支持这种证件"),
+        (ReaderFault("virtual", ReaderError("no_service", "pcscd down")), "读卡器暂时无法使用"),
+    ],
+)
 def test_failures_in_words_a_citizen_understands(kiosk_ui, event, headline):
     screen = open_card_screen(kiosk_ui)
     cards = kiosk_ui.services.cards

@@ -2,6 +2,7 @@
 (offscreen, real touches) against a real central server, on the virtual A4
 printer: card, choice, preview, copies, print, a paper-out and its retry with
 the same certificate, then 好差评; both leave through the outbox."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli, write_kiosk_config
 
 pytestmark = [pytest.mark.ui, pytest.mark.central]
@@ -98,7 +98,13 @@ def test_a_good_rating_from_the_home_tile_needs_no_details(rig):
     rig.tap(rig.app.screen("home").ids.tile_rating)
     rating = rig.screen("rating")
     assert rating.subject_title == "本服务大厅"
-    assert [rating.ids[f"level_{n}"].text for n in range(1, 6)] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    assert [rating.ids[f"level_{n}"].text for n in range(1, 6)] == [
+        "非常满意",
+        "满意",
+        "基本满意",
+        "不满意",
+        "非常不满意",
+    ]
     rig.tap(rating.ids.level_2)
     assert rating.state == "thanks"
     delivered = rig.services.outbox_worker.deliver_due()

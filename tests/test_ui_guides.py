@@ -1,5 +1,6 @@
 """Service guides through the real UI: type on the on-screen keyboard, pick a
 result, read the guide, print the one-time notice (bytes checked)."""
+
 from __future__ import annotations
 
 import pytest
@@ -110,7 +111,8 @@ def test_browse_by_department_category_and_theme(kiosk_ui):
     kiosk_ui.advance(2)
     titles = result_titles(screen)
     assert "居民身份证办理" in titles and all(
-        kiosk_ui.services.catalog.summary(i["code"]).department == "公安分局" for i in screen.ids.results.data)
+        kiosk_ui.services.catalog.summary(i["code"]).department == "公安分局" for i in screen.ids.results.data
+    )
     kiosk_ui.tap(screen.ids.back_to_groups)
     assert screen.mode == "departments"
     kiosk_ui.tap(screen.ids.tab_themes)
@@ -150,8 +152,9 @@ def test_guide_follows_the_language_and_session_end_wipes_the_search(kiosk_ui):
 def test_running_kiosk_picks_up_catalog_changes_from_central(central, tmp_path):
     import json
 
-    from common.assets import asset_path
     from conftest import run_cli, write_kiosk_config
+
+    from common.assets import asset_path
     from kiosk.config import load
     from kiosk.ui.offscreen import OffscreenKiosk
 

@@ -1,14 +1,15 @@
 """Unattended operation in the real UI: the hidden maintenance screen (corner
 gesture + PIN, self-tests, force sync, out of service), the after-hours home
 screen and maintenance mode switched from central, all without a restart."""
+
 from __future__ import annotations
 
 import json
 from dataclasses import replace
 
 import pytest
-
 from conftest import run_cli, write_kiosk_config
+
 from peers.escpos_printer import FakeNetworkPrinter
 
 pytestmark = [pytest.mark.ui, pytest.mark.central]
@@ -27,9 +28,12 @@ def rig(central, tmp_path):
     cfg_path = write_kiosk_config(tmp_path, central.url)
     assert run_cli("kiosk", "--config", str(cfg_path), "enroll", code).returncode == 0
     cfg = load(cfg_path)
-    cfg = replace(cfg, devices=replace(cfg.devices, ticket_printer="escpos"),
-                  printer=replace(cfg.printer, host="127.0.0.1", port=printer.port, timeout_s=1.0),
-                  maintenance=replace(cfg.maintenance, pin=PIN))
+    cfg = replace(
+        cfg,
+        devices=replace(cfg.devices, ticket_printer="escpos"),
+        printer=replace(cfg.printer, host="127.0.0.1", port=printer.port, timeout_s=1.0),
+        maintenance=replace(cfg.maintenance, pin=PIN),
+    )
     services = build_services(cfg)
     with OffscreenKiosk(cfg, services=services, size=(1080, 1920)) as kiosk:
         kiosk.printer, kiosk.name = printer, name
@@ -110,8 +114,10 @@ def test_after_hours_and_maintenance_pushed_from_central(rig, central):
     titles = [t.title for t in home.ids.tiles.children]
     assert sorted(titles) == sorted(["办事指南", "证明打印", "服务评价"])  # 24-hour services stay
 
-    assert central.cli("kiosks", "settings", "open_days=1,2,3,4,5,6,7", "open_time=00:00",
-                       "close_time=24:00").returncode == 0
+    assert (
+        central.cli("kiosks", "settings", "open_days=1,2,3,4,5,6,7", "open_time=00:00", "close_time=24:00").returncode
+        == 0
+    )
     services.heartbeat.beat_once()
     rig.wait_until(lambda: home.tickets_tile.parent is not None)
     assert [t.title for t in reversed(home.ids.tiles.children)][1] == "取号"  # back in its place

@@ -1,13 +1,18 @@
 """The kiosk shell driven offscreen with real touches through Kivy's input
 pipeline: tiles, language, large text, idle timeout."""
+
 from __future__ import annotations
 
 import pytest
 
 pytestmark = pytest.mark.ui
 
-TILES = {"tile_guides": "guides", "tile_tickets": "tickets",
-         "tile_certificates": "card", "tile_rating": "rating"}  # certificates start with the ID card
+TILES = {
+    "tile_guides": "guides",
+    "tile_tickets": "tickets",
+    "tile_certificates": "card",
+    "tile_rating": "rating",
+}  # certificates start with the ID card
 
 
 def home_ids(kiosk):
@@ -61,7 +66,7 @@ def test_large_text_mode_grows_text_and_targets(kiosk_ui):
     before = (ids.welcome.font_size, kiosk_ui.app.theme.body, ids.tile_guides.children[-1].font_size)
     kiosk_ui.tap(toggle)
     after = (ids.welcome.font_size, kiosk_ui.app.theme.body, ids.tile_guides.children[-1].font_size)
-    assert all(a > b for a, b in zip(after, before))
+    assert all(a > b for a, b in zip(after, before, strict=False))
     assert kiosk_ui.app.theme.body >= 40  # elderly mode: body well above 18 pt
     assert toggle.text == "标准字体"
     kiosk_ui.tap(toggle)
@@ -125,7 +130,7 @@ def _layout_problems(kiosk) -> list[str]:
             if label.texture_size[0] > tile.width or label.texture_size[1] > label.height + 1:
                 problems.append(f"{tile_id} text '{label.text}' does not fit")
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]:
                 problems.append(f"{a[0]} overlaps {b[0]}")
     from kivy.core.text import Label as CoreLabel
@@ -144,6 +149,7 @@ def _layout_problems(kiosk) -> list[str]:
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_home_lays_out_in_both_orientations(tmp_path, size, large, lang):
     from conftest import write_kiosk_config
+
     from kiosk.config import load
     from kiosk.ui.offscreen import OffscreenKiosk
 
@@ -165,6 +171,7 @@ def test_header_shows_the_real_network_state(central, tmp_path):
     import json
 
     from conftest import run_cli, write_kiosk_config
+
     from kiosk.config import load
     from kiosk.ui.offscreen import OffscreenKiosk
 

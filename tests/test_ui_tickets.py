@@ -1,12 +1,14 @@
 """Taking a ticket through the real UI against a real central server, printed
 on an ESC/POS network printer (a fake one that answers DLE EOT on 127.0.0.1)."""
+
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC
 
 import pytest
-
 from conftest import run_cli, write_kiosk_config
+
 from drivers.printer.escpos_encode import FS_CHINESE_ON
 from peers.escpos_printer import FakeNetworkPrinter
 
@@ -26,8 +28,11 @@ def rig(central, tmp_path):
     cfg_path = write_kiosk_config(tmp_path, central.url)
     assert run_cli("kiosk", "--config", str(cfg_path), "enroll", code).returncode == 0
     cfg = load(cfg_path)
-    cfg = replace(cfg, devices=replace(cfg.devices, ticket_printer="escpos"),
-                  printer=replace(cfg.printer, host="127.0.0.1", port=printer.port, timeout_s=1.0))
+    cfg = replace(
+        cfg,
+        devices=replace(cfg.devices, ticket_printer="escpos"),
+        printer=replace(cfg.printer, host="127.0.0.1", port=printer.port, timeout_s=1.0),
+    )
     services = build_services(cfg)
     with OffscreenKiosk(cfg, services=services) as kiosk:
         kiosk.printer = printer
@@ -99,13 +104,17 @@ def test_real_name_ticket_with_the_card(rig):
 
 def test_check_in_with_a_booking_code_typed_on_screen(rig, central):
     import hashlib
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from common.tickets import BookingRequest
 
-    booking = rig.services.central.book(BookingRequest(
-        type="C", person_key=hashlib.sha256(b"someone").hexdigest(),
-        slot_start=datetime.now(timezone.utc) + timedelta(minutes=10)))
+    booking = rig.services.central.book(
+        BookingRequest(
+            type="C",
+            person_key=hashlib.sha256(b"someone").hexdigest(),
+            slot_start=datetime.now(UTC) + timedelta(minutes=10),
+        )
+    )
     rig.app.show("tickets")
     screen = rig.screen("tickets")
     rig.tap(screen.ids.enter_code)

@@ -2,14 +2,15 @@
 heartbeats carry health, a paper-out shows as an alert and in the fault list,
 a kiosk that never beat is offline, a backlog raises its alert, and the
 manager's maintenance switch reaches the kiosk at its next heartbeat."""
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import pytest
-
 from conftest import PASSWORD, Central, add_staff, login
+
 from kiosk import config as kiosk_config
 from kiosk.services import build_services
 from peers.escpos_printer import FakeNetworkPrinter

@@ -3,6 +3,7 @@ browser (Debian's Chromium through Playwright) against a real central server:
 staff log in and call tickets, the board shows each call within a second and
 speaks the announcements one after another, and it reconnects after a server
 restart."""
+
 from __future__ import annotations
 
 import os
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import PASSWORD, Central, add_staff, enrolled_client, login
 
 from common.tickets import TicketRequest
-from conftest import PASSWORD, Central, add_staff, enrolled_client, login
 
 pytestmark = pytest.mark.central
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"

@@ -1,6 +1,7 @@
 """The phone page a ticket's QR code opens, in a real browser (headless
 Chromium through Playwright): it follows the ticket and changes when the
 ticket is called."""
+
 from __future__ import annotations
 
 import os
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import BIN, Central, enrolled_client
 
 from common.tickets import TicketRequest
-from conftest import BIN, Central, enrolled_client
 
 pytestmark = pytest.mark.central
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -34,11 +35,19 @@ def test_phone_page_follows_the_ticket_until_it_is_called(browser, tmp_path):
         assert "请耐心等候" in page.text_content("#state")
         if "KIOSK_SCREENSHOTS" in os.environ:
             page.screenshot(path=str(SCREENSHOTS / "phone-page-waiting.png"))
-        subprocess.run([str(BIN / "kiosk-central"), "--config", str(central.config), "staff", "add", "clerk"],
-                       input="long enough password\n", text=True, check=True, capture_output=True)
+        subprocess.run(
+            [str(BIN / "kiosk-central"), "--config", str(central.config), "staff", "add", "clerk"],
+            input="long enough password\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
         staff = requests.Session()
-        staff.post(f"{central.url}/api/v1/staff/login", json={"username": "clerk", "password": "long enough password"},
-                   timeout=5).raise_for_status()
+        staff.post(
+            f"{central.url}/api/v1/staff/login",
+            json={"username": "clerk", "password": "long enough password"},
+            timeout=5,
+        ).raise_for_status()
         staff.post(f"{central.url}/api/v1/staff/counter", json={"counter": 3}, timeout=5).raise_for_status()
         called = staff.post(f"{central.url}/api/v1/counters/3/call-next", timeout=5).json()["called"]
         assert called["number"] == first.number

@@ -1,6 +1,7 @@
 """Helpers for the unattended-operation tests: the kiosk driver process, and
 a look into central's database to check what arrived. (An enrolled kiosk
 comes from peers.kiosk_setup.)"""
+
 from __future__ import annotations
 
 import json
@@ -8,11 +9,12 @@ import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from conftest import REPO, Central
+
 from peers.escpos_printer import FakeNetworkPrinter
 
 TICKET_URL = re.compile(rb"/t/([A-Za-z0-9_-]{16})")
@@ -33,8 +35,14 @@ def hall_with_printer(directory: Path, queue: str) -> Iterator[tuple[Central, Fa
 
 
 def driver(config: Path, *args: str, **popen) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "peers.kiosk_driver", "--config", str(config), *args],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-m", "peers.kiosk_driver", "--config", str(config), *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 def drain(config: Path, timeout: float = 60) -> dict:

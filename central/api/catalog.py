@@ -1,4 +1,5 @@
 """The matter catalog for kiosks: full or incremental by version."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -11,11 +12,19 @@ from common.matters import CatalogDelta, catalog_etag
 router = APIRouter(prefix=wire.API_PREFIX, tags=["catalog"])
 
 
-@router.get("/catalog", response_model=CatalogDelta,
-            responses={401: {"model": wire.ErrorReply, "description": "not a signed kiosk request"},
-                       304: {"description": "the kiosk's copy is current (If-None-Match)"}})
-def catalog(request: Request, since: int = Query(0, ge=0, description="the kiosk's catalog version; 0 = everything"),
-            _kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Response:
+@router.get(
+    "/catalog",
+    response_model=CatalogDelta,
+    responses={
+        401: {"model": wire.ErrorReply, "description": "not a signed kiosk request"},
+        304: {"description": "the kiosk's copy is current (If-None-Match)"},
+    },
+)
+def catalog(
+    request: Request,
+    since: int = Query(0, ge=0, description="the kiosk's catalog version; 0 = everything"),
+    _kiosk: SignedKiosk = Depends(authenticated_kiosk),
+) -> Response:
     """Everything that changed after version `since` (everything when 0).
     A kiosk sends `If-None-Match: "catalog-<its version>"`: 304 when current."""
     with request.app.state.central.sessions() as db:

@@ -1,6 +1,7 @@
 """Certificates for kiosks (signed requests, the card holder's keyed hash),
 the public key and the verification answer for anyone, and the print audit
 that kiosks deliver through their outbox."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
@@ -12,8 +13,16 @@ from central.certs.service import CertificateError, CertificateService
 from central.errors import ApiError
 from central.staff import StaffSession
 from common import wire
-from common.certificates import (Acknowledged, AvailableReply, AvailableRequest, Certificate, CertificateRequest,
-                                 PrintAudit, VerifyReply, b64url)
+from common.certificates import (
+    Acknowledged,
+    AvailableReply,
+    AvailableRequest,
+    Certificate,
+    CertificateRequest,
+    PrintAudit,
+    VerifyReply,
+    b64url,
+)
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["certificates"])
 ERRORS = {404: {"model": wire.ErrorReply}, 409: {"model": wire.ErrorReply}, 422: {"model": wire.ErrorReply}}
@@ -31,8 +40,9 @@ def _errors(action):
 
 
 @router.post("/certificates/available", response_model=AvailableReply)
-def available(body: AvailableRequest, request: Request,
-              _kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> AvailableReply:
+def available(
+    body: AvailableRequest, request: Request, _kiosk: SignedKiosk = Depends(authenticated_kiosk)
+) -> AvailableReply:
     """What the card holder on this kiosk may print (their own records only)."""
     return _service(request).available(body.person_key)
 
@@ -61,7 +71,9 @@ def print_audit(request: Request, session: StaffSession = Depends(staff_session)
 def public_key(request: Request) -> PlainTextResponse:
     """Central's Ed25519 public key (PEM), for offline verification."""
     key = _service(request).key
-    return PlainTextResponse(key.public_pem, headers={"X-Key-Id": key.key_id, "X-Public-Key-Raw": b64url(key.public_raw)})
+    return PlainTextResponse(
+        key.public_pem, headers={"X-Key-Id": key.key_id, "X-Public-Key-Raw": b64url(key.public_raw)}
+    )
 
 
 @router.get("/verify/{cert_id}", response_model=VerifyReply)

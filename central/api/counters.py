@@ -3,6 +3,7 @@ hall manager opens and closes counters.
 
 Counter staff act only for the counter their session chose (403
 `not_your_counter` otherwise); managers may act for any."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -69,8 +70,14 @@ def login(body: Login, request: Request, response: Response) -> dict:
         token, session = _store(request).login(body.username, body.password)
     except StaffError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600,
-                        secure=request.app.state.central.config.server.public_url.startswith("https"))
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        max_age=12 * 3600,
+        secure=request.app.state.central.config.server.public_url.startswith("https"),
+    )
     return {"username": session.username, "role": session.role, "counter": session.counter}
 
 
@@ -166,7 +173,8 @@ def waiting(number: int, request: Request, session: StaffSession = Depends(staff
 
 
 @router.post("/tickets/{ticket_id}/priority")
-def grant_priority(ticket_id: str, body: Priority, request: Request,
-                   session: StaffSession = Depends(staff_session)) -> dict:
+def grant_priority(
+    ticket_id: str, body: Priority, request: Request, session: StaffSession = Depends(staff_session)
+) -> dict:
     _queue_errors(lambda: _calling(request).grant_priority(ticket_id, body.reason))
     return {"ok": True}

@@ -1,5 +1,6 @@
 """The fleet for the hall manager: every kiosk's health and alerts, recent
 device faults, and the maintenance switch (JSON for the /fleet page)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
@@ -35,21 +36,40 @@ def fleet_status(request: Request, session: StaffSession = Depends(staff_session
         settings = kiosk_settings.current(db)
     rank = {"critical": 0, "warning": 1, "info": 2}
     return {
-        "kiosks": [{"id": v.id, "name": v.name, "state": v.state, "version": v.version,
-                    "last_seen_at": v.last_seen_at.isoformat() if v.last_seen_at else None,
-                    "uptime_s": v.uptime_s, "devices": v.devices, "health": v.health, "maintenance": v.maintenance,
-                    "alerts": [a.__dict__ for a in sorted(v.alerts, key=lambda a: rank[a.severity])]}
-                   for v in views],
-        "faults": [{"kiosk": names.get(f.kiosk_id, f.kiosk_id), "device": f.device, "reason": f.reason,
-                    "detail": f.detail, "at": f.at.isoformat()} for f in faults],
+        "kiosks": [
+            {
+                "id": v.id,
+                "name": v.name,
+                "state": v.state,
+                "version": v.version,
+                "last_seen_at": v.last_seen_at.isoformat() if v.last_seen_at else None,
+                "uptime_s": v.uptime_s,
+                "devices": v.devices,
+                "health": v.health,
+                "maintenance": v.maintenance,
+                "alerts": [a.__dict__ for a in sorted(v.alerts, key=lambda a: rank[a.severity])],
+            }
+            for v in views
+        ],
+        "faults": [
+            {
+                "kiosk": names.get(f.kiosk_id, f.kiosk_id),
+                "device": f.device,
+                "reason": f.reason,
+                "detail": f.detail,
+                "at": f.at.isoformat(),
+            }
+            for f in faults
+        ],
         "settings": settings.model_dump(mode="json"),
         "rules": state.config.fleet.__dict__,
     }
 
 
 @router.post("/fleet/{name}/maintenance")
-def switch_maintenance(name: str, body: MaintenanceSwitch, request: Request,
-                       session: StaffSession = Depends(staff_session)) -> dict:
+def switch_maintenance(
+    name: str, body: MaintenanceSwitch, request: Request, session: StaffSession = Depends(staff_session)
+) -> dict:
     """Take a kiosk out of service (or back); it applies this at its next heartbeat."""
     _manager(session)
     with request.app.state.central.sessions() as db:

@@ -1,6 +1,7 @@
 """What the whole hall sees: the display board's snapshot and its live event
 stream, the spoken announcements, and the hall manager's figures for today.
 The board's data is public (numbers, types, counters: nothing personal)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -38,8 +39,7 @@ def today(request: Request, session: StaffSession = Depends(staff_session)) -> d
     return request.app.state.board.today()
 
 
-@router.get("/announcements/{lang}.wav", response_class=Response,
-            responses={200: {"content": {"audio/wav": {}}}})
+@router.get("/announcements/{lang}.wav", response_class=Response, responses={200: {"content": {"audio/wav": {}}}})
 def announcement(lang: str, number: str, request: Request, counter: int | None = None) -> Response:
     """The spoken call, joined from pre-generated clips (no network needed)."""
     if lang not in ("zh", "en"):
@@ -81,5 +81,6 @@ async def events(request: Request, after: int | None = None) -> StreamingRespons
                 idle = 0.0
                 yield ": keep-alive\n\n"
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )

@@ -1,5 +1,6 @@
 """好差评 from kiosks (through their outbox; no identity), and the follow-up of
 bad reviews by the hall manager."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
@@ -47,8 +48,9 @@ def bad_reviews(request: Request, state: str | None = None, session: StaffSessio
 
 
 @router.post("/ratings/bad/{case_number}")
-def follow_up(case_number: str, body: FollowUp, request: Request,
-              session: StaffSession = Depends(staff_session)) -> dict:
+def follow_up(
+    case_number: str, body: FollowUp, request: Request, session: StaffSession = Depends(staff_session)
+) -> dict:
     _manager(session)
     try:
         _service(request).follow_up(case_number, body.state, body.note)

@@ -5,10 +5,11 @@ middleware), which cost as much as issuing the ticket itself; tickets asked
 for in the same event-loop turn then share one commit (GroupCommit). The
 FastAPI route of the same path stays for the OpenAPI document and answers
 through `TicketDesk.take` too, so there is one implementation."""
+
 from __future__ import annotations
 
 import logging
-from typing import Mapping
+from collections.abc import Mapping
 
 from fastapi import FastAPI
 from pydantic import ValidationError
@@ -40,8 +41,9 @@ class TicketDesk:
                 request = TicketRequest.model_validate_json(body)
             except ValidationError as exc:
                 first = exc.errors()[0]
-                raise ApiError(422, "invalid_request",
-                               f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+                raise ApiError(
+                    422, "invalid_request", f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+                ) from None
             reply = await self.queue.issue(TicketOrder(signed.kiosk.id, request, signed.nonce))
         except (ApiError, QueueError) as exc:
             return exc.status, error_json(exc.code, exc.message)
@@ -49,8 +51,9 @@ class TicketDesk:
             return 401, error_json("replayed_request", "this request was already received (replay)")
         except Exception:
             log.exception("ticket request failed")
-            return 500, error_json("internal_error", "the ticket could not be issued; try again, or see the "
-                                                     "central server's log")
+            return 500, error_json(
+                "internal_error", "the ticket could not be issued; try again, or see the central server's log"
+            )
         return 200, reply.model_dump_json().encode()
 
     async def __call__(self, scope, receive, send) -> None:
@@ -68,8 +71,13 @@ class TicketDesk:
                 headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
                 status, payload = await self.take(scope["method"], path, headers, bytes(body))
                 break
-        await send({"type": "http.response.start", "status": status,
-                    "headers": JSON + [(b"content-length", str(len(payload)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*JSON, (b"content-length", str(len(payload)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})
 
 

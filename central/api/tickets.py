@@ -1,5 +1,6 @@
 """Queue tickets: kiosks take them (signed); anyone with a ticket's id can
 follow it (the QR on the ticket); queues are public (waiting counts only)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -7,31 +8,61 @@ from fastapi import APIRouter, Depends, Request, Response
 from central.auth import SignedKiosk, authenticated_kiosk, signed_path
 from central.errors import ApiError
 from central.queue.engine import QueueError
-from common import wire
 from central.queue.offline import OfflineDesk
+from common import wire
 from common.certificates import Acknowledged
-from common.tickets import (AbandonRequest, BookingReply, BookingRequest, Lease, LeaseRequest, OfflineTicket,
-                            QueuesReply, TicketPrint, TicketReply, TicketRequest, TicketStatus)
+from common.tickets import (
+    AbandonRequest,
+    BookingReply,
+    BookingRequest,
+    Lease,
+    LeaseRequest,
+    OfflineTicket,
+    QueuesReply,
+    TicketPrint,
+    TicketReply,
+    TicketRequest,
+    TicketStatus,
+)
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["queue"])
-REFUSED = {409: {"model": wire.ErrorReply, "description": "range_exhausted, already_queued, daily_limit_reached, "
-                                                            "booking_not_found, booking_too_early, booking_too_late"},
-           401: {"model": wire.ErrorReply}, 422: {"model": wire.ErrorReply}}
+REFUSED = {
+    409: {
+        "model": wire.ErrorReply,
+        "description": "range_exhausted, already_queued, daily_limit_reached, "
+        "booking_not_found, booking_too_early, booking_too_late",
+    },
+    401: {"model": wire.ErrorReply},
+    422: {"model": wire.ErrorReply},
+}
 
 
 def _engine(request: Request):
     return request.app.state.queue
 
 
-@router.post("/tickets", response_model=TicketReply, responses=REFUSED,
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": TicketRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}})
+@router.post(
+    "/tickets",
+    response_model=TicketReply,
+    responses=REFUSED,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": TicketRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+                }
+            },
+        }
+    },
+)
 async def take_ticket(request: Request) -> Response:
     """Issue a ticket (idempotent on request_id). Served by
     `central.api.ticket_desk` ahead of FastAPI; declared here for the OpenAPI
     document, and answering the same way if reached."""
-    status, body = await request.app.state.ticket_desk.take(request.method, signed_path(request), request.headers,
-                                                           await request.body())
+    status, body = await request.app.state.ticket_desk.take(
+        request.method, signed_path(request), request.headers, await request.body()
+    )
     return Response(body, status_code=status, media_type="application/json")
 
 
@@ -46,8 +77,9 @@ def lease(body: LeaseRequest, request: Request, kiosk: SignedKiosk = Depends(aut
 
 
 @router.post("/tickets/offline", response_model=Acknowledged, responses=REFUSED)
-def offline_ticket(body: OfflineTicket, request: Request,
-                   kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Acknowledged:
+def offline_ticket(
+    body: OfflineTicket, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)
+) -> Acknowledged:
     """A ticket the kiosk issued from its lease; joins the queue by issue time (once per request id)."""
     stored = _queue_errors(lambda: _offline(request).accept(kiosk.id, body))
     return Acknowledged(key=body.request_id, duplicate=not stored)
@@ -61,7 +93,9 @@ def abandon(body: AbandonRequest, request: Request, kiosk: SignedKiosk = Depends
 
 
 @router.post("/tickets/prints", response_model=Acknowledged, responses={404: {"model": wire.ErrorReply}})
-def ticket_print(body: TicketPrint, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Acknowledged:
+def ticket_print(
+    body: TicketPrint, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)
+) -> Acknowledged:
     """One attempt to print a ticket (once per key)."""
     stored = _queue_errors(lambda: _offline(request).record_print(kiosk.id, body))
     return Acknowledged(key=body.key, duplicate=not stored)

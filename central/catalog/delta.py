@@ -1,5 +1,6 @@
 """What a kiosk needs to catch up from version `since`, assembled from the
 stored canonical JSON (no re-serialisation of thousands of matters)."""
+
 from __future__ import annotations
 
 import json
@@ -25,11 +26,22 @@ def delta_json(db: Session, since: int) -> bytes:
     removed: list[str] = []
     if not full:
         query = query.where(MatterRow.version > since)
-        removed = list(db.scalars(select(MatterRow.code).where(MatterRow.removed.is_(True),
-                                                                MatterRow.version > since)))
+        removed = list(db.scalars(select(MatterRow.code).where(MatterRow.removed.is_(True), MatterRow.version > since)))
     matters = db.scalars(query).all()
-    return b"".join((
-        b'{"version":', str(version).encode(), b',"full":', b"true" if full else b"false",
-        b',"departments":[', ",".join(departments).encode(), b'],"themes":[', ",".join(themes).encode(),
-        b'],"matters":[', ",".join(matters).encode(), b'],"removed":', json.dumps(removed).encode(), b"}",
-    ))
+    return b"".join(
+        (
+            b'{"version":',
+            str(version).encode(),
+            b',"full":',
+            b"true" if full else b"false",
+            b',"departments":[',
+            ",".join(departments).encode(),
+            b'],"themes":[',
+            ",".join(themes).encode(),
+            b'],"matters":[',
+            ",".join(matters).encode(),
+            b'],"removed":',
+            json.dumps(removed).encode(),
+            b"}",
+        )
+    )

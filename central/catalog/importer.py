@@ -4,6 +4,7 @@ matters, check everything, then apply it in one transaction.
 Every problem is reported with the line it starts on; if there is any, nothing
 is written: a catalog on kiosk screens is never half-imported.
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,7 +33,9 @@ class Problem:
     message: str
 
     def render(self, path: str) -> str:
-        return f"{path}:{self.line}: {self.where}: {self.message}" if self.where else f"{path}:{self.line}: {self.message}"
+        return (
+            f"{path}:{self.line}: {self.where}: {self.message}" if self.where else f"{path}:{self.line}: {self.message}"
+        )
 
 
 @dataclass
@@ -157,8 +160,8 @@ def read_csv(text: str) -> ImportResult:
             problems.append(Problem(row_line, "", "more cells than header columns"))
             continue
         data: dict = {}
-        for key, value in row.items():
-            value = (value or "").strip()
+        for key, cell in row.items():
+            value = (cell or "").strip()
             if value == "":
                 continue
             if key in LIST_FIELDS:
@@ -213,8 +216,13 @@ def cross_check(catalog: Catalog, text: str, is_json: bool) -> list[Problem]:
         if m.department_code not in dept_names:
             problems.append(Problem(line_of(i), where, f"department_code {m.department_code} is not in departments"))
         elif dept_names[m.department_code] != m.department:
-            problems.append(Problem(line_of(i), where, f"department {m.department!r} does not match "
-                                                       f"{dept_names[m.department_code]!r} for that code"))
+            problems.append(
+                Problem(
+                    line_of(i),
+                    where,
+                    f"department {m.department!r} does not match {dept_names[m.department_code]!r} for that code",
+                )
+            )
         for t in m.themes:
             if is_json and t not in theme_ids:
                 problems.append(Problem(line_of(i), where, f"unknown theme {t!r}"))
@@ -256,7 +264,13 @@ def apply(db: Session, catalog: Catalog, *, replace: bool) -> ImportSummary:
             db.add(MatterRow(code=m.code, name=m.name, department=m.department, body=body, version=new_version))
             added += 1
         elif row.body != body or row.removed:
-            row.name, row.department, row.body, row.version, row.removed = m.name, m.department, body, new_version, False
+            row.name, row.department, row.body, row.version, row.removed = (
+                m.name,
+                m.department,
+                body,
+                new_version,
+                False,
+            )
             changed += 1
         else:
             unchanged += 1
@@ -266,8 +280,9 @@ def apply(db: Session, catalog: Catalog, *, replace: bool) -> ImportSummary:
             if code not in keep and not row.removed:
                 row.removed, row.version = True, new_version
                 removed += 1
-    small = (_upsert_small(db, DepartmentRow, "code", catalog.departments, new_version)
-             + _upsert_small(db, ThemeRow, "id", catalog.themes, new_version, replace=replace))
+    small = _upsert_small(db, DepartmentRow, "code", catalog.departments, new_version) + _upsert_small(
+        db, ThemeRow, "id", catalog.themes, new_version, replace=replace
+    )
     if added or changed or removed or small:
         state.version = new_version
         db.commit()
@@ -302,4 +317,4 @@ def _upsert_small(db: Session, table, key: str, items, version: int, *, replace:
     return changes
 
 
-__all__ = ["Department", "Theme", "ImportResult", "ImportSummary", "Problem", "apply", "read_file"]
+__all__ = ["Department", "ImportResult", "ImportSummary", "Problem", "Theme", "apply", "read_file"]

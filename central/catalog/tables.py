@@ -1,5 +1,6 @@
 """Catalog tables. Each row keeps the canonical JSON of its wire model, so a
 delta is assembled from stored text without re-serialising 10,000 matters."""
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Integer, String, Text

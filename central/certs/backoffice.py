@@ -4,6 +4,7 @@
 citizens and companies. Both are asked by keyed hash only: central never
 needs the ID number, and a card holder only ever gets their own records (or
 their company's, as its legal representative)."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,8 @@ SAMPLE = "backoffice/sample.json"
 @dataclass(frozen=True)
 class Subject:
     kind: str
-    subject_ref: str   # "self", or a company's credit code
-    label: str         # masked, for the kiosk's screen
+    subject_ref: str  # "self", or a company's credit code
+    label: str  # masked, for the kiosk's screen
 
 
 class BackOffice(Protocol):
@@ -56,8 +57,10 @@ class SampleBackOffice:
         out = []
         for kind in kinds:
             if kind.subject == "company":
-                out += [Subject(kind.code, c["credit_code"], f"{c['name']}（{_mask_code(c['credit_code'])}）")
-                        for c in self._companies_of(person)]
+                out += [
+                    Subject(kind.code, c["credit_code"], f"{c['name']}（{_mask_code(c['credit_code'])}）")
+                    for c in self._companies_of(person)
+                ]
             elif kind.code != "real_estate" or person.get("real_estate"):
                 out.append(Subject(kind.code, "self", f"{mask_name(person['name'])} {mask_id(person['id_number'])}"))
         return out
@@ -79,44 +82,97 @@ def _who(kind: CertificateKind, person: dict, **extra) -> dict:
 
 def _social_insurance(kind, person):
     si = person["social_insurance"]
-    rows = tuple((m["month"], f"{m['base']:.2f}", f"{m['pension']:.2f}", f"{m['medical']:.2f}",
-                  f"{m['unemployment']:.2f}", "已缴" if m["paid"] else "欠缴") for m in si["months"])
-    return CertificateContent(**_who(
-        kind, person,
-        fields=(CertificateField(label="参保单位", value=si["employer"]),
+    rows = tuple(
+        (
+            m["month"],
+            f"{m['base']:.2f}",
+            f"{m['pension']:.2f}",
+            f"{m['medical']:.2f}",
+            f"{m['unemployment']:.2f}",
+            "已缴" if m["paid"] else "欠缴",
+        )
+        for m in si["months"]
+    )
+    return CertificateContent(
+        **_who(
+            kind,
+            person,
+            fields=(
+                CertificateField(label="参保单位", value=si["employer"]),
                 CertificateField(label="首次参保年月", value=si["since"]),
-                CertificateField(label="参保险种", value="、".join(si["insured_types"]))),
-        table=CertificateTable(columns=("缴费年月", "缴费基数", "养老(个人)", "医疗(个人)", "失业(个人)", "状态"), rows=rows),
-        statement=f"兹证明{person['name']}在本市参加社会保险，近{len(rows)}个月缴费情况如上。"))
+                CertificateField(label="参保险种", value="、".join(si["insured_types"])),
+            ),
+            table=CertificateTable(
+                columns=("缴费年月", "缴费基数", "养老(个人)", "医疗(个人)", "失业(个人)", "状态"), rows=rows
+            ),
+            statement=f"兹证明{person['name']}在本市参加社会保险，近{len(rows)}个月缴费情况如上。",
+        )
+    )
 
 
 def _tax(kind, person):
     tax = person["tax"]
     rows = tuple((m["month"], f"{m['income']:.2f}", f"{m['tax']:.2f}", tax["withholding_agent"]) for m in tax["months"])
     total = sum(m["tax"] for m in tax["months"])
-    return CertificateContent(**_who(
-        kind, person, fields=(CertificateField(label="税款所属期", value=f"{rows[-1][0]} 至 {rows[0][0]}"),
-                              CertificateField(label="实缴(退)金额合计", value=f"{total:.2f} 元")),
-        table=CertificateTable(columns=("所属期", "收入额", "实缴税额", "扣缴义务人"), rows=rows),
-        statement="兹证明上述纳税人在上述期间缴纳税款如上（个人所得税）。"))
+    return CertificateContent(
+        **_who(
+            kind,
+            person,
+            fields=(
+                CertificateField(label="税款所属期", value=f"{rows[-1][0]} 至 {rows[0][0]}"),
+                CertificateField(label="实缴(退)金额合计", value=f"{total:.2f} 元"),
+            ),
+            table=CertificateTable(columns=("所属期", "收入额", "实缴税额", "扣缴义务人"), rows=rows),
+            statement="兹证明上述纳税人在上述期间缴纳税款如上（个人所得税）。",
+        )
+    )
 
 
 def _real_estate(kind, person):
-    rows = tuple((r["certificate"], r["location"], r["use"], f"{r['area_m2']:.2f}", r["ownership"], r["registered"],
-                  r["mortgage"], r["seizure"]) for r in person["real_estate"])
-    return CertificateContent(**_who(
-        kind, person, fields=(CertificateField(label="查询结果", value=f"名下登记不动产 {len(rows)} 处"),),
-        table=CertificateTable(columns=("不动产权证号", "坐落", "用途", "面积(㎡)", "共有情况", "登记日期", "抵押", "查封"),
-                               rows=rows),
-        statement="以上信息为不动产登记簿记载的信息，查询结果仅反映查询时点的登记情况。"))
+    rows = tuple(
+        (
+            r["certificate"],
+            r["location"],
+            r["use"],
+            f"{r['area_m2']:.2f}",
+            r["ownership"],
+            r["registered"],
+            r["mortgage"],
+            r["seizure"],
+        )
+        for r in person["real_estate"]
+    )
+    return CertificateContent(
+        **_who(
+            kind,
+            person,
+            fields=(CertificateField(label="查询结果", value=f"名下登记不动产 {len(rows)} 处"),),
+            table=CertificateTable(
+                columns=("不动产权证号", "坐落", "用途", "面积(㎡)", "共有情况", "登记日期", "抵押", "查封"), rows=rows
+            ),
+            statement="以上信息为不动产登记簿记载的信息，查询结果仅反映查询时点的登记情况。",
+        )
+    )
 
 
 def _license(kind, company):
     return CertificateContent(
-        title=kind.name, subject_name=company["name"], subject_id=company["credit_code"],
-        fields=tuple(CertificateField(label=k, value=v) for k, v in (
-            ("统一社会信用代码", company["credit_code"]), ("名称", company["name"]), ("类型", company["type"]),
-            ("法定代表人", company["legal_representative_name"]), ("注册资本", company["registered_capital"]),
-            ("成立日期", company["founded"]), ("住所", company["address"]), ("经营范围", company["scope"]),
-            ("登记机关", company["authority"]))),
-        statement="本副本由法定代表人在政务服务自助终端打印，信息以国家企业信用信息公示系统为准。")
+        title=kind.name,
+        subject_name=company["name"],
+        subject_id=company["credit_code"],
+        fields=tuple(
+            CertificateField(label=k, value=v)
+            for k, v in (
+                ("统一社会信用代码", company["credit_code"]),
+                ("名称", company["name"]),
+                ("类型", company["type"]),
+                ("法定代表人", company["legal_representative_name"]),
+                ("注册资本", company["registered_capital"]),
+                ("成立日期", company["founded"]),
+                ("住所", company["address"]),
+                ("经营范围", company["scope"]),
+                ("登记机关", company["authority"]),
+            )
+        ),
+        statement="本副本由法定代表人在政务服务自助终端打印，信息以国家企业信用信息公示系统为准。",
+    )

@@ -1,5 +1,6 @@
 """Central's Ed25519 signing key: made once in the data directory (0600),
 published as its public half so anyone can check a certificate offline."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,11 @@ class SigningKey:
 
     @property
     def public_pem(self) -> str:
-        return self.private.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        return (
+            self.private.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
 
     @property
     def key_id(self) -> str:
@@ -41,8 +45,7 @@ def load_or_create(path: Path) -> SigningKey:
             raise ValueError(f"{path} is not an Ed25519 key")
         return SigningKey(key)
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

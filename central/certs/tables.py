@@ -1,4 +1,5 @@
 """Certificate, print-audit and rating tables."""
+
 from __future__ import annotations
 
 from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint
@@ -6,13 +7,14 @@ from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table,
 metadata = MetaData()
 
 certificates = Table(
-    "certificates", metadata,
+    "certificates",
+    metadata,
     Column("id", String(16), primary_key=True),
     Column("kind", String(40), nullable=False),
     Column("issuer", String(100), nullable=False),
-    Column("issued_at", DateTime, nullable=False),   # naive UTC, whole seconds (it is signed)
+    Column("issued_at", DateTime, nullable=False),  # naive UTC, whole seconds (it is signed)
     Column("expires_at", Date, nullable=False),
-    Column("content", Text, nullable=False),         # CertificateContent JSON: masked ID only
+    Column("content", Text, nullable=False),  # CertificateContent JSON: masked ID only
     Column("signature", String(100), nullable=False),
     Column("key_id", String(16), nullable=False),
     Column("check_code", String(14), nullable=False, unique=True),
@@ -25,7 +27,8 @@ certificates = Table(
 )
 
 prints = Table(
-    "certificate_prints", metadata,
+    "certificate_prints",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kiosk_id", String(36), nullable=False),
     Column("key", String(64), nullable=False),
@@ -36,13 +39,14 @@ prints = Table(
     Column("outcome", String(12), nullable=False),
     Column("reason", String(200), nullable=False),
     Column("attempt", Integer, nullable=False),
-    Column("at", DateTime, nullable=False),           # kiosk time
+    Column("at", DateTime, nullable=False),  # kiosk time
     Column("received_at", DateTime, nullable=False),  # central time: orders
     UniqueConstraint("kiosk_id", "key", name="uq_print_key"),
 )
 
 ratings = Table(
-    "ratings", metadata,
+    "ratings",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("case_number", String(24), nullable=False, unique=True),
     Column("kiosk_id", String(36), nullable=False),

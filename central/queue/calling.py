@@ -2,6 +2,7 @@
 among the types the counter serves), recall, mark a no-show, transfer,
 finish, pause. Every change is one write transaction and leaves an event for
 the display board and the phone pages."""
+
 from __future__ import annotations
 
 import json
@@ -18,10 +19,13 @@ from central.queue.tables import counter_states, queue_events, tickets
 _t = tickets.c
 SQL_STATE = "SELECT open, paused, ticket_id, staff FROM counter_states WHERE number = :number"
 SQL_NEW_STATE = "INSERT INTO counter_states (number, open, paused) VALUES (:number, TRUE, FALSE)"
-SQL_FINISH_CURRENT = ("UPDATE tickets SET state = 'done', finished_at = :at "
-                      "WHERE id = :id AND state IN ('called', 'serving')")
-SQL_NEXT_FOR = ("SELECT id, display, type FROM tickets WHERE service_day = :day AND state = 'waiting' "
-                "AND type IN ({types}) ORDER BY order_rank, order_at, number LIMIT 1")
+SQL_FINISH_CURRENT = (
+    "UPDATE tickets SET state = 'done', finished_at = :at WHERE id = :id AND state IN ('called', 'serving')"
+)
+SQL_NEXT_FOR = (
+    "SELECT id, display, type FROM tickets WHERE service_day = :day AND state = 'waiting' "
+    "AND type IN ({types}) ORDER BY order_rank, order_at, number LIMIT 1"
+)
 SQL_SET_COUNTER = "UPDATE counter_states SET ticket_id = :ticket_id, staff = :staff WHERE number = :number"
 SQL_CALL = "UPDATE tickets SET state = 'called', counter = :number, called_at = :at WHERE id = :id"
 SQL_EVENT = "INSERT INTO queue_events (at, kind, ticket_id, payload) VALUES (:at, :kind, :ticket_id, :payload)"
@@ -70,15 +74,26 @@ class Calling:
         return row
 
     def _event(self, conn: Connection, kind: str, ticket_id: str | None, payload: dict) -> None:
-        conn.execute(insert(queue_events).values(at=naive_utc(utcnow()), kind=kind, ticket_id=ticket_id,
-                                                 payload=json.dumps(payload, ensure_ascii=False)))
+        conn.execute(
+            insert(queue_events).values(
+                at=naive_utc(utcnow()), kind=kind, ticket_id=ticket_id, payload=json.dumps(payload, ensure_ascii=False)
+            )
+        )
 
     def _announce(self, number: int, ticket) -> Call:
         kind = self.q.types.get(ticket.type)
         name = self.counter_name(number)
         fill = {"number": ticket.display, "counter": number}
-        return Call(number, name, ticket.id, ticket.display, ticket.type, kind.name if kind else ticket.type,
-                    self.display.announce_zh.format(**fill), self.display.announce_en.format(**fill))
+        return Call(
+            number,
+            name,
+            ticket.id,
+            ticket.display,
+            ticket.type,
+            kind.name if kind else ticket.type,
+            self.display.announce_zh.format(**fill),
+            self.display.announce_en.format(**fill),
+        )
 
     # -- actions ---------------------------------------------------------------
     def call_next(self, number: int, staff: str = "") -> Call | None:
@@ -99,16 +114,21 @@ class Calling:
                 raise QueueError("counter_paused", f"counter {number} is paused or closed; resume it first")
             if current:  # calling next finishes the current citizen
                 db.run(SQL_FINISH_CURRENT, id=current, at=now)
-            ticket = db.one(SQL_NEXT_FOR.format(types=in_types), day=day,
-                            **{f"t{i}": t for i, t in enumerate(types)})
-            db.run(SQL_SET_COUNTER, number=number, ticket_id=ticket[0] if ticket else None,
-                   staff=staff or current_staff)
+            ticket = db.one(SQL_NEXT_FOR.format(types=in_types), day=day, **{f"t{i}": t for i, t in enumerate(types)})
+            db.run(
+                SQL_SET_COUNTER, number=number, ticket_id=ticket[0] if ticket else None, staff=staff or current_staff
+            )
             if ticket is None:
                 return None
             db.run(SQL_CALL, id=ticket[0], number=number, at=now)
             call = self._announce(number, _Ticket(*ticket))
-            db.run(SQL_EVENT, at=now, kind="call", ticket_id=ticket[0],
-                   payload=json.dumps(call.__dict__, ensure_ascii=False))
+            db.run(
+                SQL_EVENT,
+                at=now,
+                kind="call",
+                ticket_id=ticket[0],
+                payload=json.dumps(call.__dict__, ensure_ascii=False),
+            )
         return call
 
     def current(self, conn: Connection, number: int):
@@ -127,8 +147,9 @@ class Calling:
     def finish(self, number: int) -> None:
         with writer(self.q.engine) as conn, conn.begin():
             ticket = self.current(conn, number)
-            conn.execute(update(tickets).where(_t.id == ticket.id)
-                         .values(state="done", finished_at=naive_utc(utcnow())))
+            conn.execute(
+                update(tickets).where(_t.id == ticket.id).values(state="done", finished_at=naive_utc(utcnow()))
+            )
             conn.execute(update(counter_states).where(counter_states.c.number == number).values(ticket_id=None))
             self._event(conn, "finish", ticket.id, {"counter": number, "number": ticket.display})
 
@@ -138,12 +159,19 @@ class Calling:
         now = utcnow()
         with writer(self.q.engine) as conn, conn.begin():
             ticket = self.current(conn, number)
-            values = dict(state="waiting", order_at=naive_utc(now), counter=None, called_at=None) \
-                if self.requeue_no_shows else dict(state="no_show", finished_at=naive_utc(now))
+            values = (
+                {"state": "waiting", "order_at": naive_utc(now), "counter": None, "called_at": None}
+                if self.requeue_no_shows
+                else {"state": "no_show", "finished_at": naive_utc(now)}
+            )
             conn.execute(update(tickets).where(_t.id == ticket.id).values(**values))
             conn.execute(update(counter_states).where(counter_states.c.number == number).values(ticket_id=None))
-            self._event(conn, "no_show", ticket.id, {"counter": number, "number": ticket.display,
-                                                     "requeued": self.requeue_no_shows})
+            self._event(
+                conn,
+                "no_show",
+                ticket.id,
+                {"counter": number, "number": ticket.display, "requeued": self.requeue_no_shows},
+            )
 
     def transfer(self, number: int, to_type: str) -> None:
         """Send the current citizen to another business type; they keep their
@@ -152,8 +180,11 @@ class Calling:
             raise QueueError("unknown_type", f"no business type {to_type!r}", 422)
         with writer(self.q.engine) as conn, conn.begin():
             ticket = self.current(conn, number)
-            conn.execute(update(tickets).where(_t.id == ticket.id)
-                         .values(state="waiting", type=to_type, counter=None, called_at=None))
+            conn.execute(
+                update(tickets)
+                .where(_t.id == ticket.id)
+                .values(state="waiting", type=to_type, counter=None, called_at=None)
+            )
             conn.execute(update(counter_states).where(counter_states.c.number == number).values(ticket_id=None))
             self._event(conn, "transfer", ticket.id, {"counter": number, "number": ticket.display, "to_type": to_type})
 
@@ -176,8 +207,11 @@ class Calling:
         if reason not in ("disabled", "military", "pregnancy", "elderly"):
             raise QueueError("bad_reason", "priority reasons: disabled, military, pregnancy, elderly", 422)
         with writer(self.q.engine) as conn, conn.begin():
-            changed = conn.execute(update(tickets).where(_t.id == ticket_id, _t.state == "waiting")
-                                   .values(order_rank=0, priority_reason=reason)).rowcount
+            changed = conn.execute(
+                update(tickets)
+                .where(_t.id == ticket_id, _t.state == "waiting")
+                .values(order_rank=0, priority_reason=reason)
+            ).rowcount
             if not changed:
                 raise QueueError("not_waiting", "only a waiting ticket can be given priority", 409)
             self._event(conn, "priority", ticket_id, {"reason": reason})
@@ -185,16 +219,25 @@ class Calling:
     def waiting(self, number: int, limit: int = 200) -> list[dict]:
         """The waiting tickets this counter serves, in calling order."""
         counter = self._counter(number)
-        query = select(_t.id, _t.display, _t.type, _t.ticket_class, _t.issued_at, _t.order_rank,
-                       _t.priority_reason).where(
-            _t.service_day == self.q.service_day(utcnow()), _t.state == "waiting")
+        query = select(
+            _t.id, _t.display, _t.type, _t.ticket_class, _t.issued_at, _t.order_rank, _t.priority_reason
+        ).where(_t.service_day == self.q.service_day(utcnow()), _t.state == "waiting")
         if counter.types:
             query = query.where(_t.type.in_(counter.types))
         with self.q.engine.connect() as conn:
             rows = conn.execute(query.order_by(_t.order_rank, _t.order_at, _t.number).limit(limit)).all()
-        return [{"id": r.id, "number": r.display, "type": r.type, "class": r.ticket_class,
-                 "priority": r.order_rank == 0, "priority_reason": r.priority_reason,
-                 "issued_at": r.issued_at.isoformat() + "Z"} for r in rows]
+        return [
+            {
+                "id": r.id,
+                "number": r.display,
+                "type": r.type,
+                "class": r.ticket_class,
+                "priority": r.order_rank == 0,
+                "priority_reason": r.priority_reason,
+                "issued_at": r.issued_at.isoformat() + "Z",
+            }
+            for r in rows
+        ]
 
     def last_event_id(self) -> int:
         with self.q.engine.connect() as conn:
@@ -202,6 +245,7 @@ class Calling:
 
     def events_since(self, last_id: int, limit: int = 100) -> list[dict]:
         with self.q.engine.connect() as conn:
-            rows = conn.execute(select(queue_events).where(queue_events.c.id > last_id)
-                                .order_by(queue_events.c.id).limit(limit)).all()
+            rows = conn.execute(
+                select(queue_events).where(queue_events.c.id > last_id).order_by(queue_events.c.id).limit(limit)
+            ).all()
         return [{**json.loads(r.payload), "id": r.id, "kind": r.kind, "ticket_id": r.ticket_id} for r in rows]

@@ -8,27 +8,36 @@ row's lock; either way no two tickets share a number and a refused ticket
 leaves no gap. Order: green channel first, appointments at their slot time,
 then arrival.
 """
+
 from __future__ import annotations
 
 import logging
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Sequence
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from central.config import CentralConfig
-from central.rawsql import INSERT_NONCE, UniqueViolation, as_date, as_datetime, runner_for
-from central.queue.estimate import FAST, MARGIN_MIN, SLOW, CounterState, simulate
 from central.db import writer
+from central.queue.estimate import FAST, MARGIN_MIN, SLOW, CounterState, simulate
 from central.queue.tables import bookings, tickets
-from common.tickets import (CLASS_PREFIX, BookingReply, BookingRequest, QueueInfo, QueuesReply, TicketReply,
-                            TicketRequest, TicketStatus)
+from central.rawsql import INSERT_NONCE, UniqueViolation, as_date, as_datetime, runner_for
+from common.tickets import (
+    CLASS_PREFIX,
+    BookingReply,
+    BookingRequest,
+    QueueInfo,
+    QueuesReply,
+    TicketReply,
+    TicketRequest,
+    TicketStatus,
+)
 
 log = logging.getLogger(__name__)
 OPEN_STATES = ("waiting", "called", "serving")
@@ -39,25 +48,33 @@ BY_ID = select(tickets).where(_t.id == bindparam("id"))
 ROW_COLUMNS = "id, service_day, type, number, display, ticket_class, state, order_rank, order_at, issued_at, person_key"
 SQL_BY_REQUEST = f"SELECT {ROW_COLUMNS} FROM tickets WHERE kiosk_id = :kiosk_id AND request_id = :request_id"
 SQL_PERSON = "SELECT type, state, display FROM tickets WHERE service_day = :day AND person_key = :person_key"
-SQL_BOOKING_BY_CODE = ("SELECT code, type, slot_start FROM bookings WHERE state = 'booked' AND code = :code "
-                       "ORDER BY slot_start")
-SQL_BOOKING_BY_PERSON = ("SELECT code, type, slot_start FROM bookings WHERE state = 'booked' AND person_key = :person_key "
-                         "AND slot_start >= :start AND slot_start < :end ORDER BY slot_start")
-SQL_NEXT_NUMBER = ("INSERT INTO number_counters (service_day, type, last_number) VALUES (:day, :type, :first) "
-                   "ON CONFLICT (service_day, type) DO UPDATE SET last_number = number_counters.last_number + 1 "
-                   "RETURNING last_number")
+SQL_BOOKING_BY_CODE = (
+    "SELECT code, type, slot_start FROM bookings WHERE state = 'booked' AND code = :code ORDER BY slot_start"
+)
+SQL_BOOKING_BY_PERSON = (
+    "SELECT code, type, slot_start FROM bookings WHERE state = 'booked' AND person_key = :person_key "
+    "AND slot_start >= :start AND slot_start < :end ORDER BY slot_start"
+)
+SQL_NEXT_NUMBER = (
+    "INSERT INTO number_counters (service_day, type, last_number) VALUES (:day, :type, :first) "
+    "ON CONFLICT (service_day, type) DO UPDATE SET last_number = number_counters.last_number + 1 "
+    "RETURNING last_number"
+)
 SQL_INSERT_TICKET = (
     "INSERT INTO tickets (id, service_day, type, number, display, ticket_class, state, order_rank, order_at, "
     "issued_at, kiosk_id, request_id, person_key, priority_reason, booking_code) VALUES (:id, :service_day, :type, "
     ":number, :display, :ticket_class, :state, :order_rank, :order_at, :issued_at, :kiosk_id, :request_id, "
-    ":person_key, :priority_reason, :booking_code)")
+    ":person_key, :priority_reason, :booking_code)"
+)
 SQL_CHECK_IN = "UPDATE bookings SET state = 'checked_in', ticket_id = :ticket_id WHERE code = :code"
 _WAITING = "SELECT COUNT(*) FROM tickets WHERE service_day = :day AND type = :type AND state = 'waiting' AND "
 # People ahead in calling order (order_rank, order_at, number): three index
 # ranges summed, each answered from ix_tickets_queue alone. One OR-ed range
 # costs twice as much, since every waiting ticket is then tested row by row.
-SQL_AHEAD = (f"SELECT ({_WAITING}order_rank < :rank) + ({_WAITING}order_rank = :rank AND order_at < :at) + "
-             f"({_WAITING}order_rank = :rank AND order_at = :at AND number < :number)")
+SQL_AHEAD = (
+    f"SELECT ({_WAITING}order_rank < :rank) + ({_WAITING}order_rank = :rank AND order_at < :at) + "
+    f"({_WAITING}order_rank = :rank AND order_at = :at AND number < :number)"
+)
 
 BOOKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # read off a phone, typed on the kiosk
 SIMULATED = 400  # tickets simulated for estimates; beyond that, extrapolated
@@ -73,19 +90,30 @@ class QueueError(Exception):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=timezone.utc) if moment is not None else None
+    return moment.replace(tzinfo=UTC) if moment is not None else None
 
 
-ROW_FIELDS = ("id", "service_day", "type", "number", "display", "ticket_class", "state", "order_rank", "order_at",
-              "issued_at", "person_key")
+ROW_FIELDS = (
+    "id",
+    "service_day",
+    "type",
+    "number",
+    "display",
+    "ticket_class",
+    "state",
+    "order_rank",
+    "order_at",
+    "issued_at",
+    "person_key",
+)
 
 
 @dataclass(frozen=True)
@@ -105,8 +133,8 @@ class _Row:
     person_key: str | None
 
     @classmethod
-    def from_db(cls, row) -> "_Row":
-        values = dict(zip(ROW_FIELDS, row))
+    def from_db(cls, row) -> _Row:
+        values = dict(zip(ROW_FIELDS, row, strict=False))
         values["service_day"] = as_date(values["service_day"])
         values["order_at"] = as_datetime(values["order_at"])
         values["issued_at"] = as_datetime(values["issued_at"])
@@ -156,8 +184,9 @@ class QueueEngine:
         return [c.name or f"{c.number}号窗口" for c in self.cfg.counters if not c.types or letter in c.types]
 
     # -- issuing -------------------------------------------------------------------
-    def issue(self, kiosk_id: str, req: TicketRequest, now: datetime | None = None,
-              nonce: str | None = None) -> TicketReply:
+    def issue(
+        self, kiosk_id: str, req: TicketRequest, now: datetime | None = None, nonce: str | None = None
+    ) -> TicketReply:
         """`nonce`, when given, is the signed request's nonce: recorded in this
         same transaction (one write instead of two); a replay rolls it all back."""
         result = self.issue_many([TicketOrder(kiosk_id, req, nonce)], now)[0]
@@ -165,8 +194,9 @@ class QueueEngine:
             raise result
         return result
 
-    def issue_many(self, orders: Sequence[TicketOrder], now: datetime | None = None, *,
-                   locked: bool = False) -> list[TicketReply | Exception]:
+    def issue_many(
+        self, orders: Sequence[TicketOrder], now: datetime | None = None, *, locked: bool = False
+    ) -> list[TicketReply | Exception]:
         """Group commit: several tickets in one write transaction, each in a
         savepoint of its own, so a refused one (its QueueError, or a replayed
         nonce's UniqueViolation, in its place in the result) leaves the others
@@ -206,15 +236,29 @@ class QueueEngine:
             self._check_person(db, req.person_key, letter, day)
         number = db.one(SQL_NEXT_NUMBER, day=day, type=letter, first=self.cfg.first_number)[0]
         if number > self.cfg.online_last_number:
-            raise QueueError("range_exhausted", f"all numbers for {self.types[letter].name} are taken today "
-                                                f"({letter}{self.cfg.first_number:03d}-"
-                                                f"{letter}{self.cfg.online_last_number:03d})")
-        values = dict(
-            id=secrets.token_urlsafe(12), service_day=day, type=letter, number=number,
-            display=f"{CLASS_PREFIX[ticket_class]}{letter}{number:03d}", ticket_class=ticket_class, state="waiting",
-            order_rank=0 if ticket_class == "priority" else 1, order_at=naive_utc(order_at), issued_at=naive_utc(now),
-            kiosk_id=kiosk_id, request_id=req.request_id, person_key=req.person_key,
-            priority_reason=req.priority, booking_code=booking_code)
+            raise QueueError(
+                "range_exhausted",
+                f"all numbers for {self.types[letter].name} are taken today "
+                f"({letter}{self.cfg.first_number:03d}-"
+                f"{letter}{self.cfg.online_last_number:03d})",
+            )
+        values = {
+            "id": secrets.token_urlsafe(12),
+            "service_day": day,
+            "type": letter,
+            "number": number,
+            "display": f"{CLASS_PREFIX[ticket_class]}{letter}{number:03d}",
+            "ticket_class": ticket_class,
+            "state": "waiting",
+            "order_rank": 0 if ticket_class == "priority" else 1,
+            "order_at": naive_utc(order_at),
+            "issued_at": naive_utc(now),
+            "kiosk_id": kiosk_id,
+            "request_id": req.request_id,
+            "person_key": req.person_key,
+            "priority_reason": req.priority,
+            "booking_code": booking_code,
+        }
         db.run(SQL_INSERT_TICKET, **values)
         if booking_code:
             db.run(SQL_CHECK_IN, ticket_id=values["id"], code=booking_code)
@@ -226,8 +270,9 @@ class QueueEngine:
         if open_same:
             raise QueueError("already_queued", f"this person already holds ticket {open_same[0]} for this service")
         if len(rows) >= self.cfg.daily_limit_per_person:
-            raise QueueError("daily_limit_reached",
-                             f"{self.cfg.daily_limit_per_person} tickets per person per day; limit reached")
+            raise QueueError(
+                "daily_limit_reached", f"{self.cfg.daily_limit_per_person} tickets per person per day; limit reached"
+            )
 
     def _booking_for(self, db, req: TicketRequest, now: datetime):
         """(code, type, slot_start) of the booking being checked in, in its window."""
@@ -235,19 +280,29 @@ class QueueEngine:
             booking = db.one(SQL_BOOKING_BY_CODE, code=req.booking_code.upper())
         elif req.person_key:
             day_start = datetime.combine(self.service_day(now), datetime.min.time(), self.tz)
-            booking = db.one(SQL_BOOKING_BY_PERSON, person_key=req.person_key, start=naive_utc(day_start),
-                             end=naive_utc(day_start + timedelta(days=1)))
+            booking = db.one(
+                SQL_BOOKING_BY_PERSON,
+                person_key=req.person_key,
+                start=naive_utc(day_start),
+                end=naive_utc(day_start + timedelta(days=1)),
+            )
         else:
             raise QueueError("booking_not_found", "appointment check-in needs a booking code or the ID card", 422)
         if booking is None:
             raise QueueError("booking_not_found", "no booking for today was found")
         start = aware(as_datetime(booking[2]))
         if now < start - timedelta(minutes=self.cfg.appointment_early_min):
-            raise QueueError("booking_too_early", f"check-in opens {self.cfg.appointment_early_min} minutes "
-                                                  f"before the slot at {start.astimezone(self.tz):%H:%M}")
+            raise QueueError(
+                "booking_too_early",
+                f"check-in opens {self.cfg.appointment_early_min} minutes "
+                f"before the slot at {start.astimezone(self.tz):%H:%M}",
+            )
         if now > start + timedelta(minutes=self.cfg.appointment_late_min):
-            raise QueueError("booking_too_late", f"the slot at {start.astimezone(self.tz):%H:%M} has passed "
-                                                 f"(check-in closes {self.cfg.appointment_late_min} minutes after)")
+            raise QueueError(
+                "booking_too_late",
+                f"the slot at {start.astimezone(self.tz):%H:%M} has passed "
+                f"(check-in closes {self.cfg.appointment_late_min} minutes after)",
+            )
         return booking[0], booking[1], booking[2]
 
     # -- bookings ----------------------------------------------------------------------
@@ -258,26 +313,45 @@ class QueueEngine:
         code = "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
         end = body.slot_start + timedelta(minutes=body.slot_minutes)
         with writer(self.engine) as conn, conn.begin():
-            conn.execute(insert(bookings).values(code=code, type=body.type, person_key=body.person_key,
-                                                 slot_start=naive_utc(body.slot_start), slot_end=naive_utc(end),
-                                                 state="booked"))
+            conn.execute(
+                insert(bookings).values(
+                    code=code,
+                    type=body.type,
+                    person_key=body.person_key,
+                    slot_start=naive_utc(body.slot_start),
+                    slot_end=naive_utc(end),
+                    state="booked",
+                )
+            )
         return BookingReply(code=code, type=body.type, slot_start=body.slot_start, slot_end=end, state="booked")
 
     # -- where a ticket stands -----------------------------------------------------
     @staticmethod
     def _ahead(db, row) -> int:
         """Waiting tickets of the same type before `row` in calling order."""
-        return db.one(SQL_AHEAD, day=row.service_day, type=row.type, rank=row.order_rank, at=row.order_at,
-                      number=row.number)[0]
+        return db.one(
+            SQL_AHEAD, day=row.service_day, type=row.type, rank=row.order_rank, at=row.order_at, number=row.number
+        )[0]
 
     def _reply(self, row, ahead: int) -> TicketReply:
         low, high = self.estimate(None, row.service_day, row.type, ahead)
         kind = self.types[row.type]
         return TicketReply(
-            id=row.id, number=row.display, type=row.type, type_name=kind.name, type_name_en=kind.name_en,
-            ticket_class=row.ticket_class, real_name=row.person_key is not None, people_ahead=ahead,
-            wait_low_min=low, wait_high_min=high, counters=tuple(self.counters_for(row.type)),
-            issued_at=aware(row.issued_at), service_day=row.service_day, url=f"{self.public_url}/t/{row.id}")
+            id=row.id,
+            number=row.display,
+            type=row.type,
+            type_name=kind.name,
+            type_name_en=kind.name_en,
+            ticket_class=row.ticket_class,
+            real_name=row.person_key is not None,
+            people_ahead=ahead,
+            wait_low_min=low,
+            wait_high_min=high,
+            counters=tuple(self.counters_for(row.type)),
+            issued_at=aware(row.issued_at),
+            service_day=row.service_day,
+            url=f"{self.public_url}/t/{row.id}",
+        )
 
     def status(self, ticket_id: str) -> TicketStatus | None:
         with self.engine.connect() as conn:
@@ -288,24 +362,47 @@ class QueueEngine:
             low, high = self.estimate(conn, row.service_day, row.type, ahead) if row.state == "waiting" else (0, 0)
         kind = self.types.get(row.type)
         counter = next((c.name or f"{c.number}号窗口" for c in self.cfg.counters if c.number == row.counter), None)
-        return TicketStatus(id=row.id, number=row.display, type=row.type, type_name=kind.name if kind else row.type,
-                            type_name_en=kind.name_en if kind else "", state=row.state, people_ahead=ahead,
-                            wait_low_min=low, wait_high_min=high, counter=counter, counter_number=row.counter,
-                            issued_at=aware(row.issued_at),
-                            called_at=aware(row.called_at))
+        return TicketStatus(
+            id=row.id,
+            number=row.display,
+            type=row.type,
+            type_name=kind.name if kind else row.type,
+            type_name_en=kind.name_en if kind else "",
+            state=row.state,
+            people_ahead=ahead,
+            wait_low_min=low,
+            wait_high_min=high,
+            counter=counter,
+            counter_number=row.counter,
+            issued_at=aware(row.issued_at),
+            called_at=aware(row.called_at),
+        )
 
     def queues(self, now: datetime | None = None) -> QueuesReply:
         now = now or utcnow()
         day = self.service_day(now)
         with self.engine.connect() as conn:
-            waiting = dict(conn.execute(select(tickets.c.type, func.count()).where(
-                tickets.c.service_day == day, tickets.c.state == "waiting").group_by(tickets.c.type)).all())
+            waiting = dict(
+                conn.execute(
+                    select(tickets.c.type, func.count())
+                    .where(tickets.c.service_day == day, tickets.c.state == "waiting")
+                    .group_by(tickets.c.type)
+                ).all()
+            )
             infos = []
             for kind in self.cfg.types:
                 low, high = self.estimate(conn, day, kind.letter, waiting.get(kind.letter, 0))
-                infos.append(QueueInfo(type=kind.letter, name=kind.name, name_en=kind.name_en,
-                                       waiting=waiting.get(kind.letter, 0), counters=tuple(self.counters_for(kind.letter)),
-                                       wait_low_min=low, wait_high_min=high))
+                infos.append(
+                    QueueInfo(
+                        type=kind.letter,
+                        name=kind.name,
+                        name_en=kind.name_en,
+                        waiting=waiting.get(kind.letter, 0),
+                        counters=tuple(self.counters_for(kind.letter)),
+                        wait_low_min=low,
+                        wait_high_min=high,
+                    )
+                )
         return QueuesReply(service_day=day, queues=tuple(infos))
 
     # -- estimates -------------------------------------------------------------------
@@ -357,11 +454,23 @@ class QueueEngine:
 
     def _compute_curve(self, conn: Connection, day: date) -> _Curve:
         t = tickets.c
-        queue = [r.type for r in conn.execute(
-            select(t.type).where(t.service_day == day, t.state == "waiting")
-            .order_by(t.order_rank, t.order_at, t.number).limit(SIMULATED))]
-        busy = {r.counter: r for r in conn.execute(select(t.counter, t.type, t.called_at).where(
-            t.service_day == day, t.state.in_(("called", "serving")), t.counter.is_not(None)))}
+        queue = [
+            r.type
+            for r in conn.execute(
+                select(t.type)
+                .where(t.service_day == day, t.state == "waiting")
+                .order_by(t.order_rank, t.order_at, t.number)
+                .limit(SIMULATED)
+            )
+        ]
+        busy = {
+            r.counter: r
+            for r in conn.execute(
+                select(t.counter, t.type, t.called_at).where(
+                    t.service_day == day, t.state.in_(("called", "serving")), t.counter.is_not(None)
+                )
+            )
+        }
         now = naive_utc(utcnow())
         avg = {k: v.avg_minutes for k, v in self.types.items()}
         counters = []
@@ -374,7 +483,7 @@ class QueueEngine:
         curve = _Curve(time.monotonic(), {}, {}, {}, {})
         for factor, starts_by_type, steps in ((FAST, curve.low, curve.step_low), (SLOW, curve.high, curve.step_high)):
             queue_starts, one_more = simulate(queue, counters, avg, factor)
-            for letter, start in zip(queue, queue_starts):
+            for letter, start in zip(queue, queue_starts, strict=False):
                 if start is not None:
                     starts_by_type.setdefault(letter, []).append(start)
             if len(queue) < SIMULATED:  # the whole queue is known: a ticket taken now is simulated exactly

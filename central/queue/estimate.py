@@ -2,6 +2,7 @@
 in turn, the first waiting ticket of the types it serves; each ticket takes
 its type's average handling time. A range comes from running the simulation
 with faster and slower handling. Pure functions, tested on a simulated day."""
+
 from __future__ import annotations
 
 import heapq
@@ -22,15 +23,17 @@ class CounterState:
         return not self.types or ticket_type in self.types
 
 
-def simulate_starts(queue: list[str], counters: list[CounterState], avg_minutes: dict[str, float],
-                    factor: float = 1.0) -> list[float | None]:
+def simulate_starts(
+    queue: list[str], counters: list[CounterState], avg_minutes: dict[str, float], factor: float = 1.0
+) -> list[float | None]:
     """Minutes until each ticket in `queue` (types, in calling order) starts;
     None for a type no open counter serves. O(tickets x types)."""
     return simulate(queue, counters, avg_minutes, factor)[0]
 
 
-def simulate(queue: list[str], counters: list[CounterState], avg_minutes: dict[str, float],
-             factor: float = 1.0) -> tuple[list[float | None], dict[str, float | None]]:
+def simulate(
+    queue: list[str], counters: list[CounterState], avg_minutes: dict[str, float], factor: float = 1.0
+) -> tuple[list[float | None], dict[str, float | None]]:
     """`simulate_starts`, and for every type the start of one more ticket of
     it taken now: the first moment a counter serving it has nothing ahead
     left. A ticket added last changes no earlier start (every counter takes
@@ -57,16 +60,19 @@ def simulate(queue: list[str], counters: list[CounterState], avg_minutes: dict[s
         heapq.heappush(heap, (free_at + avg_minutes[queue[pick]] * factor, number, n, counter))
     for free_at, _number, n, _counter in heap:
         idle_from[n] = free_at
-    one_more = {letter: min((idle_from[n] for n, c in enumerate(counters) if c.serves(letter)), default=None)
-                for letter in avg_minutes}
+    one_more = {
+        letter: min((idle_from[n] for n, c in enumerate(counters) if c.serves(letter)), default=None)
+        for letter in avg_minutes
+    }
     return starts, one_more
 
 
-def wait_range(queue: list[str], position: int, counters: list[CounterState],
-               avg_minutes: dict[str, float]) -> tuple[int, int] | None:
+def wait_range(
+    queue: list[str], position: int, counters: list[CounterState], avg_minutes: dict[str, float]
+) -> tuple[int, int] | None:
     """(low, high) minutes for the ticket at `position` in `queue`."""
-    low = simulate_starts(queue[:position + 1], counters, avg_minutes, FAST)[position]
-    high = simulate_starts(queue[:position + 1], counters, avg_minutes, SLOW)[position]
+    low = simulate_starts(queue[: position + 1], counters, avg_minutes, FAST)[position]
+    high = simulate_starts(queue[: position + 1], counters, avg_minutes, SLOW)[position]
     if low is None or high is None:
         return None
     return int(low), int(high + MARGIN_MIN + 0.999)

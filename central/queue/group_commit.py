@@ -10,6 +10,7 @@ a writer thread was slower (the GIL, and a thread hop per batch). Only waiting
 for another worker process's write leaves the loop: the database's WriteLock
 is tried without blocking, and if it is taken a pool thread waits for it while
 the loop keeps reading, verifying and answering requests."""
+
 from __future__ import annotations
 
 import asyncio
@@ -44,7 +45,7 @@ class GroupCommit:
         return await future
 
     def _write(self, loop: asyncio.AbstractEventLoop) -> None:
-        batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
+        batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
         if self.lock is None or self.lock.acquire(blocking=False):
             self._write_locked(loop, batch)
         else:  # another worker process is writing: wait off the loop, which keeps serving meanwhile
@@ -60,7 +61,7 @@ class GroupCommit:
         finally:
             if self.lock is not None:
                 self.lock.release()
-        for (_, future), result in zip(batch, results):
+        for (_, future), result in zip(batch, results, strict=False):
             if future.done():  # the client went away meanwhile; its ticket, if issued, is found by request id
                 continue
             if isinstance(result, Exception):

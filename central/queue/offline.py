@@ -9,10 +9,11 @@ in the queue by when it was issued: the kiosk's clock corrected by the offset
 the kiosk last measured, never later than its arrival here. The kiosk's own
 time is kept beside it.
 """
+
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from central.queue.engine import QueueEngine, QueueError, naive_utc, utcnow
 from central.rawsql import UniqueViolation, as_date
@@ -21,24 +22,34 @@ from common.tickets import CLASS_PREFIX, AbandonRequest, Lease, LeaseRequest, Of
 log = logging.getLogger(__name__)
 
 SQL_LAST_BLOCK = "SELECT MAX(last_number) FROM number_leases WHERE service_day = :day AND type = :type"
-SQL_OPEN_LEASE = ("SELECT id, first_number, last_number FROM number_leases WHERE kiosk_id = :kiosk_id AND "
-                  "service_day = :day AND type = :type ORDER BY id DESC LIMIT 1")
-SQL_INSERT_LEASE = ("INSERT INTO number_leases (kiosk_id, service_day, type, first_number, last_number, leased_at) "
-                    "VALUES (:kiosk_id, :day, :type, :first, :last, :at)")
-SQL_LEASE_ID = ("SELECT id FROM number_leases WHERE kiosk_id = :kiosk_id AND service_day = :day AND type = :type "
-                "AND first_number = :first")
+SQL_OPEN_LEASE = (
+    "SELECT id, first_number, last_number FROM number_leases WHERE kiosk_id = :kiosk_id AND "
+    "service_day = :day AND type = :type ORDER BY id DESC LIMIT 1"
+)
+SQL_INSERT_LEASE = (
+    "INSERT INTO number_leases (kiosk_id, service_day, type, first_number, last_number, leased_at) "
+    "VALUES (:kiosk_id, :day, :type, :first, :last, :at)"
+)
+SQL_LEASE_ID = (
+    "SELECT id FROM number_leases WHERE kiosk_id = :kiosk_id AND service_day = :day AND type = :type "
+    "AND first_number = :first"
+)
 SQL_LEASE = "SELECT kiosk_id, service_day, type, first_number, last_number FROM number_leases WHERE id = :id"
 SQL_BY_REQUEST = "SELECT id, number FROM tickets WHERE kiosk_id = :kiosk_id AND request_id = :request_id"
 SQL_INSERT_OFFLINE = (
     "INSERT INTO tickets (id, service_day, type, number, display, ticket_class, state, order_rank, order_at, "
     "issued_at, kiosk_id, request_id, person_key, priority_reason, offline, kiosk_issued_at, received_at) VALUES "
     "(:id, :service_day, :type, :number, :display, :ticket_class, 'waiting', :order_rank, :order_at, :issued_at, "
-    ":kiosk_id, :request_id, :person_key, :priority, :offline, :kiosk_issued_at, :received_at)")
-SQL_ABANDON = ("UPDATE tickets SET state = 'cancelled', finished_at = :at WHERE kiosk_id = :kiosk_id AND "
-               "request_id = :request_id AND state = 'waiting'")
+    ":kiosk_id, :request_id, :person_key, :priority, :offline, :kiosk_issued_at, :received_at)"
+)
+SQL_ABANDON = (
+    "UPDATE tickets SET state = 'cancelled', finished_at = :at WHERE kiosk_id = :kiosk_id AND "
+    "request_id = :request_id AND state = 'waiting'"
+)
 SQL_INSERT_PRINT = (
     "INSERT INTO ticket_prints (kiosk_id, key, ticket_id, number, outcome, reason, attempt, at, received_at) VALUES "
-    "(:kiosk_id, :key, :ticket_id, :number, :outcome, :reason, :attempt, :at, :received_at)")
+    "(:kiosk_id, :key, :ticket_id, :number, :outcome, :reason, :attempt, :at, :received_at)"
+)
 SQL_TICKET_OF_KIOSK = "SELECT 1 FROM tickets WHERE id = :id AND kiosk_id = :kiosk_id"
 
 
@@ -55,7 +66,9 @@ class OfflineDesk:
         today = self.queue.service_day(now)
         day = req.service_day or today
         if not self.cfg.offline_first_number:
-            raise QueueError("offline_disabled", "this hall issues no offline tickets ([queue] offline_first_number = 0)")
+            raise QueueError(
+                "offline_disabled", "this hall issues no offline tickets ([queue] offline_first_number = 0)"
+            )
         if req.type not in self.queue.types:
             raise QueueError("unknown_type", f"no business type {req.type!r} in this hall", 422)
         if not today <= day <= today + timedelta(days=1):
@@ -80,24 +93,39 @@ class OfflineDesk:
         """Central only knows what was delivered; a kiosk asking again has
         used its block or lost it (reinstalled), so a block with any number
         delivered is replaced; an untouched one is handed out again."""
-        used = db.one("SELECT COUNT(*) FROM tickets WHERE kiosk_id = :kiosk_id AND offline = :yes AND "
-                      "service_day = (SELECT service_day FROM number_leases WHERE id = :id) AND "
-                      "type = (SELECT type FROM number_leases WHERE id = :id) AND number BETWEEN :first AND :last",
-                      kiosk_id=kiosk_id, id=lease_id, first=first, last=last, yes=True)[0]
+        used = db.one(
+            "SELECT COUNT(*) FROM tickets WHERE kiosk_id = :kiosk_id AND offline = :yes AND "
+            "service_day = (SELECT service_day FROM number_leases WHERE id = :id) AND "
+            "type = (SELECT type FROM number_leases WHERE id = :id) AND number BETWEEN :first AND :last",
+            kiosk_id=kiosk_id,
+            id=lease_id,
+            first=first,
+            last=last,
+            yes=True,
+        )[0]
         return used > 0
 
     def _lease_reply(self, lease_id: int, letter: str, day: date, first: int, last: int) -> Lease:
         kind = self.queue.types[letter]
         start = self._day_start(day)
-        return Lease(id=lease_id, type=letter, type_name=kind.name, type_name_en=kind.name_en,
-                     counters=tuple(self.queue.counters_for(letter)), service_day=day, first=first, last=last,
-                     valid_from=start, valid_until=self._day_start(day + timedelta(days=1)),
-                     url_base=self.queue.public_url)
+        return Lease(
+            id=lease_id,
+            type=letter,
+            type_name=kind.name,
+            type_name_en=kind.name_en,
+            counters=tuple(self.queue.counters_for(letter)),
+            service_day=day,
+            first=first,
+            last=last,
+            valid_from=start,
+            valid_until=self._day_start(day + timedelta(days=1)),
+            url_base=self.queue.public_url,
+        )
 
     def _day_start(self, day: date) -> datetime:
         minutes = self.queue.reset_minutes
         local = datetime.combine(day, datetime.min.time(), self.queue.tz) + timedelta(minutes=minutes)
-        return local.astimezone(timezone.utc)
+        return local.astimezone(UTC)
 
     # -- delivery ------------------------------------------------------------------
     def accept(self, kiosk_id: str, t: OfflineTicket, now: datetime | None = None) -> bool:
@@ -111,20 +139,40 @@ class OfflineDesk:
                 raise QueueError("unknown_lease", f"lease {t.lease_id} was not given to this kiosk", 422)
             day, letter, first, last = as_date(lease[1]), lease[2], lease[3], lease[4]
             if t.type != letter or not first <= t.number <= last:
-                raise QueueError("outside_lease", f"{t.type}{t.number:03d} is not in the leased block "
-                                                  f"{letter}{first:03d}-{letter}{last:03d}", 422)
-            issued = t.issued_at if t.issued_at.tzinfo else t.issued_at.replace(tzinfo=timezone.utc)
+                raise QueueError(
+                    "outside_lease",
+                    f"{t.type}{t.number:03d} is not in the leased block {letter}{first:03d}-{letter}{last:03d}",
+                    422,
+                )
+            issued = t.issued_at if t.issued_at.tzinfo else t.issued_at.replace(tzinfo=UTC)
             ordered = min(issued + timedelta(seconds=t.clock_offset_s), now)
             ticket_class = "priority" if t.priority else "normal"
             try:
-                db.run(SQL_INSERT_OFFLINE, id=t.id, service_day=day, type=letter, number=t.number,
-                       display=f"{CLASS_PREFIX[ticket_class]}{letter}{t.number:03d}", ticket_class=ticket_class,
-                       order_rank=0 if t.priority else 1, order_at=naive_utc(ordered), issued_at=naive_utc(ordered),
-                       kiosk_id=kiosk_id, request_id=t.request_id, person_key=t.person_key, priority=t.priority,
-                       kiosk_issued_at=naive_utc(issued), received_at=naive_utc(now), offline=True)
+                db.run(
+                    SQL_INSERT_OFFLINE,
+                    id=t.id,
+                    service_day=day,
+                    type=letter,
+                    number=t.number,
+                    display=f"{CLASS_PREFIX[ticket_class]}{letter}{t.number:03d}",
+                    ticket_class=ticket_class,
+                    order_rank=0 if t.priority else 1,
+                    order_at=naive_utc(ordered),
+                    issued_at=naive_utc(ordered),
+                    kiosk_id=kiosk_id,
+                    request_id=t.request_id,
+                    person_key=t.person_key,
+                    priority=t.priority,
+                    kiosk_issued_at=naive_utc(issued),
+                    received_at=naive_utc(now),
+                    offline=True,
+                )
             except UniqueViolation:
-                raise QueueError("number_taken", f"{letter}{t.number:03d} on {day} was issued before "
-                                                 "(a kiosk reused a number: check its outbox database)") from None
+                raise QueueError(
+                    "number_taken",
+                    f"{letter}{t.number:03d} on {day} was issued before "
+                    "(a kiosk reused a number: check its outbox database)",
+                ) from None
         return True
 
     def abandon(self, kiosk_id: str, req: AbandonRequest, now: datetime | None = None) -> bool:
@@ -143,9 +191,18 @@ class OfflineDesk:
             if db.one(SQL_TICKET_OF_KIOSK, id=p.ticket_id, kiosk_id=kiosk_id) is None:
                 raise QueueError("unknown_ticket", "this kiosk did not issue that ticket", 404)
             try:
-                db.run(SQL_INSERT_PRINT, kiosk_id=kiosk_id, key=p.key, ticket_id=p.ticket_id, number=p.number,
-                       outcome=p.outcome, reason=p.reason, attempt=p.attempt, at=naive_utc(p.at),
-                       received_at=naive_utc(now or utcnow()))
+                db.run(
+                    SQL_INSERT_PRINT,
+                    kiosk_id=kiosk_id,
+                    key=p.key,
+                    ticket_id=p.ticket_id,
+                    number=p.number,
+                    outcome=p.outcome,
+                    reason=p.reason,
+                    attempt=p.attempt,
+                    at=naive_utc(p.at),
+                    received_at=naive_utc(now or utcnow()),
+                )
             except UniqueViolation:
                 return False
         return True

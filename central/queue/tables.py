@@ -1,6 +1,7 @@
 """Queue tables. `number_counters` is what makes numbers unique and gap-free
 under any number of workers: the number is taken from it in the same write
 transaction that inserts the ticket, so a failure returns the number too."""
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
@@ -8,14 +9,16 @@ from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData
 metadata = MetaData()
 
 number_counters = Table(
-    "number_counters", metadata,
+    "number_counters",
+    metadata,
     Column("service_day", Date, primary_key=True),
     Column("type", String(1), primary_key=True),
     Column("last_number", Integer, nullable=False),
 )
 
 tickets = Table(
-    "tickets", metadata,
+    "tickets",
+    metadata,
     Column("id", String(24), primary_key=True),
     Column("service_day", Date, nullable=False),
     Column("type", String(1), nullable=False),
@@ -40,12 +43,20 @@ tickets = Table(
     UniqueConstraint("service_day", "type", "number", name="uq_ticket_number"),
     UniqueConstraint("kiosk_id", "request_id", name="uq_ticket_request"),
 )
-Index("ix_tickets_queue", tickets.c.service_day, tickets.c.type, tickets.c.state, tickets.c.order_rank,
-      tickets.c.order_at, tickets.c.number)  # the whole calling order: "people ahead" is read off it
+Index(
+    "ix_tickets_queue",
+    tickets.c.service_day,
+    tickets.c.type,
+    tickets.c.state,
+    tickets.c.order_rank,
+    tickets.c.order_at,
+    tickets.c.number,
+)  # the whole calling order: "people ahead" is read off it
 Index("ix_tickets_person", tickets.c.service_day, tickets.c.person_key)
 
 bookings = Table(
-    "bookings", metadata,
+    "bookings",
+    metadata,
     Column("code", String(16), primary_key=True),
     Column("type", String(1), nullable=False),
     Column("person_key", String(64), nullable=False, index=True),
@@ -56,7 +67,8 @@ bookings = Table(
 )
 
 counter_states = Table(
-    "counter_states", metadata,
+    "counter_states",
+    metadata,
     Column("number", Integer, primary_key=True),
     Column("open", Boolean, nullable=False, default=True),
     Column("paused", Boolean, nullable=False, default=False),
@@ -67,7 +79,8 @@ counter_states = Table(
 # Every call, recall and change, in order: the display board and phone pages
 # follow this table, so an event reaches them whichever worker made it.
 queue_events = Table(
-    "queue_events", metadata,
+    "queue_events",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", DateTime, nullable=False),
     Column("kind", String(20), nullable=False),
@@ -79,7 +92,8 @@ queue_events = Table(
 # They come from the top of the day's range ([queue] offline_first_number up),
 # so online numbering below stays gap-free; unused leased numbers are skipped.
 number_leases = Table(
-    "number_leases", metadata,
+    "number_leases",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kiosk_id", String(36), nullable=False, index=True),
     Column("service_day", Date, nullable=False),
@@ -91,7 +105,8 @@ number_leases = Table(
 )
 
 ticket_prints = Table(
-    "ticket_prints", metadata,
+    "ticket_prints",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kiosk_id", String(36), nullable=False),
     Column("key", String(64), nullable=False),

@@ -2,28 +2,39 @@
 position, estimated wait, and which counter to go to once called. It shows
 nothing personal (the public ticket status holds nothing personal). Texts come
 from the kiosk's message catalogs, in Chinese with English below."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from central.web.render import NO_STORE, render
 from central.web.i18n import N_
+from central.web.render import NO_STORE, render
 
 router = APIRouter(include_in_schema=False)
 
 MESSAGES = {
-    "title": N_("Queue progress"), "loading": N_("Loading..."), "ahead": N_("people ahead"),
-    "minutes": N_("minutes to wait"), "refresh": N_("This page refreshes every 5 seconds."),
+    "title": N_("Queue progress"),
+    "loading": N_("Loading..."),
+    "ahead": N_("people ahead"),
+    "minutes": N_("minutes to wait"),
+    "refresh": N_("This page refreshes every 5 seconds."),
     "missed": N_("If your number has passed, please ask at the service desk."),
-    "not_found": N_("Ticket not found"), "updated": N_("Updated {time}"), "offline": N_("Offline, retrying"),
-    "waiting": N_("Please wait"), "called": N_("Please go to counter {n}"),
-    "serving": N_("Being served at counter {n}"), "done": N_("Done, thank you"),
-    "no_show": N_("Number passed: please ask at the service desk"), "cancelled": N_("Ticket cancelled"),
+    "not_found": N_("Ticket not found"),
+    "updated": N_("Updated {time}"),
+    "offline": N_("Offline, retrying"),
+    "waiting": N_("Please wait"),
+    "called": N_("Please go to counter {n}"),
+    "serving": N_("Being served at counter {n}"),
+    "done": N_("Done, thank you"),
+    "no_show": N_("Number passed: please ask at the service desk"),
+    "cancelled": N_("Ticket cancelled"),
 }
 
 
 @router.get("/t/{ticket_id}", response_class=HTMLResponse)
 def phone_page(ticket_id: str, request: Request) -> HTMLResponse:
-    return HTMLResponse(render("phone.html", MESSAGES, hall=request.app.state.central.config.hall.name,
-                               ticket_id=ticket_id), headers=NO_STORE)
+    return HTMLResponse(
+        render("phone.html", MESSAGES, hall=request.app.state.central.config.hall.name, ticket_id=ticket_id),
+        headers=NO_STORE,
+    )

@@ -6,12 +6,13 @@ central's message catalog (central/web/locale), Chinese first and English second
     {{name}}     a value passed by the route (escaped)
     <!--include other.html-->   another template's text, placed before filling in
 """
+
 from __future__ import annotations
 
 import html
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from central.web.i18n import translator
@@ -24,7 +25,7 @@ NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 INCLUDE = re.compile(r"<!--include ([\w.-]+)-->")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> str:
     return INCLUDE.sub(lambda m: _template(m.group(1)), (TEMPLATES / name).read_text(encoding="utf-8"))
 

@@ -1,6 +1,7 @@
 """Printers. The ticket printer (80 mm thermal, ESC/POS) prints device-neutral
 `Receipt`s; each transport is one module, with a virtual twin for the demo,
 docs and tests."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

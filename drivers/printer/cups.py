@@ -1,8 +1,10 @@
 """The A4 printer through CUPS (pycups): check the queue, submit the PDF,
 follow the job to completion. CUPS' printer-state-reasons become our stable
 reasons, so the screen can tell the citizen what happened."""
+
 from __future__ import annotations
 
+import importlib.util
 import logging
 import time
 from pathlib import Path
@@ -14,19 +16,23 @@ log = logging.getLogger(__name__)
 IPP_PRINTER_STOPPED = 5
 JOB_DONE, JOB_STOPPED, JOB_CANCELED, JOB_ABORTED = 9, 6, 7, 8
 REASONS = (  # printer-state-reasons prefix -> our reason, most specific first
-    ("media-empty", "paper_out"), ("media-needed", "paper_out"), ("media-jam", "jammed"),
-    ("door-open", "cover_open"), ("cover-open", "cover_open"), ("toner-empty", "toner_out"),
-    ("marker-supply-empty", "toner_out"), ("offline", "offline"), ("shutdown", "offline"),
-    ("connecting-to-device", "offline"), ("paused", "offline"),
+    ("media-empty", "paper_out"),
+    ("media-needed", "paper_out"),
+    ("media-jam", "jammed"),
+    ("door-open", "cover_open"),
+    ("cover-open", "cover_open"),
+    ("toner-empty", "toner_out"),
+    ("marker-supply-empty", "toner_out"),
+    ("offline", "offline"),
+    ("shutdown", "offline"),
+    ("connecting-to-device", "offline"),
+    ("paused", "offline"),
 )
 
 
 def is_usable() -> bool:
-    try:
-        import cups  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether the library this driver needs (cups) is installed; `kiosk doctor` asks."""
+    return importlib.util.find_spec("cups") is not None
 
 
 def _as_list(value) -> list[str]:
@@ -62,17 +68,28 @@ class CupsDocumentPrinter:
         import cups
 
         try:
-            attrs = conn.getPrinterAttributes(self.queue, requested_attributes=[
-                "printer-state", "printer-state-reasons", "printer-is-accepting-jobs", "printer-state-message"])
+            attrs = conn.getPrinterAttributes(
+                self.queue,
+                requested_attributes=[
+                    "printer-state",
+                    "printer-state-reasons",
+                    "printer-is-accepting-jobs",
+                    "printer-state-message",
+                ],
+            )
         except cups.IPPError as exc:
             return PrinterStatus(False, "unknown", f"queue {self.queue}: {exc}"), "offline"
         reasons = _as_list(attrs.get("printer-state-reasons", []))
         reason = _reason(reasons)
-        if reason is None and (attrs.get("printer-state") == IPP_PRINTER_STOPPED
-                               or not attrs.get("printer-is-accepting-jobs", True)):
+        if reason is None and (
+            attrs.get("printer-state") == IPP_PRINTER_STOPPED or not attrs.get("printer-is-accepting-jobs", True)
+        ):
             reason = "offline"
-        paper = "out" if reason == "paper_out" else ("near_end" if any(r.startswith("media-low") for r in reasons)
-                                                     else "ok")
+        paper = (
+            "out"
+            if reason == "paper_out"
+            else ("near_end" if any(r.startswith("media-low") for r in reasons) else "ok")
+        )
         detail = f"{self.queue}: {', '.join(reasons)} {attrs.get('printer-state-message', '')}".strip()
         return PrinterStatus(reason not in ("offline",), paper, detail), reason
 
@@ -82,8 +99,9 @@ class CupsDocumentPrinter:
         except PrinterError as exc:
             return PrinterStatus(False, "unknown", exc.detail)
 
-    def print_pdf(self, pdf: Path, *, copies: int, title: str, pages: int,
-                  on_stage: JobStage | None = None) -> DocumentJob:
+    def print_pdf(
+        self, pdf: Path, *, copies: int, title: str, pages: int, on_stage: JobStage | None = None
+    ) -> DocumentJob:
         import cups
 
         conn = self._connect()

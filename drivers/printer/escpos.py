@@ -3,11 +3,12 @@ file. Every job checks DLE EOT status first (online, paper), then sends the
 receipt as Chinese text (`FS &` + GB18030, native QR) or as one raster image,
 per printer profile. One connection per job: a printer that was switched off
 and on again simply works at the next ticket."""
+
 from __future__ import annotations
 
+import importlib.util
 import io
 import logging
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,15 +37,13 @@ class EscposSettings:
     timeout_s: float = 3.0
 
 
+TRANSPORT_LIBRARIES = {"usb": ("usb", "escpos-usb"), "serial": ("serial", "serial")}
+
+
 def is_usable(transport: str) -> bool:
-    try:
-        if transport == "usb":
-            import usb.core  # noqa: F401
-        elif transport == "serial":
-            import serial  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether the library this transport needs is installed (network and file need none)."""
+    module = TRANSPORT_LIBRARIES.get(transport, ("", ""))[0]
+    return not module or importlib.util.find_spec(module) is not None
 
 
 class EscposTicketPrinter:
@@ -85,12 +84,15 @@ class EscposTicketPrinter:
         try:
             online = printer.is_online()
             paper = printer.paper_status()
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return PrinterStatus(False, "unknown", "no answer to a status request")
         except OSError as exc:
             return PrinterStatus(False, "unknown", str(exc))
-        return PrinterStatus(online, {2: "ok", 1: "near_end", 0: "out"}.get(paper, "unknown"),
-                             "" if online else "printer reports offline (cover open or error)")
+        return PrinterStatus(
+            online,
+            {2: "ok", 1: "near_end", 0: "out"}.get(paper, "unknown"),
+            "" if online else "printer reports offline (cover open or error)",
+        )
 
     def status(self) -> PrinterStatus:
         try:
@@ -129,7 +131,7 @@ class EscposTicketPrinter:
                 log.warning("%s: paper near its end", self.name)
             try:
                 printer._raw(data)
-            except (TimeoutError, socket.timeout, OSError) as exc:
+            except (TimeoutError, OSError) as exc:
                 raise PrinterError("failed", f"sending the job: {exc}") from None
         finally:
             _close(printer)

@@ -5,6 +5,7 @@ character mode) that most Chinese printers need, and a line of full-width
 punctuation alone goes the code-page way and prints '?'. So text is sent here
 as `FS &` + GB18030 + `FS .` in Chinese mode, always.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -43,8 +44,14 @@ def encode(receipt: Receipt, *, native_qr: bool = True) -> bytes:
     p.hw("INIT")
     for block in receipt.blocks:
         if isinstance(block, Text):
-            p.set(align=block.align, bold=block.bold, width=block.size, height=block.size, custom_size=block.size > 1,
-                  normal_textsize=block.size == 1)
+            p.set(
+                align=block.align,
+                bold=block.bold,
+                width=block.size,
+                height=block.size,
+                custom_size=block.size > 1,
+                normal_textsize=block.size == 1,
+            )
             for line in wrap(block.text, receipt.width_chars // block.size):
                 p._raw(FS_CHINESE_ON + line.encode("gb18030", errors="replace") + b"\n" + FS_CHINESE_OFF)
         elif isinstance(block, Rule):

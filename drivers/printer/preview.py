@@ -1,5 +1,6 @@
 """Draw a Receipt as the paper would look (576 dots wide = 80 mm at 203 dpi),
 for the virtual printer, the docs and a glance on screen."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,7 +43,7 @@ def render_png(receipt: Receipt, out, font_path: Path):
     image = Image.new("L", (DOTS + 2 * MARGIN, sum(heights) + 2 * MARGIN + 40), 255)
     draw = ImageDraw.Draw(image)
     y = MARGIN
-    for row, h in zip(rows, heights):
+    for row, h in zip(rows, heights, strict=True):
         if row[0] == "text":
             _, line, size, align, bold = row
             width = display_width(line) * BASE_PX * size // 2

@@ -1,10 +1,11 @@
 """A receipt as blocks, independent of the printer: text lines with size and
 alignment, rules, QR codes, feed and cut. Encoded to ESC/POS for thermal
 printers and drawn to PNG for previews."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 Align = Literal["left", "center", "right"]
 
@@ -34,7 +35,7 @@ class Feed:
     lines: int = 1
 
 
-Block = Union[Text, Rule, QR, Feed]
+Block = Text | Rule | QR | Feed
 
 
 @dataclass(frozen=True)
@@ -43,5 +44,5 @@ class Receipt:
     width_chars: int = 48  # an 80 mm printer's Font A: 48 half-width characters per line
     title: str = ""  # for file names and logs; never personal data
 
-    def __add__(self, more: "Receipt") -> "Receipt":
+    def __add__(self, more: Receipt) -> Receipt:
         return Receipt(self.blocks + more.blocks, self.width_chars, self.title or more.title)

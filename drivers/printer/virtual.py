@@ -1,6 +1,7 @@
 """A ticket printer that keeps what it was sent: the ESC/POS bytes and a PNG
 of the paper, in a folder (OctoPrint's virtual-printer idea). Its paper state
 can be set, so the out-of-paper path runs without hardware."""
+
 from __future__ import annotations
 
 import itertools

@@ -1,6 +1,7 @@
 """An A4 printer that writes each job's PDF into a folder: the demo, docs
 and tests print certificates without a printer. Its state can be set, so
 the paper-out and offline paths run too."""
+
 from __future__ import annotations
 
 import itertools
@@ -26,8 +27,9 @@ class VirtualDocumentPrinter:
     def status(self) -> PrinterStatus:
         return PrinterStatus(self.online, self.paper, "virtual A4")
 
-    def print_pdf(self, pdf: Path, *, copies: int, title: str, pages: int,
-                  on_stage: JobStage | None = None) -> DocumentJob:
+    def print_pdf(
+        self, pdf: Path, *, copies: int, title: str, pages: int, on_stage: JobStage | None = None
+    ) -> DocumentJob:
         if not self.online:
             raise PrinterError("offline", "virtual A4 printer switched off")
         if self.paper == "out":

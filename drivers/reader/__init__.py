@@ -1,9 +1,11 @@
 """ID card readers. One small Protocol, one module per transport (pcsc,
 ga467, virtual); each publishes the same events from its own thread."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from drivers.reader.errors import ReaderError
 from drivers.reader.identity import Identity
@@ -55,5 +57,14 @@ class CardReader(Protocol):
     def stop(self) -> None: ...
 
 
-__all__ = ["CardFailed", "CardInserted", "CardReader", "CardReading", "CardRemoved", "Identity", "Publish",
-           "ReaderError", "ReaderFault"]
+__all__ = [
+    "CardFailed",
+    "CardInserted",
+    "CardReader",
+    "CardReading",
+    "CardRemoved",
+    "Identity",
+    "Publish",
+    "ReaderError",
+    "ReaderFault",
+]

@@ -1,5 +1,6 @@
 """Reader and card failures, each with a stable `reason` that screens turn
 into words a citizen understands and logs keep precisely."""
+
 from __future__ import annotations
 
 

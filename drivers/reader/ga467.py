@@ -6,8 +6,10 @@ not ours to keep). A card is taken as removed after `removal_misses` failed
 finds in a row. Garbled replies and silent readers are retried, then
 reported as typed errors; the port is reopened after a fault.
 """
+
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 import time
@@ -20,16 +22,22 @@ log = logging.getLogger(__name__)
 
 
 def is_usable() -> bool:
-    try:
-        import serial  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether the library this driver needs (serial) is installed; `kiosk doctor` asks."""
+    return importlib.util.find_spec("serial") is not None
 
 
 class Ga467Reader:
-    def __init__(self, device: str, baud: int = 115200, *, poll_s: float = 0.3, timeout_s: float = 1.0,
-                 retries: int = 2, removal_misses: int = 2, reopen_s: float = 1.0):
+    def __init__(
+        self,
+        device: str,
+        baud: int = 115200,
+        *,
+        poll_s: float = 0.3,
+        timeout_s: float = 1.0,
+        retries: int = 2,
+        removal_misses: int = 2,
+        reopen_s: float = 1.0,
+    ):
         self.name = "ga467"
         self.device = device
         self.baud = baud

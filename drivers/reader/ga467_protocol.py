@@ -6,6 +6,7 @@ Frame: AA AA AA 96 69 | length (2, big-endian, of everything after it) |
 command: CMD PARA data | reply: SW1 SW2 SW3 data | checksum (XOR of every byte
 after the preamble, length bytes included, checksum excluded).
 """
+
 from __future__ import annotations
 
 import struct
@@ -16,25 +17,41 @@ from functools import reduce
 from drivers.reader.errors import ReaderError
 from drivers.reader.identity import GENDERS, NATIONS, Identity, InvalidIdentity
 
-PREAMBLE = b"\xAA\xAA\xAA\x96\x69"
-RESET, SAM_STATUS, SAM_ID = b"\x10\xFF", b"\x11\xFF", b"\x12\xFF"
+PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
+RESET, SAM_STATUS, SAM_ID = b"\x10\xff", b"\x11\xff", b"\x12\xff"
 FIND_CARD, SELECT_CARD = b"\x20\x01", b"\x20\x02"
 READ_BASE, READ_WITH_FINGERPRINT = b"\x30\x01", b"\x30\x10"
 TEXT_BYTES, PHOTO_BYTES = 256, 1024
 
 SW3 = {
-    0x90: ("ok", "success"), 0x9F: ("ok", "card found"),
-    0x80: ("no_card", "no card found"), 0x81: ("unreadable", "selecting the card failed"),
-    0x41: ("unreadable", "reading the card failed"), 0x40: ("unsupported", "not a resident ID card"),
-    0x10: ("checksum", "the reader saw a checksum error"), 0x11: ("device", "the reader saw a length error"),
+    0x90: ("ok", "success"),
+    0x9F: ("ok", "card found"),
+    0x80: ("no_card", "no card found"),
+    0x81: ("unreadable", "selecting the card failed"),
+    0x41: ("unreadable", "reading the card failed"),
+    0x40: ("unsupported", "not a resident ID card"),
+    0x10: ("checksum", "the reader saw a checksum error"),
+    0x11: ("device", "the reader saw a length error"),
     0x21: ("device", "command not understood by the reader"),
-    0x31: ("unreadable", "card authentication failed"), 0x32: ("unreadable", "card authentication failed"),
+    0x31: ("unreadable", "card authentication failed"),
+    0x32: ("unreadable", "card authentication failed"),
     0x33: ("unreadable", "card authentication failed"),
-    0x60: ("device", "the SAM failed its self-test"), 0x66: ("device", "the SAM is not authorised"),
+    0x60: ("device", "the SAM failed its self-test"),
+    0x66: ("device", "the SAM is not authorised"),
 }
 # text fields: (name, bytes) in card order, UCS-2LE padded with spaces
-FIELDS = (("name", 30), ("gender", 2), ("nation", 4), ("birth", 16), ("address", 70), ("id_number", 36),
-          ("authority", 30), ("valid_from", 16), ("valid_to", 16), ("reserved", 36))
+FIELDS = (
+    ("name", 30),
+    ("gender", 2),
+    ("nation", 4),
+    ("birth", 16),
+    ("address", 70),
+    ("id_number", 36),
+    ("authority", 30),
+    ("valid_from", 16),
+    ("valid_to", 16),
+    ("reserved", 36),
+)
 
 
 def checksum(body: bytes) -> int:
@@ -81,7 +98,7 @@ def split_frame(buffer: bytes) -> tuple[bytes | None, bytes]:
     end = 7 + length
     if len(buffer) < end:
         return None, buffer
-    body, check = buffer[5:end - 1], buffer[end - 1]
+    body, check = buffer[5 : end - 1], buffer[end - 1]
     if checksum(body) != check:
         raise ReaderError("checksum", "reply checksum does not match")
     return body[2:], buffer[end:]
@@ -98,10 +115,10 @@ def split_base_info(data: bytes) -> bytes:
     text, photo). The photo (WLT, vendor-only format) is dropped here."""
     if len(data) < 4:
         raise ReaderError("unreadable", "base info too short")
-    text_len, photo_len = struct.unpack(">HH", data[:4])
+    text_len, _photo_len = struct.unpack(">HH", data[:4])
     if text_len != TEXT_BYTES or len(data) < 4 + text_len:
         raise ReaderError("unreadable", f"unexpected text length {text_len} ({len(data)} bytes received)")
-    return bytes(data[4:4 + text_len])
+    return bytes(data[4 : 4 + text_len])
 
 
 def _ymd(text: str, what: str) -> date:
@@ -117,7 +134,7 @@ def decode_text(text: bytes) -> Identity:
     values, i = {}, 0
     for name, size in FIELDS:
         try:
-            values[name] = text[i:i + size].decode("utf-16-le").strip().rstrip("\x00").strip()
+            values[name] = text[i : i + size].decode("utf-16-le").strip().rstrip("\x00").strip()
         except UnicodeDecodeError:
             raise ReaderError("unreadable", f"field {name} is not UCS-2") from None
         i += size
@@ -125,10 +142,13 @@ def decode_text(text: bytes) -> Identity:
     valid_to = values["valid_to"]
     try:
         return Identity(
-            name=values["name"], gender=GENDERS.get(values["gender"], "unknown"),
+            name=values["name"],
+            gender=GENDERS.get(values["gender"], "unknown"),
             nation=NATIONS.get(int(nation), "") if nation.isdigit() else "",
-            birth_date=_ymd(values["birth"], "birth date"), address=values["address"],
-            id_number=values["id_number"], authority=values["authority"],
+            birth_date=_ymd(values["birth"], "birth date"),
+            address=values["address"],
+            id_number=values["id_number"],
+            authority=values["authority"],
             valid_from=_ymd(values["valid_from"], "valid-from date"),
             valid_to=None if valid_to.startswith("长期") else _ymd(valid_to, "valid-to date"),
         )

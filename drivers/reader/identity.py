@@ -4,6 +4,7 @@ Full values live only in memory for the length of a citizen session
 (kiosk.session wipes them); screens, paper and logs get the masked forms, and
 central gets a keyed hash where it must count per person.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,11 +18,69 @@ CHECK_CHARS = "10X98765432"
 ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 
 # GB 3304: codes of China's 56 ethnic groups, 97 other, 98 foreign origin
-NATIONS = dict(enumerate((
-    "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼",
-    "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土",
-    "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克",
-    "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺"), 1))
+NATIONS = dict(
+    enumerate(
+        (
+            "汉",
+            "蒙古",
+            "回",
+            "藏",
+            "维吾尔",
+            "苗",
+            "彝",
+            "壮",
+            "布依",
+            "朝鲜",
+            "满",
+            "侗",
+            "瑶",
+            "白",
+            "土家",
+            "哈尼",
+            "哈萨克",
+            "傣",
+            "黎",
+            "傈僳",
+            "佤",
+            "畲",
+            "高山",
+            "拉祜",
+            "水",
+            "东乡",
+            "纳西",
+            "景颇",
+            "柯尔克孜",
+            "土",
+            "达斡尔",
+            "仫佬",
+            "羌",
+            "布朗",
+            "撒拉",
+            "毛南",
+            "仡佬",
+            "锡伯",
+            "阿昌",
+            "普米",
+            "塔吉克",
+            "怒",
+            "乌孜别克",
+            "俄罗斯",
+            "鄂温克",
+            "德昂",
+            "保安",
+            "裕固",
+            "京",
+            "塔塔尔",
+            "独龙",
+            "鄂伦春",
+            "赫哲",
+            "门巴",
+            "珞巴",
+            "基诺",
+        ),
+        1,
+    )
+)
 NATIONS.update({97: "其他", 98: "外国血统中国籍人士"})
 GENDERS = {"0": "unknown", "1": "male", "2": "female", "9": "unstated"}
 
@@ -36,7 +95,7 @@ class InvalidIdentity(ValueError):
 
 def id_check_char(first17: str) -> str:
     """GB 11643-1999: weighted sum of the first 17 digits, mod 11."""
-    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
+    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
 def validate_id_number(number: str) -> str:

@@ -5,8 +5,10 @@ months, so this is our own SCardGetStatusChange loop: on any service error it
 drops the context and establishes a new one, and it follows readers coming and
 going. Cards are read with the profile their ATR selects.
 """
+
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 import time
@@ -20,11 +22,8 @@ PNP = "\\\\?PnP?\\Notification"
 
 
 def is_usable() -> bool:
-    try:
-        import smartcard.scard  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether the library this driver needs (smartcard) is installed; `kiosk doctor` asks."""
+    return importlib.util.find_spec("smartcard") is not None
 
 
 class _ContextLost(Exception):
@@ -47,9 +46,15 @@ class PcscReader:
         self.last_read_s = 0.0  # APDU exchange time of the last card, for benchmarks
         sc = scard
         self._lost = {sc.SCARD_E_NO_SERVICE, sc.SCARD_E_SERVICE_STOPPED, sc.SCARD_E_INVALID_HANDLE}
-        self._removed = {sc.SCARD_W_REMOVED_CARD, sc.SCARD_E_NOT_TRANSACTED, sc.SCARD_W_RESET_CARD,
-                         sc.SCARD_E_NO_SMARTCARD, sc.SCARD_W_UNRESPONSIVE_CARD, sc.SCARD_E_READER_UNAVAILABLE,
-                         sc.SCARD_E_COMM_DATA_LOST}
+        self._removed = {
+            sc.SCARD_W_REMOVED_CARD,
+            sc.SCARD_E_NOT_TRANSACTED,
+            sc.SCARD_W_RESET_CARD,
+            sc.SCARD_E_NO_SMARTCARD,
+            sc.SCARD_W_UNRESPONSIVE_CARD,
+            sc.SCARD_E_READER_UNAVAILABLE,
+            sc.SCARD_E_COMM_DATA_LOST,
+        }
 
     # -- lifecycle -----------------------------------------------------------
     def start(self, publish: Publish) -> None:
@@ -116,8 +121,12 @@ class PcscReader:
                     self._publish(CardRemoved(gone))
                 states.clear()
                 present.clear()
-                self._report_fault(ReaderError("no_reader", f"no reader matching {self.name_filter!r}"
-                                               if self.name_filter else "no reader connected"))
+                self._report_fault(
+                    ReaderError(
+                        "no_reader",
+                        f"no reader matching {self.name_filter!r}" if self.name_filter else "no reader connected",
+                    )
+                )
                 self._stop.wait(self.retry_s)
                 continue
             self._report_fault(None)
@@ -151,8 +160,9 @@ class PcscReader:
         sc = self.sc
         self._publish(CardReading(reader))
         started = time.perf_counter()
-        hr, hcard, protocol = sc.SCardConnect(ctx, reader, sc.SCARD_SHARE_SHARED,
-                                              sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1)
+        hr, hcard, protocol = sc.SCardConnect(
+            ctx, reader, sc.SCARD_SHARE_SHARED, sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1
+        )
         if hr != sc.SCARD_S_SUCCESS:
             if hr in self._lost:
                 raise _ContextLost(sc.SCardGetErrorMessage(hr))

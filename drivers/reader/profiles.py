@@ -1,11 +1,12 @@
 """Card profiles: which files to select and read on a PC/SC card, and how to
 decode them into an Identity. Chosen by ATR, then by a successful SELECT."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 from drivers.reader.errors import ReaderError
 from drivers.reader.identity import Identity, InvalidIdentity
@@ -49,7 +50,7 @@ def read_binary(transmit: Transmit) -> bytes:
                 break
             le = CHUNK
         elif sw1 == 0x6C:
-            if sw2 == 0 or sw2 == le:
+            if sw2 in (0, le):
                 raise ReaderError("wrong_status", f"READ BINARY asked to retry with Le={sw2:02X}")
             le = sw2
         elif reply.sw == 0x6282:
@@ -109,10 +110,12 @@ def read_hall_id(transmit: Transmit) -> Identity:
     nation = _text(records, 0x04, required=False)
     try:
         return Identity(
-            name=_text(records, 0x02), id_number=_text(records, 0x01),
+            name=_text(records, 0x02),
+            id_number=_text(records, 0x01),
             gender=GENDERS.get(_text(records, 0x03, required=False), "unknown"),
             nation=NATIONS.get(int(nation), "") if nation.isdigit() else "",
-            birth_date=_ymd(_text(records, 0x05), "birth date"), address=_text(records, 0x06, required=False),
+            birth_date=_ymd(_text(records, 0x05), "birth date"),
+            address=_text(records, 0x06, required=False),
             authority=_text(records, 0x07, required=False),
             valid_from=_ymd(_text(records, 0x08), "valid-from date") if 0x08 in records else None,
             valid_to=None if valid_to in ("", "长期") else _ymd(valid_to, "valid-to date"),
@@ -123,15 +126,38 @@ def read_hall_id(transmit: Transmit) -> Identity:
 
 # -- Belgian eID: identity file 4031 and address file 4033 ---------------------
 EID_ATR = bytes.fromhex("3B9813400AA503010101AD1311")
-_MONTHS = {"JAN": 1, "FEV": 2, "FEB": 2, "MARS": 3, "MAR": 3, "MAAR": 3, "AVR": 4, "APR": 4, "MAI": 5, "MEI": 5,
-           "MAY": 5, "JUIN": 6, "JUN": 6, "JUIL": 7, "JUL": 7, "AOUT": 8, "AUG": 8, "SEPT": 9, "SEP": 9, "OCT": 10,
-           "OKT": 10, "NOV": 11, "DEC": 12, "DEZ": 12}
+_MONTHS = {
+    "JAN": 1,
+    "FEV": 2,
+    "FEB": 2,
+    "MARS": 3,
+    "MAR": 3,
+    "MAAR": 3,
+    "AVR": 4,
+    "APR": 4,
+    "MAI": 5,
+    "MEI": 5,
+    "MAY": 5,
+    "JUIN": 6,
+    "JUN": 6,
+    "JUIL": 7,
+    "JUL": 7,
+    "AOUT": 8,
+    "AUG": 8,
+    "SEPT": 9,
+    "SEP": 9,
+    "OCT": 10,
+    "OKT": 10,
+    "NOV": 11,
+    "DEC": 12,
+    "DEZ": 12,
+}
 
 
 def _eid_birth(text: str) -> date:
     """'01 JAN 1980', '01.JAN.1980', '01 JANV 1980' (fr/nl/de month names)."""
     m = re.match(r"^\s*(\d{1,2})[\s.]+([A-ZÉÛ]+)\.?[\s.]+(\d{4})\s*$", text.upper().replace("É", "E").replace("Û", "U"))
-    if not m or m.group(2)[:4] not in _MONTHS and m.group(2)[:3] not in _MONTHS:
+    if not m or (m.group(2)[:4] not in _MONTHS and m.group(2)[:3] not in _MONTHS):
         raise ReaderError("unreadable", "eID birth date not understood")
     month = _MONTHS.get(m.group(2)[:4]) or _MONTHS[m.group(2)[:3]]
     return date(int(m.group(3)), month, int(m.group(1)))
@@ -153,9 +179,14 @@ def read_belgian_eid(transmit: Transmit) -> Identity:
     gender = {"M": "male", "F": "female", "V": "female", "W": "female"}.get(_text(ident, 0x0D, False)[:1], "unknown")
     address = " ".join(x for x in (_text(addr, 0x01, False), _text(addr, 0x02, False), _text(addr, 0x03, False)) if x)
     return Identity(
-        name=f"{_text(ident, 0x08, False)} {_text(ident, 0x07)}".strip(), document_type="eid",
-        document_number=_text(ident, 0x06), birth_date=_eid_birth(_text(ident, 0x0C)), gender=gender,
-        nationality=_text(ident, 0x0A, False), address=address, authority=_text(ident, 0x05, False),
+        name=f"{_text(ident, 0x08, False)} {_text(ident, 0x07)}".strip(),
+        document_type="eid",
+        document_number=_text(ident, 0x06),
+        birth_date=_eid_birth(_text(ident, 0x0C)),
+        gender=gender,
+        nationality=_text(ident, 0x0A, False),
+        address=address,
+        authority=_text(ident, 0x05, False),
         valid_from=_eid_date(_text(ident, 0x03)) if 0x03 in ident else None,
         valid_to=_eid_date(_text(ident, 0x04)) if 0x04 in ident else None,
     )

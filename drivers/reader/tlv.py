@@ -1,5 +1,6 @@
 """TLV records as on eID-style identity files: one tag byte, then a length
 of 7-bit groups (high bit = another length byte follows), then the value."""
+
 from __future__ import annotations
 
 from drivers.reader.errors import ReaderError
@@ -30,7 +31,7 @@ def parse(data: bytes) -> dict[int, bytes]:
                 raise ReaderError("unreadable", f"record {tag:#04x} length is too long")
         if i + length > len(data):
             raise ReaderError("unreadable", f"record {tag:#04x} needs {length} bytes, {len(data) - i} left")
-        records[tag] = data[i:i + length]
+        records[tag] = data[i : i + length]
         i += length
     return records
 

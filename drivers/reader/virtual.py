@@ -1,5 +1,6 @@
 """A card reader with no hardware: `insert()` and `remove()` produce the same
 events a real reader would, from a configured identity (demo, development)."""
+
 from __future__ import annotations
 
 import json

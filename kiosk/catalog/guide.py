@@ -1,24 +1,36 @@
 """A matter's service guide as sections and rows, ready for a screen or
 paper. Labels go through the translator; the guide's own content is the
 catalog's (published in Chinese)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from common.matters import Material, Matter, TimeLimit
 from kiosk.i18n import N_
 
 TYPE_LABELS = {
-    "01": N_("Administrative licence"), "02": N_("Administrative penalty"), "03": N_("Administrative enforcement"),
-    "04": N_("Administrative levy"), "05": N_("Administrative benefit"), "06": N_("Administrative inspection"),
-    "07": N_("Administrative confirmation"), "08": N_("Administrative award"), "09": N_("Administrative ruling"),
-    "10": N_("Other administrative power"), "20": N_("Public service"),
+    "01": N_("Administrative licence"),
+    "02": N_("Administrative penalty"),
+    "03": N_("Administrative enforcement"),
+    "04": N_("Administrative levy"),
+    "05": N_("Administrative benefit"),
+    "06": N_("Administrative inspection"),
+    "07": N_("Administrative confirmation"),
+    "08": N_("Administrative award"),
+    "09": N_("Administrative ruling"),
+    "10": N_("Other administrative power"),
+    "20": N_("Public service"),
 }
 CHANNEL_LABELS = {1: N_("At the window"), 2: N_("Online (computer)"), 3: N_("Mobile app"), 4: N_("By post")}
-SCOPE_LABELS = {"nationwide": N_("Nationwide"), "cross_province": N_("Across provinces"),
-                "cross_city": N_("Anywhere in the province"), "cross_county": N_("Anywhere in the city"),
-                "local": N_("Local office only")}
+SCOPE_LABELS = {
+    "nationwide": N_("Nationwide"),
+    "cross_province": N_("Across provinces"),
+    "cross_city": N_("Anywhere in the province"),
+    "cross_county": N_("Anywhere in the city"),
+    "local": N_("Local office only"),
+}
 
 
 @dataclass(frozen=True)
@@ -65,22 +77,51 @@ def build_guide(matter: Matter, _: Callable[[str], str]) -> list[Section]:
         Row("field", _(TYPE_LABELS[matter.type_code]), _("Type")),
         Row("field", matter.department, _("Department")),
         Row("field", case_kind(matter, _), _("Kind of case")),
-        Row("field", time_limit(matter.promised_limit, _) + "  (" + _("statutory: {limit}").format(
-            limit=time_limit(matter.statutory_limit, _)) + ")", _("Time limit")),
-        Row("field", _("{n} visit(s)").format(n=matter.visits) if matter.visits else _("No visit needed"),
-            _("Visits to the hall")),
+        Row(
+            "field",
+            time_limit(matter.promised_limit, _)
+            + "  ("
+            + _("statutory: {limit}").format(limit=time_limit(matter.statutory_limit, _))
+            + ")",
+            _("Time limit"),
+        ),
+        Row(
+            "field",
+            _("{n} visit(s)").format(n=matter.visits) if matter.visits else _("No visit needed"),
+            _("Visits to the hall"),
+        ),
         Row("field", _(SCOPE_LABELS[matter.scope]), _("Where it can be done")),
         Row("field", "、".join(_(CHANNEL_LABELS[c]) for c in matter.channels), _("Channels")),
         Row("field", matter.code, _("Matter code")),
     ]
     if matter.summary:
         overview.insert(0, Row("text", matter.summary))
-    materials = [Row("material", m.name, detail="；".join(x for x in (
-        _("Needed if: {condition}").format(condition=m.condition) if m.condition else "", m.notes, m.issuer) if x),
-        badge=material_counts(m, _), optional=not m.required) for m in matter.materials]
-    fees = [Row("text", _("Free of charge"))] if not matter.fees.charged else [
-        Row("field", f.standard + ("（" + _("reducible") + "）" if f.reducible else ""), f.name)
-        for f in matter.fees.items]
+    materials = [
+        Row(
+            "material",
+            m.name,
+            detail="；".join(
+                x
+                for x in (
+                    _("Needed if: {condition}").format(condition=m.condition) if m.condition else "",
+                    m.notes,
+                    m.issuer,
+                )
+                if x
+            ),
+            badge=material_counts(m, _),
+            optional=not m.required,
+        )
+        for m in matter.materials
+    ]
+    fees = (
+        [Row("text", _("Free of charge"))]
+        if not matter.fees.charged
+        else [
+            Row("field", f.standard + ("（" + _("reducible") + "）" if f.reducible else ""), f.name)
+            for f in matter.fees.items
+        ]
+    )
     loc = matter.location
     sections = [
         Section("overview", _("Overview"), tuple(overview)),
@@ -88,13 +129,27 @@ def build_guide(matter: Matter, _: Callable[[str], str]) -> list[Section]:
         Section("conditions", _("Who can apply"), tuple(Row("text", c) for c in matter.conditions)),
         Section("process", _("Steps"), tuple(Row("step", s.name, detail=s.description) for s in matter.process)),
         Section("fees", _("Fees"), tuple(fees)),
-        Section("where", _("Where and when"), tuple(r for r in (
-            Row("field", loc.address, _("Address")), Row("field", loc.hall, _("Hall")),
-            Row("field", loc.window, _("Window")), Row("field", loc.hours, _("Opening hours")),
-            Row("field", loc.transport, _("Getting there"))) if r.text)),
+        Section(
+            "where",
+            _("Where and when"),
+            tuple(
+                r
+                for r in (
+                    Row("field", loc.address, _("Address")),
+                    Row("field", loc.hall, _("Hall")),
+                    Row("field", loc.window, _("Window")),
+                    Row("field", loc.hours, _("Opening hours")),
+                    Row("field", loc.transport, _("Getting there")),
+                )
+                if r.text
+            ),
+        ),
         Section("result", _("What you receive"), (Row("text", matter.result or "-"),)),
-        Section("contact", _("Questions and complaints"), (
-            Row("field", matter.consult_phone, _("Enquiries")), Row("field", matter.complaint_phone, _("Complaints")))),
+        Section(
+            "contact",
+            _("Questions and complaints"),
+            (Row("field", matter.consult_phone, _("Enquiries")), Row("field", matter.complaint_phone, _("Complaints"))),
+        ),
         Section("basis", _("Legal basis"), tuple(Row("text", b) for b in matter.legal_basis)),
         Section("faq", _("Common questions"), tuple(Row("qa", f.question, detail=f.answer) for f in matter.faq)),
     ]

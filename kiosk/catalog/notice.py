@@ -1,17 +1,25 @@
 """一次性告知单: everything a citizen must bring, on the ticket printer, so
 they come back once with the right papers."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from common.matters import Matter
 from drivers.printer.receipt import QR, Feed, Receipt, Rule, Text
 from kiosk.catalog.guide import case_kind, material_counts, time_limit
 
 
-def notice_receipt(matter: Matter, _: Callable[[str], str], *, hall_name: str, guide_url: str,
-                   kiosk_name: str = "", now: datetime | None = None) -> Receipt:
+def notice_receipt(
+    matter: Matter,
+    _: Callable[[str], str],
+    *,
+    hall_name: str,
+    guide_url: str,
+    kiosk_name: str = "",
+    now: datetime | None = None,
+) -> Receipt:
     now = now or datetime.now()
     blocks: list = [
         Text(hall_name, bold=True, align="center"),
@@ -30,8 +38,11 @@ def notice_receipt(matter: Matter, _: Callable[[str], str], *, hall_name: str, g
             blocks.append(Text("   " + _("Needed if: {condition}").format(condition=m.condition)))
     if not matter.materials:
         blocks.append(Text(_("No materials needed")))
-    fee = _("Free of charge") if not matter.fees.charged else "；".join(
-        f"{f.name}：{f.standard}" for f in matter.fees.items)
+    fee = (
+        _("Free of charge")
+        if not matter.fees.charged
+        else "；".join(f"{f.name}：{f.standard}" for f in matter.fees.items)
+    )
     loc = matter.location
     blocks += [
         Rule(),
@@ -43,8 +54,10 @@ def notice_receipt(matter: Matter, _: Callable[[str], str], *, hall_name: str, g
         Feed(),
         QR(guide_url.format(code=matter.code), size=6, caption=_("Scan for the full guide")),
         Rule(),
-        Text(_("Printed {time}").format(time=now.strftime("%Y-%m-%d %H:%M")) + (f"  {kiosk_name}" if kiosk_name else ""),
-             align="center"),
+        Text(
+            _("Printed {time}").format(time=now.strftime("%Y-%m-%d %H:%M")) + (f"  {kiosk_name}" if kiosk_name else ""),
+            align="center",
+        ),
         Text(_("For reference; the window's check of your papers decides."), align="center"),
     ]
     if matter.sample_data:

@@ -4,12 +4,12 @@ pypinyin reads polyphonic characters from their phrase context (会计 kuaiji,
 调解 tiaojie, 重大 zhongda), so the text is converted whole and only then
 stripped of punctuation.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
-
 
 MAX_QUERY = 40
 _KEEP = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -54,7 +54,7 @@ class Keys:
         return [self.chars, list(self.syllables)]
 
     @classmethod
-    def from_json(cls, raw: list) -> "Keys":
+    def from_json(cls, raw: list) -> Keys:
         return cls(raw[0], tuple(raw[1]))
 
 
@@ -62,9 +62,9 @@ def keys_for(text: str) -> Keys:
     from pypinyin import Style, lazy_pinyin  # 0.3 s to import its dictionaries: only when needed
 
     raw = unicodedata.normalize("NFKC", text).lower()
-    items = lazy_pinyin(raw, style=Style.NORMAL, errors=lambda run: list(run), v_to_u=False)
+    items = lazy_pinyin(raw, style=Style.NORMAL, errors=list, v_to_u=False)
     chars, sylls = [], []
-    for ch, syl in zip(raw, items):
+    for ch, syl in zip(raw, items, strict=False):
         if not _KEEP.fullmatch(ch):
             continue
         chars.append(ch)
@@ -85,7 +85,7 @@ def matches_mixed(query: str, keys: Keys) -> bool:
             if ci == len(chars):
                 return False
             q, syl = query[qi], sylls[ci]
-            if is_han(q) or not q.isalpha() and not is_han(chars[ci]):
+            if is_han(q) or (not q.isalpha() and not is_han(chars[ci])):
                 if q != chars[ci]:
                     return False
                 qi, ci = qi + 1, ci + 1
@@ -105,7 +105,6 @@ def matches_mixed(query: str, keys: Keys) -> bool:
 
     first = query[0]
     for start, ch in enumerate(chars):
-        if (ch == first) if is_han(first) else sylls[start][0] == first:
-            if from_here(0, start):
-                return True
+        if ((ch == first) if is_han(first) else sylls[start][0] == first) and from_here(0, start):
+            return True
     return False

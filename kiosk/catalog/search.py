@@ -12,19 +12,20 @@ C-speed `str.find` scan that stops as soon as it has `limit` matters. Fuzzy
 matching only looks at candidates that share an exact half with the query (one
 edit leaves one half intact) and checks them with rapidfuzz.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from heapq import merge
-from typing import Iterable, Iterator
 
 from rapidfuzz.distance import Levenshtein
 
 from kiosk.catalog.pinyin import Keys, is_han, keys_for, matches_mixed, normalise
 
 START = "\x01"  # before every entry, and before the whole-text suffix
-MID = "\x02"    # before a suffix that starts at a later syllable
+MID = "\x02"  # before a suffix that starts at a later syllable
 MAX_SCAN = 2500  # hits one scan may look at before giving up (bounds the worst case)
 FUZZY_SCAN = 500  # candidates per half for fuzzy matching: the most popular ones
 VOWELS = set("aeiouv")
@@ -95,7 +96,7 @@ class SearchIndex:
         self._codes: dict[str, int] = {}
         for d, doc in enumerate(docs):
             self._add_entry(d, doc.name, "name", doc.keys or keys_for(doc.name))
-            for alias, akeys in zip(doc.aliases, doc.alias_keys or [keys_for(a) for a in doc.aliases]):
+            for alias, akeys in zip(doc.aliases, doc.alias_keys or [keys_for(a) for a in doc.aliases], strict=False):
                 self._add_entry(d, alias, "alias", akeys)
             self._codes.setdefault(doc.code.lower(), d)
             if doc.basic_code:
@@ -167,7 +168,7 @@ class SearchIndex:
             d = self._codes[q]
             found.setdefault(d, Hit(self.docs[d].code, self.docs[d].name, "code", q.upper()))
         start = i + 1
-        for code in self._code_list[start:start + limit]:
+        for code in self._code_list[start : start + limit]:
             if len(found) >= limit or not code.startswith(q):
                 break
             d = self._codes[code]
@@ -182,8 +183,11 @@ class SearchIndex:
     def _take_departments(self, q: str, has_han: bool, found: dict[int, Hit], limit: int) -> None:
         matched = []
         for name, keys, members in self._departments:
-            hit = q in keys.chars if has_han else (
-                q in keys.initials or any(keys.full.startswith(q, s) for s in keys.syllable_starts))
+            hit = (
+                q in keys.chars
+                if has_han
+                else (q in keys.initials or any(keys.full.startswith(q, s) for s in keys.syllable_starts))
+            )
             if hit:
                 matched.append((members, name))
         if not matched:
@@ -203,7 +207,7 @@ class SearchIndex:
         n = len(q)
         if found or n < (3 if has_han else 5):
             return
-        left, right = q[: n // 2], q[n // 2:]
+        left, right = q[: n // 2], q[n // 2 :]
         best: dict[int, tuple[int, int]] = {}  # doc -> (distance, entry)
         if has_han:
             blobs = (self._han,)
@@ -220,7 +224,7 @@ class SearchIndex:
                         continue
                     for width in (n, n - 1, n + 1):
                         start = pos if anchored_left else pos + len(half) - width
-                        window = text[max(start, 0):start + width]
+                        window = text[max(start, 0) : start + width]
                         if len(window) < n - 1 or START in window or MID in window:
                             continue
                         if Levenshtein.distance(q, window, score_cutoff=1) <= 1:

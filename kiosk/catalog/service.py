@@ -1,6 +1,7 @@
 """What screens ask of the catalog: browse, search, a guide by code, and
 keeping the local copy up to date. An update builds a new in-memory view and
 swaps it in one assignment, so readers on the UI thread never see a mix."""
+
 from __future__ import annotations
 
 import logging
@@ -42,7 +43,7 @@ class CatalogService:
         self._view: _View | None = None
         self._opening = threading.RLock()  # open and sync: one at a time
 
-    def open(self) -> "CatalogService":
+    def open(self) -> CatalogService:
         """Load the local copy; a fresh install starts from the bundled sample."""
         with self._opening:
             if self._view is not None:
@@ -62,8 +63,14 @@ class CatalogService:
     def _reload(self) -> None:
         summaries = tuple(self.store.summaries())
         docs = [Doc(s.code, s.name, s.department, s.aliases, s.basic_code, s.keys, s.alias_keys) for s in summaries]
-        self._view = _View(summaries, {s.code: s for s in summaries}, SearchIndex(docs),
-                           tuple(self.store.departments()), tuple(self.store.themes()), self.store.state())
+        self._view = _View(
+            summaries,
+            {s.code: s for s in summaries},
+            SearchIndex(docs),
+            tuple(self.store.departments()),
+            tuple(self.store.themes()),
+            self.store.state(),
+        )
 
     @property
     def ready(self) -> bool:
@@ -140,8 +147,12 @@ class CatalogService:
             if delta.full or delta.matters or delta.removed or delta.version != state.version:
                 changed = self.store.apply(delta)
                 self._reload()
-                log.info("catalog %s to version %d (%d matters changed)",
-                         "replaced" if delta.full else "updated", delta.version, changed)
+                log.info(
+                    "catalog %s to version %d (%d matters changed)",
+                    "replaced" if delta.full else "updated",
+                    delta.version,
+                    changed,
+                )
                 return SyncResult(delta.version, changed, delta.full)
             return SyncResult(delta.version, 0, False)
 

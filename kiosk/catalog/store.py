@@ -1,15 +1,16 @@
 """The kiosk's copy of the catalog (SQLite, WAL). Updates from central are
 applied in one transaction, so a screen never sees half a catalog; pinyin
 keys are computed once per changed matter and kept, so start-up only loads."""
+
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from common.matters import Catalog, CatalogDelta, Department, Matter, Theme
 from kiosk.catalog.pinyin import Keys, keys_for
@@ -56,9 +57,19 @@ class StoreState:
 
 def _row(m: Matter) -> tuple:
     keys = [keys_for(m.name).to_json()] + [keys_for(a).to_json() for a in m.aliases]
-    return (m.code, m.name, m.department, m.category, m.type_code, json.dumps(m.themes), m.popularity,
-            m.basic_code, json.dumps(m.aliases, ensure_ascii=False), json.dumps(keys, ensure_ascii=False),
-            m.model_dump_json())
+    return (
+        m.code,
+        m.name,
+        m.department,
+        m.category,
+        m.type_code,
+        json.dumps(m.themes),
+        m.popularity,
+        m.basic_code,
+        json.dumps(m.aliases, ensure_ascii=False),
+        json.dumps(keys, ensure_ascii=False),
+        m.model_dump_json(),
+    )
 
 
 class CatalogStore:
@@ -85,13 +96,28 @@ class CatalogStore:
     def summaries(self) -> list[MatterSummary]:
         """Every matter, most popular first."""
         with self._connect() as db:
-            rows = db.execute("SELECT code, name, department, category, type_code, themes, popularity, basic_code,"
-                              " aliases, keys FROM matters ORDER BY popularity DESC, code").fetchall()
+            rows = db.execute(
+                "SELECT code, name, department, category, type_code, themes, popularity, basic_code,"
+                " aliases, keys FROM matters ORDER BY popularity DESC, code"
+            ).fetchall()
         out = []
         for code, name, dept, cat, type_code, themes, pop, basic, aliases, keys in rows:
             k = [Keys.from_json(x) for x in json.loads(keys)]
-            out.append(MatterSummary(code, name, dept, cat, type_code, tuple(json.loads(themes)), pop, basic,
-                                     tuple(json.loads(aliases)), k[0], tuple(k[1:])))
+            out.append(
+                MatterSummary(
+                    code,
+                    name,
+                    dept,
+                    cat,
+                    type_code,
+                    tuple(json.loads(themes)),
+                    pop,
+                    basic,
+                    tuple(json.loads(aliases)),
+                    k[0],
+                    tuple(k[1:]),
+                )
+            )
         return out
 
     def matter(self, code: str) -> Matter | None:
@@ -125,12 +151,15 @@ class CatalogStore:
                 db.execute("DELETE FROM themes")
                 db.executemany("INSERT OR REPLACE INTO matters VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
                 db.executemany("DELETE FROM matters WHERE code = ?", [(c,) for c in delta.removed])
-                db.executemany("INSERT INTO departments VALUES (?, ?)",
-                               [(d.code, d.model_dump_json()) for d in delta.departments])
+                db.executemany(
+                    "INSERT INTO departments VALUES (?, ?)", [(d.code, d.model_dump_json()) for d in delta.departments]
+                )
                 db.executemany("INSERT INTO themes VALUES (?, ?)", [(t.id, t.model_dump_json()) for t in delta.themes])
-                now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-                db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                               [("version", str(delta.version)), ("source", source), ("updated_at", now)])
+                now = datetime.now(UTC).isoformat(timespec="seconds")
+                db.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    [("version", str(delta.version)), ("source", source), ("updated_at", now)],
+                )
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -139,5 +168,9 @@ class CatalogStore:
 
     def seed(self, catalog: Catalog) -> None:
         """Fill an empty store from the bundled sample (a fresh install offline)."""
-        self.apply(CatalogDelta(version=0, full=True, departments=catalog.departments, themes=catalog.themes,
-                                matters=catalog.matters), source="bundled")
+        self.apply(
+            CatalogDelta(
+                version=0, full=True, departments=catalog.departments, themes=catalog.themes, matters=catalog.matters
+            ),
+            source="bundled",
+        )

@@ -5,12 +5,13 @@ The page carries what domain.md §4 asks of a printed proof: the content, the
 issuing body and date, the usage watermark (此件由××提供，仅供办理政务服务事项
 时使用，有效期至×年×月×日), and a QR code plus check code that lead to the
 online verification of the same content."""
+
 from __future__ import annotations
 
 import io
 import threading
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -91,8 +92,9 @@ class _Page(FPDF):
         self.cell(0, 5, f"{self.footer_text}    第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
 
 
-def render(cert: Certificate, out_dir: Path, fonts: DocumentFonts, *, provider: str, hall_tz: str,
-           preview_dpi: int = 0) -> Rendered:
+def render(
+    cert: Certificate, out_dir: Path, fonts: DocumentFonts, *, provider: str, hall_tz: str, preview_dpi: int = 0
+) -> Rendered:
     """Write `<id>.pdf` (and `<id>.png` of page 1 when preview_dpi) to out_dir."""
     watermark = usage_watermark(cert, provider)
     faces = fonts.for_text(_all_text(cert, watermark))
@@ -113,8 +115,9 @@ def render(cert: Certificate, out_dir: Path, fonts: DocumentFonts, *, provider: 
     pdf.cell(width, 14, c.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("sc", "", 9)
     pdf.set_text_color(90, 100, 115)
-    pdf.cell(width, 6, f"证明编号：{cert.id}    校验码：{cert.check_code}", align="R",
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        width, 6, f"证明编号：{cert.id}    校验码：{cert.check_code}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     pdf.set_text_color(20, 24, 32)
     pdf.ln(2)
     pdf.set_font("sc", "", 11)
@@ -130,8 +133,7 @@ def render(cert: Certificate, out_dir: Path, fonts: DocumentFonts, *, provider: 
     if c.table:
         pdf.ln(4)
         pdf.set_font("sc", "", 8.5)
-        with pdf.table(width=width, line_height=5.5, text_align="CENTER",
-                       headings_style=_headings(pdf)) as table:
+        with pdf.table(width=width, line_height=5.5, text_align="CENTER", headings_style=_headings(pdf)) as table:
             table.row(c.table.columns)
             for row in c.table.rows:
                 table.row(row)
@@ -141,7 +143,7 @@ def render(cert: Certificate, out_dir: Path, fonts: DocumentFonts, *, provider: 
         pdf.multi_cell(width, 7, "    " + c.statement, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     # issuing body, date, QR and check code: kept together at the end
-    local = cert.issued_at.astimezone(timezone.utc).astimezone(ZoneInfo(hall_tz))
+    local = cert.issued_at.astimezone(UTC).astimezone(ZoneInfo(hall_tz))
     if pdf.get_y() > pdf.h - 22 - QR_MM - 12:
         pdf.add_page()
     top = pdf.h - 22 - QR_MM - 10
@@ -150,8 +152,13 @@ def render(cert: Certificate, out_dir: Path, fonts: DocumentFonts, *, provider: 
     pdf.cell(width - QR_MM - 6, 8, f"出具机构：{cert.issuer}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.cell(width - QR_MM - 6, 8, f"出具日期：{local:%Y年%m月%d日}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("sc", "", 9)
-    pdf.multi_cell(width - QR_MM - 6, 5, f"{watermark}。扫描右侧二维码，或在核验页面输入校验码，可核验本证明的真实内容。",
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        width - QR_MM - 6,
+        5,
+        f"{watermark}。扫描右侧二维码，或在核验页面输入校验码，可核验本证明的真实内容。",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=1)
     qr.add_data(cert.verify_url)
     image = qr.make_image().get_image()

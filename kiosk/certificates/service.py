@@ -5,17 +5,24 @@ document printer, and an audit record of every attempt through the outbox.
 
 The PDF holds the holder's name and masked ID; it lives in the kiosk's data
 directory only until the session ends."""
+
 from __future__ import annotations
 
 import logging
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
-from common.certificates import AvailableCertificate, AvailableReply, AvailableRequest, Certificate, \
-    CertificateRequest, PrintAudit
+from common.certificates import (
+    AvailableCertificate,
+    AvailableReply,
+    AvailableRequest,
+    Certificate,
+    CertificateRequest,
+    PrintAudit,
+)
 from drivers.printer import PrinterError
 from drivers.printer.document import DocumentPrinter
 from kiosk.certificates.render import DocumentFonts, Rendered, render
@@ -47,9 +54,16 @@ class Prepared:
 
 
 class CertificateService:
-    def __init__(self, config: KioskConfig, central: CentralClient, session: CitizenSession,
-                 printer: DocumentPrinter | None, fonts: DocumentFonts, outbox: Outbox,
-                 outbox_worker: OutboxWorker | None = None):
+    def __init__(
+        self,
+        config: KioskConfig,
+        central: CentralClient,
+        session: CitizenSession,
+        printer: DocumentPrinter | None,
+        fonts: DocumentFonts,
+        outbox: Outbox,
+        outbox_worker: OutboxWorker | None = None,
+    ):
         self.config = config
         self.central = central
         self.session = session
@@ -85,15 +99,26 @@ class CertificateService:
         slot = (choice.kind, choice.subject_ref)
         request_id = self._request_ids.setdefault(slot, uuid.uuid4().hex)
         try:
-            cert = self.central.issue_certificate(CertificateRequest(
-                request_id=request_id, kind=choice.kind, person_key=person,
-                subject_ref="" if choice.subject_ref == "self" else choice.subject_ref))
+            cert = self.central.issue_certificate(
+                CertificateRequest(
+                    request_id=request_id,
+                    kind=choice.kind,
+                    person_key=person,
+                    subject_ref="" if choice.subject_ref == "self" else choice.subject_ref,
+                )
+            )
         except CentralError as exc:
             reason = exc.code if exc.code in ("no_record",) else ("refused" if exc.kind == "rejected" else "network")
             raise CertificateProblem(reason, str(exc)) from None
         try:
-            rendered = render(cert, self.work_dir, self.fonts, provider=self.config.document.provider,
-                              hall_tz=self.config.kiosk.timezone, preview_dpi=PREVIEW_DPI)
+            rendered = render(
+                cert,
+                self.work_dir,
+                self.fonts,
+                provider=self.config.document.provider,
+                hall_tz=self.config.kiosk.timezone,
+                preview_dpi=PREVIEW_DPI,
+            )
         except Exception as exc:  # a font or disk problem: say so, keep the kiosk up
             log.exception("rendering certificate %s failed", cert.id)
             raise CertificateProblem("render", str(exc)) from None
@@ -108,8 +133,13 @@ class CertificateService:
         prepared.attempts += 1
         outcome, reason = "printed", ""
         try:
-            self.printer.print_pdf(prepared.rendered.pdf, copies=copies, title=prepared.certificate.id,
-                                   pages=prepared.rendered.pages, on_stage=on_stage)
+            self.printer.print_pdf(
+                prepared.rendered.pdf,
+                copies=copies,
+                title=prepared.certificate.id,
+                pages=prepared.rendered.pages,
+                on_stage=on_stage,
+            )
             prepared.printed = True
             self.last_fault = ""
         except PrinterError as exc:
@@ -118,10 +148,17 @@ class CertificateService:
             log.warning("certificate %s: print failed: %s", prepared.certificate.id, exc)
             raise
         finally:
-            audit = PrintAudit(key=f"print-{prepared.certificate.id}-{prepared.attempts}",
-                               certificate_id=prepared.certificate.id, kind=prepared.certificate.kind, copies=copies,
-                               pages=prepared.rendered.pages, outcome=outcome, reason=reason,
-                               attempt=prepared.attempts, at=datetime.now(timezone.utc))
+            audit = PrintAudit(
+                key=f"print-{prepared.certificate.id}-{prepared.attempts}",
+                certificate_id=prepared.certificate.id,
+                kind=prepared.certificate.kind,
+                copies=copies,
+                pages=prepared.rendered.pages,
+                outcome=outcome,
+                reason=reason,
+                attempt=prepared.attempts,
+                at=datetime.now(UTC),
+            )
             self.outbox.put("print", audit.key, audit.model_dump(mode="json"))
             if self.outbox_worker:
                 self.outbox_worker.kick()

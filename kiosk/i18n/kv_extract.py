@@ -1,4 +1,5 @@
 """Babel extractor for .kv files: finds tr._('...') calls in kv rules."""
+
 from __future__ import annotations
 
 import ast

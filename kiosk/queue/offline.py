@@ -5,6 +5,7 @@ The leases live in the outbox's own SQLite file, so taking a number and
 queuing the ticket for delivery are one transaction: after a crash at any
 point the number is either used and on its way to central, or still free.
 A number is never handed out twice, whatever happens to the process."""
+
 from __future__ import annotations
 
 import logging
@@ -12,7 +13,7 @@ import secrets
 import threading
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from common.tickets import CLASS_PREFIX, Lease, LeaseRequest, OfflineTicket, QueueInfo, TicketReply
 from kiosk.sync.client import CentralClient, CentralError
@@ -50,8 +51,9 @@ class OfflineTickets:
             db.execute(SCHEMA)
 
     # -- issuing ---------------------------------------------------------------
-    def issue(self, letter: str, *, person_key: str | None = None, priority: str | None = None,
-              queue: QueueInfo | None = None) -> TicketReply:
+    def issue(
+        self, letter: str, *, person_key: str | None = None, priority: str | None = None, queue: QueueInfo | None = None
+    ) -> TicketReply:
         """Take the next leased number and queue the ticket for delivery, in
         one transaction. `queue` is the last known state of that queue, for
         the people-ahead and wait guesses printed on the ticket."""
@@ -59,27 +61,48 @@ class OfflineTickets:
         request_id = uuid.uuid4().hex
         ticket_id = secrets.token_urlsafe(12)
         with self.outbox.transaction() as db:
-            row = db.execute("SELECT id, next, body FROM leases WHERE type = ? AND valid_from <= ? AND valid_until > ? "
-                             "AND next <= last ORDER BY first LIMIT 1", (letter, now, now)).fetchone()
+            row = db.execute(
+                "SELECT id, next, body FROM leases WHERE type = ? AND valid_from <= ? AND valid_until > ? "
+                "AND next <= last ORDER BY first LIMIT 1",
+                (letter, now, now),
+            ).fetchone()
             if row is None:
                 raise NoOfflineNumbers(f"no leased number left for type {letter}")
             lease_id, number, body = row
             lease = Lease.model_validate_json(body)
             db.execute("UPDATE leases SET next = next + 1 WHERE id = ?", (lease_id,))
-            issued_at = datetime.fromtimestamp(now, timezone.utc)
-            offline = OfflineTicket(request_id=request_id, id=ticket_id, lease_id=lease_id, type=letter, number=number,
-                                    person_key=person_key, priority=priority, issued_at=issued_at,
-                                    clock_offset_s=round(self.clock_offset_s, 3))
+            issued_at = datetime.fromtimestamp(now, UTC)
+            offline = OfflineTicket(
+                request_id=request_id,
+                id=ticket_id,
+                lease_id=lease_id,
+                type=letter,
+                number=number,
+                person_key=person_key,
+                priority=priority,
+                issued_at=issued_at,
+                clock_offset_s=round(self.clock_offset_s, 3),
+            )
             self.outbox.put_in(db, "offline_ticket", request_id, offline.model_dump(mode="json"))
         ticket_class = "priority" if priority else "normal"
         log.info("offline ticket %s%s%03d issued from lease %d", CLASS_PREFIX[ticket_class], letter, number, lease_id)
         return TicketReply(
-            id=ticket_id, number=f"{CLASS_PREFIX[ticket_class]}{letter}{number:03d}", type=letter,
-            type_name=lease.type_name, type_name_en=lease.type_name_en, ticket_class=ticket_class,
-            real_name=person_key is not None, people_ahead=queue.waiting if queue else 0,
-            wait_low_min=queue.wait_low_min if queue else 0, wait_high_min=queue.wait_high_min if queue else 0,
-            counters=lease.counters, issued_at=issued_at, service_day=lease.service_day,
-            url=f"{lease.url_base}/t/{ticket_id}", offline=True)
+            id=ticket_id,
+            number=f"{CLASS_PREFIX[ticket_class]}{letter}{number:03d}",
+            type=letter,
+            type_name=lease.type_name,
+            type_name_en=lease.type_name_en,
+            ticket_class=ticket_class,
+            real_name=person_key is not None,
+            people_ahead=queue.waiting if queue else 0,
+            wait_low_min=queue.wait_low_min if queue else 0,
+            wait_high_min=queue.wait_high_min if queue else 0,
+            counters=lease.counters,
+            issued_at=issued_at,
+            service_day=lease.service_day,
+            url=f"{lease.url_base}/t/{ticket_id}",
+            offline=True,
+        )
 
     def numbers_left(self, letter: str | None = None) -> int:
         """Usable numbers now (for the heartbeat and the maintenance screen)."""
@@ -118,8 +141,9 @@ class OfflineTickets:
             return stored
 
     def _needs_lease(self, letter: str, day: date) -> bool:
-        rows = self.outbox.read("SELECT first, last, next FROM leases WHERE type = ? AND service_day = ?",
-                                (letter, day.isoformat()))
+        rows = self.outbox.read(
+            "SELECT first, last, next FROM leases WHERE type = ? AND service_day = ?", (letter, day.isoformat())
+        )
         if not rows:
             return True
         left = sum(last - nxt + 1 for first, last, nxt in rows if nxt <= last)
@@ -131,8 +155,18 @@ class OfflineTickets:
             cur = db.execute(
                 "INSERT OR IGNORE INTO leases (id, type, service_day, first, last, next, valid_from, valid_until, body) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (lease.id, lease.type, lease.service_day.isoformat(), lease.first, lease.last, lease.first,
-                 lease.valid_from.timestamp(), lease.valid_until.timestamp(), lease.model_dump_json()))
+                (
+                    lease.id,
+                    lease.type,
+                    lease.service_day.isoformat(),
+                    lease.first,
+                    lease.last,
+                    lease.first,
+                    lease.valid_from.timestamp(),
+                    lease.valid_until.timestamp(),
+                    lease.model_dump_json(),
+                ),
+            )
         if cur.rowcount:
             log.info("leased %s%03d-%s%03d for %s", lease.type, lease.first, lease.type, lease.last, lease.service_day)
         return cur.rowcount
@@ -142,9 +176,10 @@ class OfflineTickets:
             db.execute("DELETE FROM leases WHERE valid_until < ?", (self.clock() - 86400,))
 
     def leases(self) -> list[dict]:
-        rows = self.outbox.read("SELECT type, service_day, first, last, next FROM leases "
-                                "ORDER BY service_day, type, first")
-        return [dict(zip(("type", "service_day", "first", "last", "next"), r)) for r in rows]
+        rows = self.outbox.read(
+            "SELECT type, service_day, first, last, next FROM leases ORDER BY service_day, type, first"
+        )
+        return [dict(zip(("type", "service_day", "first", "last", "next"), r, strict=False)) for r in rows]
 
 
 __all__ = ["NoOfflineNumbers", "OfflineTickets"]

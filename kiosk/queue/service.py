@@ -9,6 +9,7 @@ reached, the ticket comes from this kiosk's leased numbers instead, and the
 held request is handed to the outbox to cancel whatever central may have
 issued for it; after a crash mid-request the same happens at the next start.
 Each print attempt is recorded through the outbox too."""
+
 from __future__ import annotations
 
 import logging
@@ -16,9 +17,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date
-
-from datetime import datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from common.tickets import QueuesReply, TicketPrint, TicketReply, TicketRequest
@@ -44,9 +43,17 @@ class TakeResult:
 
 
 class TicketService:
-    def __init__(self, config: KioskConfig, central: CentralClient, session: CitizenSession,
-                 printing: TicketPrinting, translator: Translator, outbox: Outbox,
-                 offline: OfflineTickets | None = None, outbox_worker: OutboxWorker | None = None):
+    def __init__(
+        self,
+        config: KioskConfig,
+        central: CentralClient,
+        session: CitizenSession,
+        printing: TicketPrinting,
+        translator: Translator,
+        outbox: Outbox,
+        offline: OfflineTickets | None = None,
+        outbox_worker: OutboxWorker | None = None,
+    ):
         self.config = config
         self.central = central
         self.session = session
@@ -95,15 +102,21 @@ class TicketService:
             return "elderly"
         return None
 
-    def take(self, letter: str, *, real_name: bool = False, appointment: bool = False,
-             booking_code: str | None = None) -> TakeResult:
+    def take(
+        self, letter: str, *, real_name: bool = False, appointment: bool = False, booking_code: str | None = None
+    ) -> TakeResult:
         """Runs on a worker thread: central round trip, then printing."""
         person_key = self.session.person_key() if (real_name or appointment) else None
         if (real_name or (appointment and not booking_code)) and person_key is None:
             return TakeResult(None, error="card_needed")
-        request = TicketRequest(request_id=uuid.uuid4().hex, type=letter, person_key=person_key,
-                                priority=self.priority_claim() if real_name else None,
-                                appointment=appointment and not booking_code, booking_code=booking_code)
+        request = TicketRequest(
+            request_id=uuid.uuid4().hex,
+            type=letter,
+            person_key=person_key,
+            priority=self.priority_claim() if real_name else None,
+            appointment=appointment and not booking_code,
+            booking_code=booking_code,
+        )
         intent = {"request_id": request.request_id, "type": letter}
         self.outbox.put("ticket", request.request_id, intent, held=True)
         try:
@@ -151,14 +164,25 @@ class TicketService:
     def print(self, ticket: TicketReply) -> PrintOutcome:
         """Print (or print again) a ticket this session took."""
         masked = self.session.masked()
-        receipt = ticket_receipt(ticket, self.translator.gettext, hall_name=self._hall(),
-                                 header=self.config.printer.header, footer=self.config.printer.footer,
-                                 masked_name=masked.name if (masked and ticket.real_name) else "",
-                                 english=self.translator.language == "en")
+        receipt = ticket_receipt(
+            ticket,
+            self.translator.gettext,
+            hall_name=self._hall(),
+            header=self.config.printer.header,
+            footer=self.config.printer.footer,
+            masked_name=masked.name if (masked and ticket.real_name) else "",
+            english=self.translator.language == "en",
+        )
         self._attempts[ticket.id] = attempt = self._attempts.get(ticket.id, 0) + 1
-        record = TicketPrint(key=f"{ticket.id}.{attempt}", ticket_id=ticket.id, number=ticket.number,
-                             outcome="interrupted", reason="the kiosk stopped while printing", attempt=attempt,
-                             at=datetime.now(timezone.utc))
+        record = TicketPrint(
+            key=f"{ticket.id}.{attempt}",
+            ticket_id=ticket.id,
+            number=ticket.number,
+            outcome="interrupted",
+            reason="the kiosk stopped while printing",
+            attempt=attempt,
+            at=datetime.now(UTC),
+        )
         self.outbox.put("ticket_print", record.key, record.model_dump(mode="json"), held=True)  # survives a crash
         outcome = self.printing.print_receipt(receipt, f"ticket {ticket.number}")
         done = record.model_copy(update={"outcome": "printed" if outcome.ok else "failed", "reason": outcome.reason})

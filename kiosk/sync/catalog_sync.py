@@ -1,5 +1,6 @@
 """Keeps the kiosk's catalog current: asks central for changes since its
 version every few minutes; a failed or rejected update keeps the old copy."""
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """HTTP client for central: signs every request, validates every answer
 against the shared wire models, and turns every failure into one typed error."""
+
 from __future__ import annotations
 
 import json
@@ -14,11 +15,29 @@ from common import signing, wire
 from kiosk.sync.credentials import Credentials
 
 if TYPE_CHECKING:
+    from common.certificates import (
+        Acknowledged,
+        AvailableReply,
+        AvailableRequest,
+        Certificate,
+        CertificateRequest,
+        PrintAudit,
+        RatingRequest,
+    )
     from common.matters import CatalogDelta
-    from common.tickets import (AbandonRequest, BookingReply, BookingRequest, Lease, LeaseRequest, OfflineTicket,
-                                QueuesReply, TicketPrint, TicketReply, TicketRequest, TicketStatus)
-    from common.certificates import (Acknowledged, AvailableReply, AvailableRequest, Certificate,
-                                     CertificateRequest, PrintAudit, RatingRequest)
+    from common.tickets import (
+        AbandonRequest,
+        BookingReply,
+        BookingRequest,
+        Lease,
+        LeaseRequest,
+        OfflineTicket,
+        QueuesReply,
+        TicketPrint,
+        TicketReply,
+        TicketRequest,
+        TicketStatus,
+    )
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -46,8 +65,16 @@ class CentralClient:
     def close(self) -> None:
         self._http.close()
 
-    def request(self, method: str, path: str, body: BaseModel | None, reply: type[M], *, signed: bool = True,
-                if_none_match: str | None = None) -> M:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: BaseModel | None,
+        reply: type[M],
+        *,
+        signed: bool = True,
+        if_none_match: str | None = None,
+    ) -> M:
         """The validated reply; None only when `if_none_match` is given and central answers 304."""
         payload = body.model_dump_json().encode() if body is not None else b""
         headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -56,10 +83,19 @@ class CentralClient:
         url = self.base_url + path
         if signed:
             if self.credentials is None:
-                raise CentralError("rejected", "this kiosk is not enrolled; run `kiosk enroll CODE`", code="not_enrolled")
+                raise CentralError(
+                    "rejected", "this kiosk is not enrolled; run `kiosk enroll CODE`", code="not_enrolled"
+                )
             parts = urlsplit(url)
-            headers.update(signing.sign(self.credentials.secret, method, parts.path + (f"?{parts.query}" if parts.query else ""),
-                                        payload, self.credentials.kiosk_id))
+            headers.update(
+                signing.sign(
+                    self.credentials.secret,
+                    method,
+                    parts.path + (f"?{parts.query}" if parts.query else ""),
+                    payload,
+                    self.credentials.kiosk_id,
+                )
+            )
         try:
             resp = self._http.request(method, url, data=payload or None, headers=headers, timeout=self.timeout_s)
         except requests.RequestException as exc:
@@ -74,7 +110,9 @@ class CentralClient:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             log.error("garbled reply from %s %s: %s: %s", method, path, where or "body", first["msg"])
-            raise CentralError("garbled", f"central sent an unexpected reply to {path}", status=resp.status_code) from None
+            raise CentralError(
+                "garbled", f"central sent an unexpected reply to {path}", status=resp.status_code
+            ) from None
 
     def _rejection(self, resp: requests.Response) -> CentralError:
         try:
@@ -92,78 +130,80 @@ class CentralClient:
     def heartbeat(self, beat: wire.HeartbeatRequest) -> wire.HeartbeatReply:
         return self.request("POST", f"{wire.API_PREFIX}/kiosks/heartbeat", beat, wire.HeartbeatReply)
 
-    def catalog(self, since: int, *, if_none_match: str | None = None) -> "CatalogDelta | None":
+    def catalog(self, since: int, *, if_none_match: str | None = None) -> CatalogDelta | None:
         """None when central answers 304 to `if_none_match` (the copy is current)."""
         from common.matters import CatalogDelta
 
-        return self.request("GET", f"{wire.API_PREFIX}/catalog?since={int(since)}", None, CatalogDelta,
-                            if_none_match=if_none_match)
+        return self.request(
+            "GET", f"{wire.API_PREFIX}/catalog?since={int(since)}", None, CatalogDelta, if_none_match=if_none_match
+        )
 
     def settings(self, *, if_none_match: str | None = None) -> wire.KioskSettings | None:
-        return self.request("GET", f"{wire.API_PREFIX}/kiosks/config", None, wire.KioskSettings,
-                            if_none_match=if_none_match)
+        return self.request(
+            "GET", f"{wire.API_PREFIX}/kiosks/config", None, wire.KioskSettings, if_none_match=if_none_match
+        )
 
-    def report_fault(self, fault: wire.Fault) -> "Acknowledged":
+    def report_fault(self, fault: wire.Fault) -> Acknowledged:
         from common.certificates import Acknowledged
 
         return self.request("POST", f"{wire.API_PREFIX}/kiosks/faults", fault, Acknowledged)
 
-    def lease(self, request: "LeaseRequest") -> "Lease":
+    def lease(self, request: LeaseRequest) -> Lease:
         from common.tickets import Lease
 
         return self.request("POST", f"{wire.API_PREFIX}/tickets/leases", request, Lease)
 
-    def deliver_offline_ticket(self, ticket: "OfflineTicket") -> "Acknowledged":
+    def deliver_offline_ticket(self, ticket: OfflineTicket) -> Acknowledged:
         from common.certificates import Acknowledged
 
         return self.request("POST", f"{wire.API_PREFIX}/tickets/offline", ticket, Acknowledged)
 
-    def abandon_ticket(self, request: "AbandonRequest") -> "Acknowledged":
+    def abandon_ticket(self, request: AbandonRequest) -> Acknowledged:
         from common.certificates import Acknowledged
 
         return self.request("POST", f"{wire.API_PREFIX}/tickets/abandon", request, Acknowledged)
 
-    def record_ticket_print(self, record: "TicketPrint") -> "Acknowledged":
+    def record_ticket_print(self, record: TicketPrint) -> Acknowledged:
         from common.certificates import Acknowledged
 
         return self.request("POST", f"{wire.API_PREFIX}/tickets/prints", record, Acknowledged)
 
-    def take_ticket(self, request: "TicketRequest") -> "TicketReply":
+    def take_ticket(self, request: TicketRequest) -> TicketReply:
         from common.tickets import TicketReply
 
         return self.request("POST", f"{wire.API_PREFIX}/tickets", request, TicketReply)
 
-    def ticket_status(self, ticket_id: str) -> "TicketStatus":
+    def ticket_status(self, ticket_id: str) -> TicketStatus:
         from common.tickets import TicketStatus
 
         return self.request("GET", f"{wire.API_PREFIX}/tickets/{ticket_id}", None, TicketStatus, signed=False)
 
-    def queues(self) -> "QueuesReply":
+    def queues(self) -> QueuesReply:
         from common.tickets import QueuesReply
 
         return self.request("GET", f"{wire.API_PREFIX}/queues", None, QueuesReply, signed=False)
 
-    def book(self, request: "BookingRequest") -> "BookingReply":
+    def book(self, request: BookingRequest) -> BookingReply:
         from common.tickets import BookingReply
 
         return self.request("POST", f"{wire.API_PREFIX}/bookings", request, BookingReply)
 
-    def available_certificates(self, request: "AvailableRequest") -> "AvailableReply":
+    def available_certificates(self, request: AvailableRequest) -> AvailableReply:
         from common.certificates import AvailableReply
 
         return self.request("POST", f"{wire.API_PREFIX}/certificates/available", request, AvailableReply)
 
-    def issue_certificate(self, request: "CertificateRequest") -> "Certificate":
+    def issue_certificate(self, request: CertificateRequest) -> Certificate:
         from common.certificates import Certificate
 
         return self.request("POST", f"{wire.API_PREFIX}/certificates", request, Certificate)
 
-    def record_print(self, audit: "PrintAudit") -> "Acknowledged":
+    def record_print(self, audit: PrintAudit) -> Acknowledged:
         from common.certificates import Acknowledged
 
         return self.request("POST", f"{wire.API_PREFIX}/certificates/prints", audit, Acknowledged)
 
-    def rate(self, rating: "RatingRequest") -> "Acknowledged":
+    def rate(self, rating: RatingRequest) -> Acknowledged:
         from common.certificates import Acknowledged
 
         return self.request("POST", f"{wire.API_PREFIX}/ratings", rating, Acknowledged)

@@ -1,4 +1,5 @@
 """The kiosk's enrollment credentials, kept 0600 in its data directory."""
+
 from __future__ import annotations
 
 import base64
@@ -41,9 +42,16 @@ def save(data_dir: Path, creds: Credentials) -> Path:
         tmp.unlink()
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        json.dump({"kiosk_id": creds.kiosk_id, "name": creds.name, "server_url": creds.server_url,
-                   "secret": base64.b64encode(creds.secret).decode(),
-                   "id_hash_key": base64.b64encode(creds.id_hash_key).decode()}, fh)
+        json.dump(
+            {
+                "kiosk_id": creds.kiosk_id,
+                "name": creds.name,
+                "server_url": creds.server_url,
+                "secret": base64.b64encode(creds.secret).decode(),
+                "id_hash_key": base64.b64encode(creds.id_hash_key).decode(),
+            },
+            fh,
+        )
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, target)
@@ -56,9 +64,16 @@ def load(data_dir: Path) -> Credentials | None:
     path = path_in(data_dir)
     try:
         raw = json.loads(path.read_text())
-        return Credentials(raw["kiosk_id"], raw["name"], raw["server_url"], base64.b64decode(raw["secret"]),
-                           base64.b64decode(raw.get("id_hash_key", "")))
+        return Credentials(
+            raw["kiosk_id"],
+            raw["name"],
+            raw["server_url"],
+            base64.b64decode(raw["secret"]),
+            base64.b64decode(raw.get("id_hash_key", "")),
+        )
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CredentialsError(f"{path}: unreadable credentials ({exc}); enroll again with `kiosk enroll CODE`") from None
+        raise CredentialsError(
+            f"{path}: unreadable credentials ({exc}); enroll again with `kiosk enroll CODE`"
+        ) from None

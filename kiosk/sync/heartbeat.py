@@ -2,12 +2,13 @@
 devices, health) and tells the UI whether central is reachable. After each
 beat that got through, the `after_beat` hooks run (clock offset, number
 leases, pushed settings): the one moment the kiosk knows central is there."""
+
 from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from common import wire
 from kiosk import __version__
@@ -21,9 +22,14 @@ log = logging.getLogger(__name__)
 class HeartbeatWorker(PeriodicWorker):
     name = "heartbeat"
 
-    def __init__(self, client: CentralClient, events: EventBus, interval_s: float,
-                 devices: Callable[[], dict[str, wire.DeviceStatus]],
-                 health: Callable[[], wire.KioskHealth] | None = None):
+    def __init__(
+        self,
+        client: CentralClient,
+        events: EventBus,
+        interval_s: float,
+        devices: Callable[[], dict[str, wire.DeviceStatus]],
+        health: Callable[[], wire.KioskHealth] | None = None,
+    ):
         super().__init__(interval_s)
         self.client = client
         self.events = events
@@ -41,9 +47,14 @@ class HeartbeatWorker(PeriodicWorker):
         return self.beat_once().online
 
     def beat_once(self) -> NetworkStatus:
-        now = datetime.now(timezone.utc)
-        beat = wire.HeartbeatRequest(version=__version__, uptime_s=round(time.monotonic() - self.started, 1),
-                                     sent_at=now, devices=self.devices(), health=self.health() if self.health else None)
+        now = datetime.now(UTC)
+        beat = wire.HeartbeatRequest(
+            version=__version__,
+            uptime_s=round(time.monotonic() - self.started, 1),
+            sent_at=now,
+            devices=self.devices(),
+            health=self.health() if self.health else None,
+        )
         try:
             sent = time.time()
             reply = self.client.heartbeat(beat)
@@ -57,7 +68,10 @@ class HeartbeatWorker(PeriodicWorker):
                 log.warning("heartbeat failed (%s): %s", exc.kind, exc)
         if self.last_status is None or self.last_status.online != status.online:
             log.info("central %s", "reachable" if status.online else "unreachable")
-        if self.last_status is None or (self.last_status.online, self.last_status.detail) != (status.online, status.detail):
+        if self.last_status is None or (self.last_status.online, self.last_status.detail) != (
+            status.online,
+            status.detail,
+        ):
             self.events.publish(status)
         self.last_status = status
         for hook in self.after_beat if reply is not None else ():

@@ -6,6 +6,7 @@ States: ready -> in_flight -> acked, or back to ready with exponential backoff
 and jitter after a transient failure, or failed when central refuses the item
 for good (it is kept, with the reason, for the maintenance screen). Items in
 flight when the kiosk stopped are ready again at start-up."""
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,10 @@ import random
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 log = logging.getLogger(__name__)
 SCHEMA = """
@@ -51,7 +52,10 @@ class Item:
     attempts: int
 
 
-def backoff_s(attempts: int, rng: random.Random = random.Random()) -> float:
+_JITTER = random.Random()
+
+
+def backoff_s(attempts: int, rng: random.Random = _JITTER) -> float:
     """Full jitter: a random wait up to base * 2^attempts, capped."""
     return rng.uniform(0.5, 1.0) * min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1))
 
@@ -79,9 +83,10 @@ class Outbox:
 
     def put_in(self, db: sqlite3.Connection, kind: str, key: str, payload: dict, *, held: bool = False) -> bool:
         """`put` inside a `transaction()` (the caller holds it)."""
-        cur = db.execute("INSERT OR IGNORE INTO outbox (key, kind, payload, state, created_at) VALUES (?, ?, ?, ?, ?)",
-                         (key, kind, json.dumps(payload, ensure_ascii=False), "in_flight" if held else "ready",
-                          self.clock()))
+        cur = db.execute(
+            "INSERT OR IGNORE INTO outbox (key, kind, payload, state, created_at) VALUES (?, ?, ?, ?, ?)",
+            (key, kind, json.dumps(payload, ensure_ascii=False), "in_flight" if held else "ready", self.clock()),
+        )
         return cur.rowcount == 1
 
     @contextmanager
@@ -112,8 +117,10 @@ class Outbox:
         """Hand a held item to the worker (optionally with a new payload)."""
         with self._lock:
             if payload is not None:
-                self._db.execute("UPDATE outbox SET state = 'ready', payload = ? WHERE key = ? AND state = 'in_flight'",
-                                 (json.dumps(payload, ensure_ascii=False), key))
+                self._db.execute(
+                    "UPDATE outbox SET state = 'ready', payload = ? WHERE key = ? AND state = 'in_flight'",
+                    (json.dumps(payload, ensure_ascii=False), key),
+                )
             else:
                 self._db.execute("UPDATE outbox SET state = 'ready' WHERE key = ? AND state = 'in_flight'", (key,))
 
@@ -123,8 +130,11 @@ class Outbox:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 due = float("inf") if ignore_backoff else self.clock()
-                rows = self._db.execute("SELECT id, key, kind, payload, attempts FROM outbox WHERE state = 'ready' "
-                                        "AND next_at <= ? ORDER BY id LIMIT ?", (due, limit)).fetchall()
+                rows = self._db.execute(
+                    "SELECT id, key, kind, payload, attempts FROM outbox WHERE state = 'ready' "
+                    "AND next_at <= ? ORDER BY id LIMIT ?",
+                    (due, limit),
+                ).fetchall()
                 self._db.executemany("UPDATE outbox SET state = 'in_flight' WHERE id = ?", [(r[0],) for r in rows])
                 self._db.execute("COMMIT")
             except BaseException:
@@ -134,26 +144,32 @@ class Outbox:
 
     def ack(self, item: Item) -> None:
         with self._lock:
-            self._db.execute("UPDATE outbox SET state = 'acked', attempts = attempts + 1, last_error = '' "
-                             "WHERE id = ?", (item.id,))
+            self._db.execute(
+                "UPDATE outbox SET state = 'acked', attempts = attempts + 1, last_error = '' WHERE id = ?", (item.id,)
+            )
 
     def retry(self, item: Item, error: str, *, wait: float | None = None, count: bool = True) -> float:
         wait = backoff_s(item.attempts + 1) if wait is None else wait
         with self._lock:
-            self._db.execute("UPDATE outbox SET state = 'ready', attempts = attempts + ?, next_at = ?, last_error = ? "
-                             "WHERE id = ?", (1 if count else 0, self.clock() + wait, error[:500], item.id))
+            self._db.execute(
+                "UPDATE outbox SET state = 'ready', attempts = attempts + ?, next_at = ?, last_error = ? WHERE id = ?",
+                (1 if count else 0, self.clock() + wait, error[:500], item.id),
+            )
         return wait
 
     def fail(self, item: Item, error: str) -> None:
         with self._lock:
-            self._db.execute("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
-                             (error[:500], item.id))
+            self._db.execute(
+                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+                (error[:500], item.id),
+            )
 
     def counts(self, kind: str | None = None) -> dict[str, int]:
         """Items per state (of one kind, when given)."""
         with self._lock:
-            rows = self._db.execute("SELECT state, COUNT(*) FROM outbox WHERE ? IS NULL OR kind = ? GROUP BY state",
-                                    (kind, kind)).fetchall()
+            rows = self._db.execute(
+                "SELECT state, COUNT(*) FROM outbox WHERE ? IS NULL OR kind = ? GROUP BY state", (kind, kind)
+            ).fetchall()
         return {"ready": 0, "in_flight": 0, "acked": 0, "failed": 0, **dict(rows)}
 
     def backlog(self) -> int:
@@ -163,11 +179,12 @@ class Outbox:
     def oldest_pending_s(self) -> float:
         """Age of the oldest item not yet delivered (0 when none)."""
         with self._lock:
-            oldest = self._db.execute("SELECT MIN(created_at) FROM outbox WHERE state IN ('ready', 'in_flight')"
-                                      ).fetchone()[0]
+            oldest = self._db.execute(
+                "SELECT MIN(created_at) FROM outbox WHERE state IN ('ready', 'in_flight')"
+            ).fetchone()[0]
         return max(0.0, self.clock() - oldest) if oldest is not None else 0.0
 
-    def drain(self, timeout_s: float, worker: "OutboxWorker") -> bool:
+    def drain(self, timeout_s: float, worker: OutboxWorker) -> bool:
         """Deliver until nothing is pending or the time is up (shutdown, tests, force sync)."""
         deadline = time.monotonic() + timeout_s
         while self.backlog():
@@ -179,8 +196,9 @@ class Outbox:
 
     def prune_acked(self, older_than_s: float = 7 * 86400) -> int:
         with self._lock:
-            return self._db.execute("DELETE FROM outbox WHERE state = 'acked' AND created_at < ?",
-                                    (self.clock() - older_than_s,)).rowcount
+            return self._db.execute(
+                "DELETE FROM outbox WHERE state = 'acked' AND created_at < ?", (self.clock() - older_than_s,)
+            ).rowcount
 
     def close(self) -> None:
         self._db.close()
@@ -219,7 +237,7 @@ class OutboxWorker:
             except Exception as exc:  # network, timeout, 5xx: later
                 wait = self.outbox.retry(item, str(exc))
                 log.info("outbox: %s %s not delivered (%s); retry in %.0f s", item.kind, item.key, exc, wait)
-                for later in items[n + 1:]:
+                for later in items[n + 1 :]:
                     self.outbox.retry(later, "waiting for an earlier item", wait=wait, count=False)
                 break
             else:

@@ -1,5 +1,6 @@
 """A background job that runs every N seconds and can be woken early; the
 one loop shared by heartbeat and catalog sync."""
+
 from __future__ import annotations
 
 import logging

@@ -2,6 +2,7 @@
 and the mode they put the kiosk in. Fetched only when the heartbeat says the
 version changed (and then with If-None-Match); kept on disk so a restart
 offline keeps them; applied without a restart."""
+
 from __future__ import annotations
 
 import logging
@@ -47,7 +48,9 @@ class PushedSettings:
         except FileNotFoundError:
             return wire.KioskSettings(version=0)
         except (ValidationError, ValueError) as exc:
-            log.error("ignoring the saved settings %s (%s); using the defaults until central sends them", self.path, exc)
+            log.error(
+                "ignoring the saved settings %s (%s); using the defaults until central sends them", self.path, exc
+            )
             return wire.KioskSettings(version=0)
 
     def on_heartbeat(self, reply: wire.HeartbeatReply) -> None:
@@ -68,8 +71,13 @@ class PushedSettings:
                 return False
             self._save(fresh)
             self.current = fresh
-        log.info("settings version %d applied (maintenance %s, hours %s-%s)", fresh.version,
-                 "on" if fresh.maintenance else "off", fresh.open_time, fresh.close_time)
+        log.info(
+            "settings version %d applied (maintenance %s, hours %s-%s)",
+            fresh.version,
+            "on" if fresh.maintenance else "off",
+            fresh.open_time,
+            fresh.close_time,
+        )
         self.apply()
         self.check_mode(force_event=True)
         return True

@@ -1,6 +1,7 @@
 """KioskApp: the only place that knows the Kivy App. Core objects come in
 through the constructor (built by kiosk.services); screens get a navigator,
 never the App itself."""
+
 from __future__ import annotations
 
 import importlib
@@ -17,10 +18,10 @@ from kivy.lang import Builder, global_idmap
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen
 
+from kiosk import watchdog
 from kiosk.cards import CardStatusChanged
 from kiosk.events import CatalogUpdated, ModeChanged, NetworkStatus, SessionEnded
 from kiosk.services import KioskServices
-from kiosk import watchdog
 from kiosk.ui import fonts
 from kiosk.ui.screens import SCREENS
 from kiosk.ui.theme import Theme
@@ -29,8 +30,8 @@ from kiosk.ui.tr import KvTranslator
 log = logging.getLogger(__name__)
 UI_DIR = Path(__file__).parent
 IDLE_TICK_S = 0.25
-MODE_CHECK_S = 30.0           # opening hours are checked this often
-CORNER_PX = 120               # the maintenance gesture: taps in the top-left corner...
+MODE_CHECK_S = 30.0  # opening hours are checked this often
+CORNER_PX = 120  # the maintenance gesture: taps in the top-left corner...
 CORNER_TAPS, CORNER_WINDOW_S = 5, 3.0  # ...this many, within this long
 ALWAYS_ALLOWED = ("maintenance", "out_of_service")
 
@@ -65,9 +66,7 @@ class KioskApp(App):
         bold = fonts.resolve("bold", cfg.ui.font_bold, cache) if not cfg.ui.font or cfg.ui.font_bold else None
         fonts.register(regular, bold)
         global_idmap["tr"] = self.tr
-        import kiosk.ui.widgets.controls  # noqa: F401  (registers widget classes with the Factory)
-        import kiosk.ui.widgets.keyboard  # noqa: F401
-        import kiosk.ui.widgets.qr  # noqa: F401
+        from kiosk.ui.widgets import controls, keyboard, qr  # noqa: F401  (registers widget classes with the Factory)
 
         for kv in ("widgets/controls.kv", "widgets/shell.kv", "widgets/keyboard.kv"):
             self._load_kv(UI_DIR / kv)
@@ -211,7 +210,9 @@ class KioskApp(App):
             self._idle_warning.dismiss()
         self.shell.countdown_text = (
             self.tr._("Returning to the home screen in {seconds} s").format(seconds=int(left + 0.999))
-            if phase in ("active", "warning") else "")
+            if phase in ("active", "warning")
+            else ""
+        )
 
     def _show_idle_warning(self, left: float) -> None:
         from kiosk.ui.widgets.shell import IdleWarning

@@ -1,5 +1,6 @@
 """Kivy reads its environment and window settings once, at first import: set
 them here, before anything imports kivy."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,9 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def prepare(config: KioskConfig, *, offscreen: bool, size: tuple[int, int] | None = None,
-            kivy_home: Path | None = None) -> None:
+def prepare(
+    config: KioskConfig, *, offscreen: bool, size: tuple[int, int] | None = None, kivy_home: Path | None = None
+) -> None:
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # Kivy logs go through our logging setup
     os.environ.setdefault("KIVY_NO_FILELOG", "1")

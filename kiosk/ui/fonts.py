@@ -1,4 +1,5 @@
 """Make the Simplified-Chinese face Kivy's default font (see common.fonts)."""
+
 from __future__ import annotations
 
 from pathlib import Path

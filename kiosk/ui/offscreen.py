@@ -1,6 +1,7 @@
 """Drive the real app without a display: build it, advance frames, tap
 widgets, take screenshots. Used by `kiosk snapshot`, the UI tests and
 bench/startup.py, so all three exercise exactly what a citizen touches."""
+
 from __future__ import annotations
 
 import time
@@ -12,8 +13,14 @@ from kiosk.ui import boot
 
 
 class OffscreenKiosk:
-    def __init__(self, config: KioskConfig, *, services: KioskServices | None = None,
-                 size: tuple[int, int] | None = None, start_services: bool = False):
+    def __init__(
+        self,
+        config: KioskConfig,
+        *,
+        services: KioskServices | None = None,
+        size: tuple[int, int] | None = None,
+        start_services: bool = False,
+    ):
         self.config = config
         self.size = size
         self.services = services or build_services(config)
@@ -21,7 +28,7 @@ class OffscreenKiosk:
         self.app = None
         self.first_frame_s: float | None = None
 
-    def __enter__(self) -> "OffscreenKiosk":
+    def __enter__(self) -> OffscreenKiosk:
         t0 = time.perf_counter()
         boot.prepare(self.config, offscreen=True, size=self.size)
         from kivy.base import EventLoop

@@ -1,6 +1,7 @@
 """Sizes and colours. Sizes scale with the window's short side (1080 px = 1.0)
 and grow in large-text mode (适老化: body >= 30 px-equivalent of 18 pt, main
 text larger, touch targets far above 60x60)."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace

@@ -1,5 +1,6 @@
 """Live translation inside .kv rules: `text: tr._('Take a ticket')` is
 re-evaluated whenever the language changes (Kivy's Observable pattern)."""
+
 from __future__ import annotations
 
 from kivy.lang import Observable

@@ -3,6 +3,7 @@
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -39,7 +40,9 @@ def upgrade() -> None:
     op.create_table(
         "heartbeats",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("kiosk_id", sa.String(36), sa.ForeignKey("kiosks.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column(
+            "kiosk_id", sa.String(36), sa.ForeignKey("kiosks.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("received_at", sa.DateTime(), nullable=False, index=True),
         sa.Column("sent_at", sa.DateTime(), nullable=False),
         sa.Column("version", sa.String(40), nullable=False),

@@ -6,6 +6,7 @@ all three are answered from the index alone.
 Revision ID: 0008
 Revises: 0007
 """
+
 from alembic import op
 
 revision = "0008"
@@ -18,7 +19,7 @@ OLD = ["service_day", "type", "state", "order_rank", "order_at"]
 
 def upgrade() -> None:
     op.drop_index("ix_tickets_queue", table_name="tickets")
-    op.create_index("ix_tickets_queue", "tickets", OLD + ["number"])
+    op.create_index("ix_tickets_queue", "tickets", [*OLD, "number"])
 
 
 def downgrade() -> None:

@@ -1,9 +1,9 @@
 """Screen registry: name -> where its class lives. Screens are imported and
 their .kv loaded only when first shown (fast start-up)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """What every screen is given: a navigator (the app's `show`), the services
 and the translator. Screens never reach for the App or for drivers."""
+
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kivy.clock import Clock
 from kivy.properties import ObjectProperty
@@ -24,6 +26,7 @@ class KioskScreen(Screen):
         """Run `work` (a slow service call: central, a printer, a card) on a
         daemon thread and hand its result to `done` on the UI thread, through
         Kivy's Clock: the one way screens call what may block."""
+
         def run():
             result = work()
             Clock.schedule_once(lambda _dt: done(result), 0)

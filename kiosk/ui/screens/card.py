@@ -1,5 +1,6 @@
 """请将身份证放在读卡区: identify the citizen with their ID card, show only
 masked data, and say in plain words what went wrong and what to do."""
+
 from __future__ import annotations
 
 from kivy.animation import Animation
@@ -10,16 +11,21 @@ from kiosk.i18n import N_
 from kiosk.ui.screens.base import KioskScreen
 
 MESSAGES = {
-    "card_removed": (N_("The card was moved while it was being read"),
-                     N_("Place the card flat on the reader and keep it there until reading finishes.")),
-    "unreadable": (N_("This card cannot be read"),
-                   N_("Wipe the card and place it again. If it still fails, please go to the service desk.")),
+    "card_removed": (
+        N_("The card was moved while it was being read"),
+        N_("Place the card flat on the reader and keep it there until reading finishes."),
+    ),
+    "unreadable": (
+        N_("This card cannot be read"),
+        N_("Wipe the card and place it again. If it still fails, please go to the service desk."),
+    ),
     "unsupported": (N_("This card is not supported"), N_("Please use your resident ID card.")),
     "invalid_id": (N_("The card's data is not valid"), N_("Please ask staff at the service desk to check it.")),
-    "expired": (N_("Your ID card has expired"),
-                N_("Real-name services need a valid card. Please renew it, or ask at the service desk.")),
-    "fault": (N_("The card reader is not available"),
-              N_("Please ask staff for help, or try again in a few minutes.")),
+    "expired": (
+        N_("Your ID card has expired"),
+        N_("Real-name services need a valid card. Please renew it, or ask at the service desk."),
+    ),
+    "fault": (N_("The card reader is not available"), N_("Please ask staff for help, or try again in a few minutes.")),
 }
 AUTO_CONTINUE_S = 2.5
 
@@ -79,8 +85,13 @@ class CardScreen(KioskScreen):
     def _show_person(self, auto_continue: bool = True) -> None:
         m = self.services.session.masked()
         _ = self.tr._
-        self.person = {"name": m.name, "number": m.number, "gender": {"male": _("Male"), "female": _("Female")}.get(
-            m.gender, "-"), "nation": m.nation or "-", "valid_to": _("No expiry") if m.valid_to == "长期" else m.valid_to}
+        self.person = {
+            "name": m.name,
+            "number": m.number,
+            "gender": {"male": _("Male"), "female": _("Female")}.get(m.gender, "-"),
+            "nation": m.nation or "-",
+            "valid_to": _("No expiry") if m.valid_to == "长期" else m.valid_to,
+        }
         self._set("ok")
         if auto_continue and self.next_screen and self.next_screen != self.name and self.manager is not None:
             self._continue = Clock.schedule_once(lambda _dt: self.go_on(), AUTO_CONTINUE_S)
@@ -90,13 +101,17 @@ class CardScreen(KioskScreen):
         self.state = state
         self._reason = reason
         if state == "idle":
-            self.headline, self.advice = _("Please place your ID card on the reader"), _(
-                "The reader is below the screen. Keep the card still until it is read.")
+            self.headline, self.advice = (
+                _("Please place your ID card on the reader"),
+                _("The reader is below the screen. Keep the card still until it is read."),
+            )
         elif state == "reading":
             self.headline, self.advice = _("Reading your card..."), _("Please do not move the card.")
         elif state == "ok":
-            self.headline, self.advice = _("Identity confirmed"), _(
-                "Your details are used only for this visit and are cleared when you take your card or leave.")
+            self.headline, self.advice = (
+                _("Identity confirmed"),
+                _("Your details are used only for this visit and are cleared when you take your card or leave."),
+            )
         else:
             key = reason if reason in MESSAGES else ("fault" if state == "fault" else "unreadable")
             self.headline, self.advice = (_(text) for text in MESSAGES[key])
@@ -123,8 +138,11 @@ class CardScreen(KioskScreen):
             self.card_y = 0.0 if self.state in ("reading", "ok") else 1.0
             return
         self.card_y = 1.0
-        self._animation = (Animation(card_y=0.0, duration=1.2, t="out_quad") + Animation(duration=0.6)
-                           + Animation(card_y=1.0, duration=0.4))
+        self._animation = (
+            Animation(card_y=0.0, duration=1.2, t="out_quad")
+            + Animation(duration=0.6)
+            + Animation(card_y=1.0, duration=0.4)
+        )
         self._animation.repeat = True
         self._animation.start(self)
 

@@ -2,6 +2,7 @@
 page, chooses copies and prints it on the A4 printer. A failed print keeps
 the certificate: "Try again" prints the same one (no second certificate is
 issued). Every attempt is audited through the outbox by the service."""
+
 from __future__ import annotations
 
 from kivy.clock import Clock
@@ -63,6 +64,7 @@ class CertificatesScreen(KioskScreen):
 
     def _background(self, work, done, name: str) -> None:
         """`in_background`, with the service's expected failures handed to `done` as (None, error)."""
+
         def guarded():
             try:
                 return work(), None
@@ -90,9 +92,16 @@ class CertificatesScreen(KioskScreen):
             return
         english = self.services.translator.language == "en"
         self.max_copies = self.services.certificates.max_copies
-        self.items = [{"viewclass": "CertificateItem", "screen": self, "index": i,
-                       "title": c.title_en if english else c.title, "subtitle": c.subject_label}
-                      for i, c in enumerate(reply.certificates)]
+        self.items = [
+            {
+                "viewclass": "CertificateItem",
+                "screen": self,
+                "index": i,
+                "title": c.title_en if english else c.title,
+                "subtitle": c.subject_label,
+            }
+            for i, c in enumerate(reply.certificates)
+        ]
         self._choices = reply.certificates
         self.state = "choose"
 
@@ -136,8 +145,9 @@ class CertificatesScreen(KioskScreen):
         def stage(name: str) -> None:
             Clock.schedule_once(lambda _dt: setattr(self, "progress", self.tr._(STAGES.get(name, name))), 0)
 
-        self._background(lambda: self.services.certificates.print(prepared, copies, stage), self._printed,
-                         "certificate-print")
+        self._background(
+            lambda: self.services.certificates.print(prepared, copies, stage), self._printed, "certificate-print"
+        )
 
     def _printed(self, _result, error) -> None:
         if error is not None:

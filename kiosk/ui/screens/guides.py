@@ -1,5 +1,6 @@
 """办事指南: search with the on-screen keyboard, or browse the most used
 matters, by department, by category or by life-event theme."""
+
 from __future__ import annotations
 
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
@@ -106,8 +107,16 @@ class GuidesScreen(KioskScreen):
             self.items = [self._group("category", name, name, n) for name, n in c.categories()]
         elif self.mode == "themes":
             self.heading = _("Life events: everything for one occasion")
-            self.items = [self._group("theme", t.id, t.name if self.tr.translator.language == "zh_CN" or not t.name_en
-                                      else t.name_en, len(t.matters), t.description) for t in c.themes()]
+            self.items = [
+                self._group(
+                    "theme",
+                    t.id,
+                    t.name if self.tr.translator.language == "zh_CN" or not t.name_en else t.name_en,
+                    len(t.matters),
+                    t.description,
+                )
+                for t in c.themes()
+            ]
         elif self.mode == "group":
             kind, key, title = self.group
             members = {"department": c.in_department, "category": c.in_category, "theme": c.in_theme}[kind](key)
@@ -118,11 +127,25 @@ class GuidesScreen(KioskScreen):
         _ = self.tr._
         from kiosk.catalog.guide import TYPE_LABELS
 
-        return [{"viewclass": "MatterItem", "code": s.code, "title": s.name,
-                 "subtitle": f"{s.department} · {_(TYPE_LABELS[s.type_code])}", "screen": self}
-                for s in summaries if s is not None]
+        return [
+            {
+                "viewclass": "MatterItem",
+                "code": s.code,
+                "title": s.name,
+                "subtitle": f"{s.department} · {_(TYPE_LABELS[s.type_code])}",
+                "screen": self,
+            }
+            for s in summaries
+            if s is not None
+        ]
 
     def _group(self, kind: str, key: str, title: str, count: int, subtitle: str = "") -> dict:
         _ = self.tr._
-        return {"viewclass": "GroupItem", "kind": kind, "key": key, "title": title,
-                "subtitle": subtitle or _("{n} matter(s)").format(n=count), "screen": self}
+        return {
+            "viewclass": "GroupItem",
+            "kind": kind,
+            "key": key,
+            "title": title,
+            "subtitle": subtitle or _("{n} matter(s)").format(n=count),
+            "screen": self,
+        }

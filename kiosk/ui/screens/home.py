@@ -1,6 +1,7 @@
 """Home: the services, large enough to hit from a wheelchair. After hours
 the counter-only service (taking a ticket) is hidden; guides, certificates
 and ratings stay, around the clock."""
+
 from kivy.properties import StringProperty
 
 from kiosk.ui.screens.base import KioskScreen
@@ -27,8 +28,12 @@ class HomeScreen(KioskScreen):
         lines = [settings.notice(self.services.translator.language)] if settings else []
         if mode == "after_hours":
             s = settings.current
-            lines.append(_("Counters are closed now (open {open}-{close}). Guides, certificate printing and ratings "
-                           "are available around the clock.").format(open=s.open_time, close=s.close_time))
+            lines.append(
+                _(
+                    "Counters are closed now (open {open}-{close}). Guides, certificate printing and ratings "
+                    "are available around the clock."
+                ).format(open=s.open_time, close=s.close_time)
+            )
         self.notice = "\n".join(line for line in lines if line)
 
     def open(self, name: str) -> None:

@@ -1,6 +1,7 @@
 """The hidden maintenance screen (5 taps in the top-left corner, then the PIN
 from [maintenance] pin): sync status, self-tests, force sync, and taking the
 kiosk out of service locally. Work runs on threads; results come back via Clock."""
+
 from __future__ import annotations
 
 import hmac
@@ -67,18 +68,23 @@ class MaintenanceScreen(KioskScreen):
             _("Kiosk: {name}").format(name=s.enrolled_as or _("not enrolled")),
             _("Central: {state}").format(state=_("reachable") if beat and beat.online else _("unreachable")),
             _("Outbox: {ready} waiting, {failed} refused, {acked} delivered").format(
-                ready=counts.get("ready", 0) + counts.get("in_flight", 0), failed=counts.get("failed", 0),
-                acked=counts.get("acked", 0)),
+                ready=counts.get("ready", 0) + counts.get("in_flight", 0),
+                failed=counts.get("failed", 0),
+                acked=counts.get("acked", 0),
+            ),
         ]
         if health is not None:
             lines += [
                 _("Offline numbers left today: {n}").format(n=health.offline_numbers),
                 _("Catalog version {catalog}, settings version {settings}").format(
-                    catalog=health.catalog_version, settings=health.config_version),
-                _("Last catalog sync: {at}").format(at=f"{health.last_sync_at:%Y-%m-%d %H:%M}" if health.last_sync_at
-                                                     else _("never")),
+                    catalog=health.catalog_version, settings=health.config_version
+                ),
+                _("Last catalog sync: {at}").format(
+                    at=f"{health.last_sync_at:%Y-%m-%d %H:%M}" if health.last_sync_at else _("never")
+                ),
                 _("Disk {used}% used, {free} MB free; memory {rss} MB").format(
-                    used=health.disk_used_pct, free=health.disk_free_mb, rss=round(health.memory_rss_mb)),
+                    used=health.disk_used_pct, free=health.disk_free_mb, rss=round(health.memory_rss_mb)
+                ),
                 _("Mode: {mode}").format(mode=health.mode),
             ]
         self.status_text = "\n".join(lines)
@@ -88,10 +94,12 @@ class MaintenanceScreen(KioskScreen):
         if self.busy:
             return
         _ = self.tr._
-        work = {"ticket": lambda: selftest.test_ticket(self.services),
-                "page": lambda: selftest.test_page(self.services),
-                "card": lambda: selftest.card_read(self.services),
-                "sync": lambda: self.services.force_sync()}[action]
+        work = {
+            "ticket": lambda: selftest.test_ticket(self.services),
+            "page": lambda: selftest.test_page(self.services),
+            "card": lambda: selftest.card_read(self.services),
+            "sync": self.services.force_sync,
+        }[action]
         self.busy = True
         self.message = _("Place an ID card on the reader...") if action == "card" else _("Working...")
 
@@ -110,12 +118,14 @@ class MaintenanceScreen(KioskScreen):
         if action == "sync":
             self.message = _("Sync finished: central {central}, outbox delivered: {delivered}").format(
                 central=_("reachable") if result.get("central") else _("unreachable"),
-                delivered=_("yes") if result.get("delivered") else _("no"))
+                delivered=_("yes") if result.get("delivered") else _("no"),
+            )
         elif result.ok:
             self.message = _("Test passed") + (f": {result.detail}" if result.detail else "")
         else:
-            self.message = _("Test failed: {reason}").format(reason=result.reason) + \
-                (f" ({result.detail})" if result.detail else "")
+            self.message = _("Test failed: {reason}").format(reason=result.reason) + (
+                f" ({result.detail})" if result.detail else ""
+            )
         if action == "card":
             self.services.session.end("finished")  # the technician's card is not a citizen session
         self.refresh_status()
@@ -123,8 +133,10 @@ class MaintenanceScreen(KioskScreen):
     def toggle_service(self) -> None:
         settings = self.services.settings
         settings.forced = "" if settings.forced == "maintenance" else "maintenance"
-        log.warning("kiosk %s locally from the maintenance screen", "taken out of service"
-                    if settings.forced else "returned to service")
+        log.warning(
+            "kiosk %s locally from the maintenance screen",
+            "taken out of service" if settings.forced else "returned to service",
+        )
         settings.check_mode()
         self.refresh_status()
 

@@ -1,6 +1,7 @@
 """A matter's service guide, readable at kiosk distance: every GB/T 39046
 element in sections, materials as a checklist with counts, a QR code to the
 online guide, and the one-time notice printed on the ticket printer."""
+
 from __future__ import annotations
 
 from kivy.factory import Factory
@@ -69,27 +70,41 @@ class MatterScreen(KioskScreen):
             self.tags = self.guide_url = ""
             return
         self.title = matter.name
-        self.tags = " · ".join((matter.department, _(TYPE_LABELS[matter.type_code]), case_kind(matter, _),
-                                time_limit(matter.promised_limit, _)))
+        self.tags = " · ".join(
+            (
+                matter.department,
+                _(TYPE_LABELS[matter.type_code]),
+                case_kind(matter, _),
+                time_limit(matter.promised_limit, _),
+            )
+        )
         self.guide_url = self.services.config.catalog.guide_url.format(code=matter.code)
         self.sample_data = matter.sample_data
         for section in build_guide(matter, _):
-            box.add_widget(_make('SectionHeading', text=section.title, section=section.key))
+            box.add_widget(_make("SectionHeading", text=section.title, section=section.key))
             for number, row in enumerate(section.rows, 1):
                 if row.kind == "field":
-                    box.add_widget(_make('FieldRow', label=row.label, value=row.text))
+                    box.add_widget(_make("FieldRow", label=row.label, value=row.text))
                 elif row.kind == "material":
-                    box.add_widget(_make('MaterialRow', number=number, name=row.text, badge=row.badge,
-                                                       detail=row.detail, optional=row.optional,
-                                                       optional_text=_("If applicable")))
+                    box.add_widget(
+                        _make(
+                            "MaterialRow",
+                            number=number,
+                            name=row.text,
+                            badge=row.badge,
+                            detail=row.detail,
+                            optional=row.optional,
+                            optional_text=_("If applicable"),
+                        )
+                    )
                 elif row.kind == "step":
-                    box.add_widget(_make('StepRow', number=number, name=row.text, detail=row.detail))
+                    box.add_widget(_make("StepRow", number=number, name=row.text, detail=row.detail))
                 elif row.kind == "qa":
-                    box.add_widget(_make('QaRow', question=row.text, answer=row.detail))
+                    box.add_widget(_make("QaRow", question=row.text, answer=row.detail))
                 else:
-                    box.add_widget(_make('TextRow', text=row.text))
+                    box.add_widget(_make("TextRow", text=row.text))
         if matter.sample_data:
-            box.add_widget(_make('TextRow', text=_("Sample data for demonstration, not legal advice."), muted=True))
+            box.add_widget(_make("TextRow", text=_("Sample data for demonstration, not legal advice."), muted=True))
 
     def section_widgets(self, key: str) -> list:
         """The rows under one section heading (tests and screenshots use this)."""
@@ -110,8 +125,11 @@ class MatterScreen(KioskScreen):
         code, services = self.code, self.services
         name = services.enrolled_as or ""
 
-        self.in_background("print-notice", lambda: services.printing.print_notice(code, services.translator, name),
-                           lambda outcome: self._printed(code, outcome))
+        self.in_background(
+            "print-notice",
+            lambda: services.printing.print_notice(code, services.translator, name),
+            lambda outcome: self._printed(code, outcome),
+        )
 
     def _printed(self, code: str, outcome) -> None:
         if code != self.code:

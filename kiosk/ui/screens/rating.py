@@ -1,6 +1,7 @@
 """好差评: five levels, large and equal (nobody may steer the rating), reasons
 and optional text for a bad one. Nothing links the rating to the card holder;
 it leaves through the outbox."""
+
 from __future__ import annotations
 
 from kivy.clock import Clock

@@ -2,6 +2,7 @@
 (real-name, green channel, appointment check-in), take the ticket, print it.
 A printer failure never loses the ticket: it stays on screen, can be printed
 again, and its QR code can be scanned instead."""
+
 from __future__ import annotations
 
 from kivy.properties import BooleanProperty, DictProperty, ListProperty, ObjectProperty, StringProperty
@@ -18,8 +19,10 @@ ERRORS = {
     "booking_too_late": N_("Your appointment time has passed. Please take a normal ticket or ask staff."),
     "card_needed": N_("Please place your ID card on the reader first."),
     "network": N_("The queue system cannot be reached right now. Please ask at the service desk."),
-    "checkin_offline": N_("Appointment check-in is not available at the moment. Please take a normal ticket, "
-                          "staff will honour your appointment."),
+    "checkin_offline": N_(
+        "Appointment check-in is not available at the moment. Please take a normal ticket, "
+        "staff will honour your appointment."
+    ),
 }
 OFFLINE_NOTE = N_("Your place in the queue is kept by the time on the ticket.")
 GENERIC_ERROR = N_("A ticket could not be issued. Please ask at the service desk.")
@@ -74,10 +77,18 @@ class TicketsScreen(KioskScreen):
             return
         self.message = ""
         english = self.services.translator.language == "en"
-        self.items = [{"viewclass": "QueueItem", "letter": q.type, "screen": self,
-                       "title": f"{q.type}  {q.name_en if english and q.name_en else q.name}",
-                       "subtitle": _("{n} waiting · about {low}-{high} min").format(
-                           n=q.waiting, low=q.wait_low_min, high=q.wait_high_min)} for q in queues.queues]
+        self.items = [
+            {
+                "viewclass": "QueueItem",
+                "letter": q.type,
+                "screen": self,
+                "title": f"{q.type}  {q.name_en if english and q.name_en else q.name}",
+                "subtitle": _("{n} waiting · about {low}-{high} min").format(
+                    n=q.waiting, low=q.wait_low_min, high=q.wait_high_min
+                ),
+            }
+            for q in queues.queues
+        ]
 
     def toggle_real_name(self) -> None:
         if self.real_name:
@@ -96,8 +107,13 @@ class TicketsScreen(KioskScreen):
         if info is None:
             return
         english = self.services.translator.language == "en"
-        self.chosen = {"letter": letter, "name": info.name_en if english and info.name_en else info.name,
-                       "waiting": info.waiting, "low": info.wait_low_min, "high": info.wait_high_min}
+        self.chosen = {
+            "letter": letter,
+            "name": info.name_en if english and info.name_en else info.name,
+            "waiting": info.waiting,
+            "low": info.wait_low_min,
+            "high": info.wait_high_min,
+        }
         self.state = "confirm"
 
     def back(self) -> None:
@@ -150,8 +166,11 @@ class TicketsScreen(KioskScreen):
     def _show_print(self, outcome) -> None:
         _ = self.tr._
         self.print_ok = bool(outcome and outcome.ok)
-        self.print_message = _("Please take your ticket from the slot below.") if self.print_ok else \
-            _(PRINT_FAILED.get(outcome.reason if outcome else "", PRINT_FAILED["offline"]))
+        self.print_message = (
+            _("Please take your ticket from the slot below.")
+            if self.print_ok
+            else _(PRINT_FAILED.get(outcome.reason if outcome else "", PRINT_FAILED["offline"]))
+        )
         if self.ticket is not None and self.ticket.offline:
             self.print_message += "\n" + _(OFFLINE_NOTE)
 
@@ -165,9 +184,9 @@ class TicketsScreen(KioskScreen):
     def rate(self) -> None:
         ticket = self.ticket
         if ticket is not None:
-            self.navigator.show("rating", subject="ticket", ref=ticket.type, title=f"{ticket.number} {ticket.type_name}")
+            self.navigator.show(
+                "rating", subject="ticket", ref=ticket.type, title=f"{ticket.number} {ticket.type_name}"
+            )
 
     def finish(self) -> None:
         self.services.session.end("finished")
-
-

@@ -1,4 +1,5 @@
 """Touch controls sized for a kiosk: every target is far above 60x60 px."""
+
 from kivy.properties import BooleanProperty, ColorProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout

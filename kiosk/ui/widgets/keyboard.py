@@ -1,5 +1,6 @@
 """An on-screen keyboard of letters and digits: most citizens search by
 pinyin initials (sfz) or full pinyin; hanzi input methods are hard on a kiosk."""
+
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 

@@ -1,4 +1,5 @@
 """A QR code drawn from its modules (crisp at any size, no image files)."""
+
 import qrcode
 from kivy.graphics import Color, Rectangle
 from kivy.properties import StringProperty

@@ -1,5 +1,6 @@
 """The frame around every screen: header (hall, clock, network, language,
 large text), the screen area, and a footer with home button and countdown."""
+
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
