@@ -61,7 +61,7 @@ def check_signature(
     timestamp = headers.get(_TIMESTAMP)
     nonce = headers.get(_NONCE)
     signature = headers.get(_SIGNATURE)
-    if not all((kiosk_id, timestamp, nonce, signature)):
+    if not (kiosk_id and timestamp and nonce and signature):
         raise _unauthorised("missing_signature", "kiosk requests must be signed (see docs/security.md)")
     if not (8 <= len(nonce) <= 64) or not timestamp.isdigit():
         raise _unauthorised("bad_signature", "malformed nonce or timestamp")

@@ -66,7 +66,7 @@ class WriteLock:
     (up to 100 ms a try): contention becomes long tail latencies."""
 
     def __init__(self, path: str | None):
-        self.path = path if path and path != ":memory:" else None
+        self.path: str = path if path and path != ":memory:" else ""
 
     def _fd(self) -> int:
         key = (os.getpid(), self.path)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from common import wire
+
+Responses = dict[int | str, dict[str, Any]]  # a route's documented error replies, for OpenAPI
 
 
 class ApiError(Exception):

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -165,7 +165,11 @@ def as_date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def as_datetime(value) -> datetime | None:
+@overload
+def as_datetime(value: None) -> None: ...
+@overload
+def as_datetime(value: datetime | str) -> datetime: ...
+def as_datetime(value: datetime | str | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.strptime(value, SQLITE_DATETIME) if "." in value else datetime.fromisoformat(value)

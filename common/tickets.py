@@ -12,6 +12,7 @@ from pydantic import Field
 from common.wire import WireModel
 
 TicketClass = Literal["normal", "priority", "appointment"]
+PriorityClaim = Literal["elderly"]  # the green channel a kiosk may claim from the card alone
 TicketState = Literal["waiting", "called", "serving", "done", "no_show", "cancelled"]
 CLASS_PREFIX = {"normal": "", "priority": "V", "appointment": "Y"}
 
@@ -27,7 +28,7 @@ class TicketRequest(WireModel):
     person_key: str | None = Field(
         default=None, pattern=r"^[0-9a-f]{64}$", description="keyed hash of the ID number, for real-name tickets"
     )
-    priority: Literal["elderly"] | None = Field(default=None, description="green channel claimed from the card")
+    priority: PriorityClaim | None = Field(default=None, description="green channel claimed from the card")
     booking_code: str | None = Field(
         default=None, min_length=4, max_length=16, description="appointment check-in by booking code"
     )
@@ -136,7 +137,7 @@ class OfflineTicket(WireModel):
     type: str = Field(pattern=r"^[A-Z]$")
     number: int = Field(ge=1, le=999)
     person_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    priority: Literal["elderly"] | None = None
+    priority: PriorityClaim | None = None
     issued_at: datetime = Field(description="the kiosk's clock when it was issued (kept as given)")
     clock_offset_s: float = Field(
         default=0.0,

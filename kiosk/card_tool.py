@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import date
 
 from drivers.reader import CardFailed, CardInserted, CardReading, ReaderFault
+from drivers.reader.virtual import VirtualReader
 from kiosk.cards import make_reader
 
 HINTS = {
@@ -39,7 +40,7 @@ def read_one(cfg, args) -> int:
         return _fail(args, "no_reader", "no reader configured ([devices] reader = none)")
     events: queue.Queue = queue.Queue()
     reader.start(events.put)
-    if cfg.devices.reader == "virtual":
+    if isinstance(reader, VirtualReader):
         reader.insert()
     elif not args.json:
         print(f"waiting up to {args.timeout:.0f} s for a card on the {cfg.devices.reader} reader...", file=sys.stderr)

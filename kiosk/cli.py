@@ -161,7 +161,8 @@ def _catalog(cfg, args) -> int:
     if args.catalog_command == "search":
         hits = catalog.search(args.query, max(1, min(args.limit, 200)))
         for rank, hit in enumerate(hits, 1):
-            dept = catalog.summary(hit.code).department
+            summary = catalog.summary(hit.code)
+            dept = summary.department if summary else ""
             if args.json:
                 print(
                     json.dumps(

@@ -4,6 +4,7 @@ subscribers there never touch widgets from a background thread."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import defaultdict
@@ -65,7 +66,7 @@ class EventBus:
         with self._lock:
             callbacks = list(self._subscribers[type(event)])
         for callback in callbacks:
-            self._dispatch(lambda cb=callback: self._safe(cb, event))
+            self._dispatch(functools.partial(self._safe, callback, event))
 
     @staticmethod
     def _safe(callback: Callable[[Any], None], event: Any) -> None:

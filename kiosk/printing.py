@@ -11,6 +11,7 @@ from drivers.printer import PrinterError, TicketPrinter
 from kiosk.catalog.notice import notice_receipt
 from kiosk.catalog.service import CatalogService
 from kiosk.config import KioskConfig
+from kiosk.faults import FaultLog
 from kiosk.i18n import Translator
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class TicketPrinting:
         self._printer = printer
         self._made = printer is not None
         self.last_fault = ""  # the latest print failure, for the heartbeat
-        self.faults = None  # a kiosk.faults.FaultLog, when the kiosk keeps one
+        self.faults: FaultLog | None = None  # when the kiosk keeps one
 
     @property
     def printer(self) -> TicketPrinter | None:

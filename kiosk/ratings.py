@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from common.certificates import BAD_LEVELS, RATING_REASONS, RatingRequest
+from common.certificates import RatingSubject as RatedKind
 from kiosk.i18n import N_
 from kiosk.sync.outbox import Outbox, OutboxWorker
 
@@ -33,7 +34,7 @@ assert set(REASONS) == set(RATING_REASONS)
 
 @dataclass(frozen=True)
 class RatingSubject:
-    kind: str  # ticket, certificate, guide
+    kind: RatedKind  # ticket, certificate, guide, hall
     ref: str  # business type letter, certificate kind, matter code
     title: str  # what the screen says is being rated
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from drivers.printer import PrinterError
-from drivers.printer.receipt import Feed, Receipt, Rule, Text
+from drivers.printer.receipt import Block, Feed, Receipt, Rule, Text
 from kiosk import __version__
 
 
@@ -34,7 +34,11 @@ def _lines(services) -> list[str]:
 
 
 def test_ticket(services) -> SelfTest:
-    blocks = [Text("自助终端测试小票", bold=True, align="center"), Text("Kiosk test ticket", align="center"), Rule()]
+    blocks: list[Block] = [
+        Text("自助终端测试小票", bold=True, align="center"),
+        Text("Kiosk test ticket", align="center"),
+        Rule(),
+    ]
     blocks += [Text(line, align="center") for line in _lines(services)] + [Feed(2)]
     outcome = services.printing.print_receipt(Receipt(tuple(blocks), title="test"), "test ticket")
     return SelfTest(outcome.ok, outcome.reason)

@@ -76,10 +76,13 @@ class KioskServices:
 
     def after_heartbeat(self, reply: wire.HeartbeatReply) -> None:
         """Central is reachable: keep the clock offset and the offline number blocks current."""
-        self.offline.clock_offset_s = self.heartbeat.clock_offset_s
-        if not self.tickets.types():
-            self.tickets.queues(fresh=True)
-        self.offline.refill(self.tickets.types(), self.offline_day())
+        offline, heartbeat, tickets = self.offline, self.heartbeat, self.tickets
+        if offline is None or heartbeat is None or tickets is None:
+            return
+        offline.clock_offset_s = heartbeat.clock_offset_s
+        if not tickets.types():
+            tickets.queues(fresh=True)
+        offline.refill(tickets.types(), self.offline_day())
         if self.outbox_worker:
             self.outbox_worker.kick()
 
@@ -190,7 +193,8 @@ def build_services(config: KioskConfig) -> KioskServices:
         config, central, session, make_document_printer(config), fonts, outbox, services.outbox_worker
     )
     services.ratings = RatingService(outbox, services.outbox_worker)
-    events.subscribe(SessionEnded, lambda _event: services.certificates.wipe())
+    certificates = services.certificates
+    events.subscribe(SessionEnded, lambda _event: certificates.wipe())
     services.settings.on_change.append(services.apply_limits)
     services.settings.apply()
     guard = DiskGuard(config.data_dir, config.maintenance.disk_min_free_mb, prune_outbox=outbox.prune_acked)

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from central.api.counters import staff_session
 from central.auth import SignedKiosk, authenticated_kiosk
 from central.certs.service import CertificateError, CertificateService
-from central.errors import ApiError
+from central.errors import ApiError, Responses
 from central.staff import StaffSession
 from common import wire
 from common.certificates import (
@@ -25,7 +25,7 @@ from common.certificates import (
 )
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["certificates"])
-ERRORS = {404: {"model": wire.ErrorReply}, 409: {"model": wire.ErrorReply}, 422: {"model": wire.ErrorReply}}
+ERRORS: Responses = {404: {"model": wire.ErrorReply}, 409: {"model": wire.ErrorReply}, 422: {"model": wire.ErrorReply}}
 
 
 def _service(request: Request) -> CertificateService:

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from central import fleet, fleet_health, kiosk_settings
 from central.auth import SignedKiosk, authenticated_kiosk
-from central.errors import ApiError
+from central.errors import ApiError, Responses
 from central.models import Kiosk
 from common import wire
 from common.certificates import Acknowledged
 
 router = APIRouter(prefix=wire.API_PREFIX + "/kiosks", tags=["kiosks"])
-UNAUTHORISED = {401: {"model": wire.ErrorReply, "description": "unknown, revoked, badly signed or replayed"}}
+UNAUTHORISED: Responses = {401: {"model": wire.ErrorReply, "description": "unknown, revoked, badly signed or replayed"}}
 
 
 @router.post("/enroll", response_model=wire.EnrollReply, responses={403: {"model": wire.ErrorReply}})

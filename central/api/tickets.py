@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from central.auth import SignedKiosk, authenticated_kiosk, signed_path
-from central.errors import ApiError
+from central.errors import ApiError, Responses
 from central.queue.engine import QueueError
 from central.queue.offline import OfflineDesk
 from common import wire
@@ -26,7 +26,7 @@ from common.tickets import (
 )
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["queue"])
-REFUSED = {
+REFUSED: Responses = {
     409: {
         "model": wire.ErrorReply,
         "description": "range_exhausted, already_queued, daily_limit_reached, "

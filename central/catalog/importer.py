@@ -150,7 +150,9 @@ def read_json(text: str) -> ImportResult:
 def read_csv(text: str) -> ImportResult:
     """One matter per row; list cells separated by ';', nested cells as JSON."""
     reader = csv.DictReader(io.StringIO(text))
-    matters, departments, problems = [], {}, []
+    matters: list[tuple[int, Matter]] = []
+    departments: dict[str, Department] = {}
+    problems: list[Problem] = []
     if not reader.fieldnames:
         return ImportResult(None, [Problem(1, "", "empty file; expected a header row of matter field names")])
     line = reader.line_num  # the header's last line

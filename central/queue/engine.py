@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select
@@ -97,6 +98,10 @@ def naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
 def aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None else None
 
@@ -242,7 +247,7 @@ class QueueEngine:
                 f"({letter}{self.cfg.first_number:03d}-"
                 f"{letter}{self.cfg.online_last_number:03d})",
             )
-        values = {
+        values: dict[str, Any] = {
             "id": secrets.token_urlsafe(12),
             "service_day": day,
             "type": letter,
@@ -262,7 +267,7 @@ class QueueEngine:
         db.run(SQL_INSERT_TICKET, **values)
         if booking_code:
             db.run(SQL_CHECK_IN, ticket_id=values["id"], code=booking_code)
-        return _Row(**{k: values.get(k) for k in ROW_FIELDS})
+        return _Row(**{k: values[k] for k in ROW_FIELDS})
 
     def _check_person(self, db, person_key: str, letter: str, day: date) -> None:
         rows = db.all(SQL_PERSON, day=day, person_key=person_key)
@@ -382,7 +387,7 @@ class QueueEngine:
         now = now or utcnow()
         day = self.service_day(now)
         with self.engine.connect() as conn:
-            waiting = dict(
+            waiting: dict[str, int] = dict(
                 conn.execute(
                     select(tickets.c.type, func.count())
                     .where(tickets.c.service_day == day, tickets.c.state == "waiting")

@@ -9,7 +9,7 @@ import logging
 import time
 from pathlib import Path
 
-from drivers.printer import PrinterError, PrinterStatus
+from drivers.printer import PaperState, PrinterError, PrinterStatus
 from drivers.printer.document import DocumentJob, JobStage
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class CupsDocumentPrinter:
             attrs.get("printer-state") == IPP_PRINTER_STOPPED or not attrs.get("printer-is-accepting-jobs", True)
         ):
             reason = "offline"
-        paper = (
+        paper: PaperState = (
             "out"
             if reason == "paper_out"
             else ("near_end" if any(r.startswith("media-low") for r in reasons) else "ok")

@@ -15,7 +15,7 @@ from pathlib import Path
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy
 
-from drivers.printer import PrinterError, PrinterStatus, PrintResult
+from drivers.printer import PaperState, PrinterError, PrinterStatus, PrintResult
 from drivers.printer.escpos_encode import encode
 from drivers.printer.receipt import Receipt
 
@@ -88,9 +88,10 @@ class EscposTicketPrinter:
             return PrinterStatus(False, "unknown", "no answer to a status request")
         except OSError as exc:
             return PrinterStatus(False, "unknown", str(exc))
+        states: dict[int, PaperState] = {2: "ok", 1: "near_end", 0: "out"}
         return PrinterStatus(
             online,
-            {2: "ok", 1: "near_end", 0: "out"}.get(paper, "unknown"),
+            states.get(paper, "unknown"),
             "" if online else "printer reports offline (cover open or error)",
         )
 

@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from drivers.printer import PrinterError, PrinterStatus, PrintResult
+from drivers.printer import PaperState, PrinterError, PrinterStatus, PrintResult
 from drivers.printer.escpos_encode import encode
 from drivers.printer.preview import render_png
 from drivers.printer.receipt import Receipt
@@ -20,7 +20,7 @@ class VirtualTicketPrinter:
         self.out_dir = Path(out_dir)
         self.font_path = font_path
         self.keep = keep
-        self.paper = "ok"
+        self.paper: PaperState = "ok"
         self.online = True
         self.printed: list[bytes] = []  # every job's bytes, for tests and the maintenance screen
         self._lock = threading.Lock()

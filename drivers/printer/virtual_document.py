@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from drivers.printer import PrinterError, PrinterStatus
+from drivers.printer import PaperState, PrinterError, PrinterStatus
 from drivers.printer.document import DocumentJob, JobStage
 
 
@@ -18,7 +18,7 @@ class VirtualDocumentPrinter:
     def __init__(self, out_dir: Path, *, keep: int = 50):
         self.out_dir = Path(out_dir)
         self.keep = keep
-        self.paper = "ok"
+        self.paper: PaperState = "ok"
         self.online = True
         self.jobs: list[DocumentJob] = []
         self._lock = threading.Lock()

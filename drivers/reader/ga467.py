@@ -13,6 +13,7 @@ import importlib.util
 import logging
 import threading
 import time
+from typing import Any
 
 from drivers.reader import CardFailed, CardInserted, CardReading, CardRemoved, Publish, ReaderFault
 from drivers.reader import ga467_protocol as proto
@@ -48,7 +49,7 @@ class Ga467Reader:
         self.reopen_s = reopen_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._port = None
+        self._port: Any = None  # serial.Serial while open (pyserial is imported only when used)
         self._fault: str | None = None
 
     def start(self, publish: Publish) -> None:
@@ -86,8 +87,9 @@ class Ga467Reader:
                 if exc.reason not in ("checksum", "timeout"):
                     raise
                 last = exc
-                self._port.reset_input_buffer()
-        raise last
+                if self._port is not None:
+                    self._port.reset_input_buffer()
+        raise last or ReaderError("timeout", "no reply")
 
     def _exchange_once(self, cmd: bytes, data: bytes) -> proto.Reply:
         port = self._port

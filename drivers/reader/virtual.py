@@ -37,7 +37,7 @@ class VirtualReader:
 
         def read():
             try:
-                data = values or json.loads(Path(self.identity_file).read_text(encoding="utf-8"))
+                data = values or json.loads(Path(self.identity_file or "").read_text(encoding="utf-8"))
                 identity = decode_text(encode_text({k: str(v) for k, v in data.items()}))
             except ReaderError as exc:
                 publish(CardFailed(self.name, exc))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 MAX_QUERY = 40
 _KEEP = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -58,11 +59,16 @@ class Keys:
         return cls(raw[0], tuple(raw[1]))
 
 
+def _one_item_per_char(chars: str) -> Any:
+    """pypinyin's `errors` hook: characters without pinyin stay, one item each (aligned with the text)."""
+    return list(chars)
+
+
 def keys_for(text: str) -> Keys:
     from pypinyin import Style, lazy_pinyin  # 0.3 s to import its dictionaries: only when needed
 
     raw = unicodedata.normalize("NFKC", text).lower()
-    items = lazy_pinyin(raw, style=Style.NORMAL, errors=list, v_to_u=False)
+    items = lazy_pinyin(raw, style=Style.NORMAL, errors=_one_item_per_char, v_to_u=False)
     chars, sylls = [], []
     for ch, syl in zip(raw, items, strict=False):
         if not _KEEP.fullmatch(ch):

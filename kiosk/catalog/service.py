@@ -83,6 +83,8 @@ class CatalogService:
         if view is None:
             self.open()  # waits for a background open in progress
             view = self._view
+        if view is None:
+            raise RuntimeError("the catalog could not be opened")
         return view
 
     # -- reading -------------------------------------------------------------

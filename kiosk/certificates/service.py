@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 from common.certificates import (
     AvailableCertificate,
@@ -131,7 +132,8 @@ class CertificateService:
             raise PrinterError("offline", "no document printer is configured")
         copies = max(1, min(copies, self.max_copies))
         prepared.attempts += 1
-        outcome, reason = "printed", ""
+        outcome: Literal["printed", "failed"] = "printed"
+        reason = ""
         try:
             self.printer.print_pdf(
                 prepared.rendered.pdf,

@@ -15,7 +15,16 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from common.tickets import CLASS_PREFIX, Lease, LeaseRequest, OfflineTicket, QueueInfo, TicketReply
+from common.tickets import (
+    CLASS_PREFIX,
+    Lease,
+    LeaseRequest,
+    OfflineTicket,
+    PriorityClaim,
+    QueueInfo,
+    TicketClass,
+    TicketReply,
+)
 from kiosk.sync.client import CentralClient, CentralError
 from kiosk.sync.outbox import Outbox
 
@@ -52,7 +61,12 @@ class OfflineTickets:
 
     # -- issuing ---------------------------------------------------------------
     def issue(
-        self, letter: str, *, person_key: str | None = None, priority: str | None = None, queue: QueueInfo | None = None
+        self,
+        letter: str,
+        *,
+        person_key: str | None = None,
+        priority: PriorityClaim | None = None,
+        queue: QueueInfo | None = None,
     ) -> TicketReply:
         """Take the next leased number and queue the ticket for delivery, in
         one transaction. `queue` is the last known state of that queue, for
@@ -84,7 +98,7 @@ class OfflineTickets:
                 clock_offset_s=round(self.clock_offset_s, 3),
             )
             self.outbox.put_in(db, "offline_ticket", request_id, offline.model_dump(mode="json"))
-        ticket_class = "priority" if priority else "normal"
+        ticket_class: TicketClass = "priority" if priority else "normal"
         log.info("offline ticket %s%s%03d issued from lease %d", CLASS_PREFIX[ticket_class], letter, number, lease_id)
         return TicketReply(
             id=ticket_id,

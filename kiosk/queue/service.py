@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from common.tickets import QueuesReply, TicketPrint, TicketReply, TicketRequest
+from common.tickets import PriorityClaim, QueuesReply, TicketPrint, TicketReply, TicketRequest
 from kiosk.config import KioskConfig
 from kiosk.i18n import Translator
 from kiosk.printing import PrintOutcome, TicketPrinting
@@ -96,7 +96,7 @@ class TicketService:
     def types(self) -> list[str]:
         return [q.type for q in self._queues.queues] if self._queues else []
 
-    def priority_claim(self) -> str | None:
+    def priority_claim(self) -> PriorityClaim | None:
         identity = self.session.identity
         if identity is not None and identity.age_on(date.today()) >= self.config.reader.elderly_age:
             return "elderly"
@@ -151,7 +151,7 @@ class TicketService:
                 return self.central.take_ticket(request)
             raise
 
-    def _issue_offline(self, letter: str, person_key: str | None, priority: str | None) -> TicketReply:
+    def _issue_offline(self, letter: str, person_key: str | None, priority: PriorityClaim | None) -> TicketReply:
         if self.offline is None:
             raise NoOfflineNumbers("this kiosk issues no offline tickets (not enrolled)")
         known = next((q for q in self._queues.queues if q.type == letter), None) if self._queues else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, overload
 from urllib.parse import urlsplit
 
 import requests
@@ -65,6 +65,30 @@ class CentralClient:
     def close(self) -> None:
         self._http.close()
 
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: BaseModel | None,
+        reply: type[M],
+        *,
+        signed: bool = True,
+        if_none_match: None = None,
+    ) -> M: ...
+
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: BaseModel | None,
+        reply: type[M],
+        *,
+        signed: bool = True,
+        if_none_match: str,
+    ) -> M | None: ...
+
     def request(
         self,
         method: str,
@@ -74,7 +98,7 @@ class CentralClient:
         *,
         signed: bool = True,
         if_none_match: str | None = None,
-    ) -> M:
+    ) -> M | None:
         """The validated reply; None only when `if_none_match` is given and central answers 304."""
         payload = body.model_dump_json().encode() if body is not None else b""
         headers = {"Content-Type": "application/json"} if body is not None else {}

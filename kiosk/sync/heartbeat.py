@@ -74,9 +74,10 @@ class HeartbeatWorker(PeriodicWorker):
         ):
             self.events.publish(status)
         self.last_status = status
-        for hook in self.after_beat if reply is not None else ():
-            try:
-                hook(reply)
-            except Exception:  # one failing hook must not stop the others or the beat
-                log.exception("after-heartbeat task failed")
+        if reply is not None:
+            for hook in self.after_beat:
+                try:
+                    hook(reply)
+                except Exception:  # one failing hook must not stop the others or the beat
+                    log.exception("after-heartbeat task failed")
         return status

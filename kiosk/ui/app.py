@@ -10,6 +10,7 @@ import signal
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -26,6 +27,9 @@ from kiosk.ui import fonts
 from kiosk.ui.screens import SCREENS
 from kiosk.ui.theme import Theme
 from kiosk.ui.tr import KvTranslator
+
+if TYPE_CHECKING:
+    from kiosk.ui.widgets.shell import IdleWarning, Shell
 
 log = logging.getLogger(__name__)
 UI_DIR = Path(__file__).parent
@@ -44,17 +48,20 @@ class KioskApp(App):
     theme = ObjectProperty(None)
     title = "Service hall kiosk"
 
-    def __init__(self, services: KioskServices, *, capture_dir: Path | None = None, **kwargs):
+    def __init__(
+        self, services: KioskServices, *, capture_dir: Path | None = None, start_services: bool = True, **kwargs
+    ):
         super().__init__(**kwargs)
+        self.start_services = start_services  # False: a harness drives the screens without workers
         self.services = services
         self.capture_dir = capture_dir
         self.theme = Theme()
         self.tr = KvTranslator(services.translator)
         self._screens: dict[str, Screen] = {}
-        self._idle_warning = None
+        self._idle_warning: IdleWarning | None = None
         self._capture_pending: str | None = None
         self._corner_taps: list[float] = []
-        self.shell = None
+        self._shell: Shell | None = None
         services.translator.on_change(self._language_changed)
         self.lang = services.translator.language
 
@@ -76,7 +83,7 @@ class KioskApp(App):
         Window.bind(size=lambda _w, size: self.theme.fit(*size))
         Window.bind(on_touch_down=self._on_any_touch)
         self._update_hall_name()
-        self.shell = Shell()
+        self._shell = Shell()
         self.shell.ids.screens.transition = NoTransition()
         self.services.events.set_dispatcher(lambda call: Clock.schedule_once(lambda _dt: call(), 0))
         self.services.events.subscribe(NetworkStatus, self._on_network)
@@ -95,6 +102,8 @@ class KioskApp(App):
         return self.shell
 
     def on_start(self):
+        if not self.start_services:
+            return
         Clock.schedule_once(lambda _dt: self.services.warm_up(), 0.3)  # after the first frame
         self.services.start()
         # systemctl stop / restart: leave cleanly (workers stopped, STOPPING=1), the outbox keeps the rest
@@ -108,6 +117,13 @@ class KioskApp(App):
     def on_stop(self):
         watchdog.notify("STOPPING=1")
         self.services.stop()
+
+    @property
+    def shell(self) -> Shell:
+        """The header, footer and screen manager around every screen (made by build())."""
+        if self._shell is None:
+            raise RuntimeError("the app is not built yet")
+        return self._shell
 
     # -- navigation --------------------------------------------------------
     def show(self, name: str, **params) -> Screen:
@@ -135,7 +151,7 @@ class KioskApp(App):
         if name not in self._screens:
             entry = SCREENS[name]
             module = importlib.import_module(entry.module)
-            self._load_kv(Path(module.__file__).with_suffix(".kv"))
+            self._load_kv(Path(module.__file__ or entry.module).with_suffix(".kv"))
             cls = getattr(module, entry.cls)
             self._screens[name] = cls(name=name, navigator=self, services=self.services, tr=self.tr, **entry.options)
         return self._screens[name]
@@ -250,11 +266,11 @@ class KioskApp(App):
 
     # -- header ------------------------------------------------------------
     def _tick_clock(self, _dt) -> None:
-        if self.shell is not None:
+        if self._shell is not None:
             self.shell.clock_text = self.services.translator.format_datetime(datetime.now())
 
     def _on_network(self, _event) -> None:
-        if self.shell is None:
+        if self._shell is None:
             return
         _ = self.tr._
         heartbeat = self.services.heartbeat
@@ -277,7 +293,7 @@ class KioskApp(App):
     def _capture(self, *_):
         name, self._capture_pending = self._capture_pending, None
         Window.unbind(on_flip=self._capture)
-        if name:
+        if name and self.capture_dir is not None:
             self.capture_dir.mkdir(parents=True, exist_ok=True)
             written = Window.screenshot(str(self.capture_dir / f"{name}.png"))
             if written:

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.config import KioskConfig
 from kiosk.services import KioskServices, build_services
 from kiosk.ui import boot
+
+if TYPE_CHECKING:
+    from kiosk.ui.app import KioskApp
 
 
 class OffscreenKiosk:
@@ -25,7 +29,7 @@ class OffscreenKiosk:
         self.size = size
         self.services = services or build_services(config)
         self.start_services = start_services
-        self.app = None
+        self._app: KioskApp | None = None
         self.first_frame_s: float | None = None
 
     def __enter__(self) -> OffscreenKiosk:
@@ -44,10 +48,8 @@ class OffscreenKiosk:
         for child in Window.children[:]:
             Window.remove_widget(child)
         EventLoop.touches.clear()
-        self.app = KioskApp(self.services)
-        if not self.start_services:
-            self.app.on_start = lambda: None
-        self.app._run_prepare()
+        app = self._app = KioskApp(self.services, start_services=self.start_services)
+        app._run_prepare()
         self.advance(2)
         self.first_frame_s = time.perf_counter() - t0
         return self
@@ -64,6 +66,12 @@ class OffscreenKiosk:
             Window.remove_widget(child)
         Window.unbind(on_touch_down=self.app._on_any_touch)
         App._running_app = None
+
+    @property
+    def app(self) -> KioskApp:
+        if self._app is None:
+            raise RuntimeError("use OffscreenKiosk as a context manager: the app starts in __enter__")
+        return self._app
 
     # -- driving -------------------------------------------------------------
     def advance(self, frames: int = 2) -> None:

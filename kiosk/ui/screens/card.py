@@ -41,7 +41,7 @@ class CardScreen(KioskScreen):
 
     def on_kv_post(self, _base):
         self.virtual = getattr(self.services.cards.reader, "name", "") == "virtual"
-        self._animation = None
+        self._animation: Animation | None = None
         self._continue = None
         self._reason = ""
         self.services.translator.on_change(lambda _lang: self._retranslate())
@@ -147,6 +147,7 @@ class CardScreen(KioskScreen):
         self._animation.start(self)
 
     def _stop_animation(self) -> None:
-        if getattr(self, "_animation", None) is not None:
-            self._animation.cancel(self)
+        animation = getattr(self, "_animation", None)
+        if animation is not None:
+            animation.cancel(self)
             self._animation = None

@@ -4,11 +4,13 @@ it leaves through the outbox."""
 
 from __future__ import annotations
 
+from typing import cast, get_args
+
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 
 from kiosk.i18n import N_
-from kiosk.ratings import LEVELS, REASONS, RatingSubject
+from kiosk.ratings import LEVELS, REASONS, RatedKind, RatingSubject
 from kiosk.ui.screens.base import KioskScreen
 
 THANKS_S = 4.0
@@ -27,7 +29,8 @@ class RatingScreen(KioskScreen):
 
     def prepare(self, subject: str = "hall", ref: str = "", title: str = "", **_params) -> None:
         """From a finished service (ticket, certificate, guide), or the home tile (the hall)."""
-        self._subject = RatingSubject(subject, ref, title)
+        kind = subject if subject in get_args(RatedKind) else "hall"
+        self._subject = RatingSubject(cast(RatedKind, kind), ref, title)
         self.subject_title = title or self.tr._(HALL)
         self.state, self.level, self.reasons, self.text, self.bad = "levels", 0, [], "", False
 
