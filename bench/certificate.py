@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import machine, percentile
 
 from common.fonts import resolve
+from common.identity import Identity
 from drivers.printer.cups import CupsDocumentPrinter
-from drivers.reader.identity import Identity
 from kiosk.certificates.render import DocumentFonts
 from kiosk.certificates.service import CertificateService
 from kiosk.config import load as load_kiosk

@@ -355,8 +355,8 @@ def _bookings(cfg, state, args) -> int:
     from zoneinfo import ZoneInfo
 
     from central.queue.engine import QueueEngine, QueueError
+    from common.identity import InvalidIdentity, keyed_hash, mask_id, validate_id_number
     from common.tickets import BookingRequest
-    from drivers.reader.identity import InvalidIdentity, keyed_hash, mask_id, validate_id_number
 
     try:
         number = validate_id_number(args.id_number)

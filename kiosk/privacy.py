@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 
-from drivers.reader.identity import mask_id
+from common.identity import mask_id
 
 ID_LIKE = re.compile(
     r"(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9])"

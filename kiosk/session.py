@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from drivers.reader.identity import Identity
+from common.identity import Identity
 from kiosk.events import EventBus, SessionEnded
 
 IdlePhase = Literal["idle", "active", "warning", "expired"]

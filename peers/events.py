@@ -17,3 +17,18 @@ def wait_event(events: queue.Queue, kinds, timeout: float = 8.0):
         if isinstance(event, kinds):
             return event
     raise AssertionError(f"no {kinds} within {timeout} s")
+
+
+def wait_until(predicate, timeout: float = 20.0, what: str = "condition", every: float = 0.02):
+    """Poll `predicate` until it returns something true, and return that; fail after `timeout`.
+
+    For state that no event announces (a file appears, a server answers): the
+    timeout is a ceiling for a loaded machine, never a guess at how long it takes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(every)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
-from conftest import run_cli, write_kiosk_config
+from conftest import run_cli, wait_until, write_kiosk_config
 
 from peers.ga467_reader import ZHANG, FakeSamReader
 from peers.vpcd_card import VirtualCard
@@ -77,6 +76,13 @@ def test_pcsc_reader_and_no_card(pcscd, tmp_path):
         assert ok.returncode == 0 and json.loads(ok.stdout)["number"] == "1101**********002X"
     finally:
         card.remove()
-    time.sleep(0.8)  # let pcscd see the removal
-    none = run_cli("kiosk", "--config", cfg, "card", "read", "--reader", "pcsc", "--timeout", "1")
-    assert none.returncode == 1 and "timeout: no card within 1 s" in none.stderr
+    # pcscd polls the reader: once it has seen the removal, a read waits and times out
+    none = wait_until(
+        lambda: (
+            (r := run_cli("kiosk", "--config", cfg, "card", "read", "--reader", "pcsc", "--timeout", "1")).returncode
+            == 1
+            and r
+        ),
+        what="pcscd to see the removal",
+    )
+    assert "timeout: no card within 1 s" in none.stderr

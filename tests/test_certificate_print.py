@@ -6,7 +6,6 @@ when it is back."""
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from pathlib import Path
 
@@ -14,12 +13,12 @@ import pypdfium2 as pdfium
 import pytest
 import requests
 import zxingcpp
-from conftest import Central, add_staff, enrolled_client, login, write_kiosk_config
+from conftest import Central, add_staff, enrolled_client, login, wait_until, write_kiosk_config
 
 from common.fonts import resolve
+from common.identity import Identity
 from drivers.printer import PrinterError
 from drivers.printer.cups import CupsDocumentPrinter
-from drivers.reader.identity import Identity
 from kiosk.certificates.render import DocumentFonts, page_image
 from kiosk.certificates.service import CertificateProblem, CertificateService
 from kiosk.config import load as load_kiosk
@@ -50,14 +49,7 @@ def pdf_pages(path: Path) -> int:
         document.close()
 
 
-def wait_for(predicate, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = wait_until
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from common.certificates import (
     from_b64url,
     verify_signature,
 )
-from drivers.reader.identity import keyed_hash
+from common.identity import keyed_hash
 from kiosk.sync.client import CentralError
 
 pytestmark = pytest.mark.central

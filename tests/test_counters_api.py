@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 import requests
-from conftest import PASSWORD, Central, add_staff, enrolled_client, login
+from conftest import PASSWORD, Central, add_staff, enrolled_client, login, wait_until
 
 from common.tickets import TicketRequest
 
@@ -65,15 +65,17 @@ def test_counters_act_only_for_themselves(hall):
     assert alice.post(f"{central.url}/api/v1/counters/3/finish", timeout=5).status_code == 401
 
 
-def read_events(url, into: list, stop: threading.Event, headers=None):
+def read_events(url, into: list, stop: threading.Event, headers=None, connected: threading.Event | None = None):
     try:
-        _read_events(url, into, stop, headers)
+        _read_events(url, into, stop, headers, connected)
     except requests.RequestException:
         pass  # the server went away (the restart test does that on purpose)
 
 
-def _read_events(url, into: list, stop: threading.Event, headers=None):
+def _read_events(url, into: list, stop: threading.Event, headers=None, connected=None):
     with requests.get(url, stream=True, timeout=10, headers=headers or {}) as r:
+        if connected is not None:
+            connected.set()  # the stream is open: whatever happens from now on reaches it
         event = {}
         for line in r.iter_lines(decode_unicode=True):
             if stop.is_set():
@@ -88,23 +90,22 @@ def _read_events(url, into: list, stop: threading.Event, headers=None):
                 event = {}
 
 
-def test_a_call_reaches_the_event_stream_within_a_second(hall):
+def test_a_call_is_pushed_to_the_event_stream(hall):
     central, kiosk = hall
     ticket = take(kiosk, "A")
     events: list = []
-    stop = threading.Event()
-    threading.Thread(target=read_events, args=(f"{central.url}/api/v1/events", events, stop), daemon=True).start()
-    time.sleep(0.5)
+    stop, connected = threading.Event(), threading.Event()
+    threading.Thread(
+        target=read_events, args=(f"{central.url}/api/v1/events", events, stop, None, connected), daemon=True
+    ).start()
+    assert connected.wait(10)
     staff = login(central, "bob", counter=2)
     t0 = time.perf_counter()
     assert staff.post(f"{central.url}/api/v1/counters/2/call-next", timeout=5).ok
-    for _ in range(40):
-        if events:
-            break
-        time.sleep(0.05)
+    wait_until(lambda: events, what="the call on the event stream")
     stop.set()
     assert events and events[0]["kind"] == "call" and events[0]["number"] == ticket.number
-    assert events[0]["received"] - t0 < 1.0
+    assert events[0]["received"] - t0 < 2.0  # pushed (pages poll every 5 s); bench/calls.py measures the p99
 
 
 def test_the_stream_resumes_after_a_server_restart(hall):
@@ -117,10 +118,7 @@ def test_the_stream_resumes_after_a_server_restart(hall):
     threading.Thread(
         target=read_events, args=(f"{central.url}/api/v1/events?after=0", first, stop), daemon=True
     ).start()
-    for _ in range(40):
-        if first:
-            break
-        time.sleep(0.05)
+    wait_until(lambda: first, what="the first call on the stream")
     last_id = first[-1]["id"]
     stop.set()
     central.stop()
@@ -135,10 +133,7 @@ def test_the_stream_resumes_after_a_server_restart(hall):
         args=(f"{central.url}/api/v1/events", resumed, stop2, {"Last-Event-ID": str(last_id)}),
         daemon=True,
     ).start()
-    for _ in range(40):
-        if any(e.get("number") == second_ticket.number for e in resumed):
-            break
-        time.sleep(0.05)
+    wait_until(lambda: any(e.get("number") == second_ticket.number for e in resumed), what="the resumed call")
     stop2.set()
     assert [e["number"] for e in resumed if e["kind"] == "call"] == [second_ticket.number]
     assert all(e["id"] > last_id for e in resumed)

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from drivers.reader.identity import Identity, InvalidIdentity, id_check_char, mask_id, mask_name, validate_id_number
+from common.identity import Identity, InvalidIdentity, id_check_char, mask_id, mask_name, validate_id_number
 from kiosk.privacy import IdNumberScrubber, scrub
 
 VALID = "11010519491231002X"

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import queue
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import wait_event
+from conftest import wait_event, wait_until
 
 from drivers.reader import CardFailed, CardInserted, CardReading, CardRemoved, ReaderFault
 from drivers.reader.pcsc import PcscReader
@@ -62,17 +61,11 @@ def test_removal_wipes_the_citizen_session(pcscd):
     service.start()
     try:
         card = VirtualCard(ZHANG, port=pcscd.port).insert()
-        for _ in range(100):
-            if session.identity is not None:
-                break
-            time.sleep(0.05)
+        wait_until(lambda: session.identity is not None, what="the card to be read")
         assert session.masked().number == "1101**********002X" and session.person_key()
         session.put("chosen", "something")
         card.remove()
-        for _ in range(100):  # the session ends when the removal is seen
-            if ended:
-                break
-            time.sleep(0.05)
+        wait_until(lambda: ended, what="the session to end on removal")
         assert [e.reason for e in ended] == ["card_removed"]
         assert session.identity is None and session.masked() is None and "chosen" not in session
     finally:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import wait_until
 
 from central import fleet
 from central.config import CentralConfig, QueueSection, StorageSection
@@ -193,7 +194,5 @@ def test_an_old_estimate_is_refreshed_behind_the_ticket_not_before_it(tmp_path):
     before = time.monotonic()
     ticket = take(q, "C")  # answered from the stale curve
     assert ticket.wait_high_min >= ticket.wait_low_min
-    deadline = time.monotonic() + 5
-    while q._curves[day] is stale and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert q._curves[day] is not stale and q._curves[day].at >= before
+    wait_until(lambda: q._curves[day] is not stale, what="the curve to be refreshed in the background")
+    assert q._curves[day].at >= before

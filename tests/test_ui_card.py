@@ -12,12 +12,8 @@ from peers.ga467_reader import ZHANG
 pytestmark = pytest.mark.ui
 
 
-def wait_state(kiosk, screen, state, seconds=3.0):
-    for _ in range(int(seconds / 0.05)):
-        kiosk.wait(0.05)
-        if screen.state == state:
-            return
-    raise AssertionError(f"card screen is {screen.state!r}, not {state!r}")
+def wait_state(kiosk, screen, state):
+    kiosk.wait_until(lambda: screen.state == state)
 
 
 def open_card_screen(kiosk):
@@ -31,10 +27,13 @@ def test_prompt_read_masked_identity_and_continue(kiosk_ui):
     screen = open_card_screen(kiosk_ui)
     assert screen.state == "idle" and screen.ids.headline.text == "请将身份证放在读卡区"
     assert "隐私" in screen.ids.notice.text and screen.ids.simulate.opacity == 1
+    shown: list[tuple[str, str]] = []  # every headline the screen showed, with its state
+    screen.ids.headline.bind(text=lambda label, text: shown.append((screen.state, text)))
     kiosk_ui.tap(screen.ids.simulate)
-    wait_state(kiosk_ui, screen, "reading", 1.0)
-    assert "正在读取" in screen.ids.headline.text
     wait_state(kiosk_ui, screen, "ok")
+    states = [state for state, _ in shown]
+    assert states.index("reading") < states.index("ok")  # the transient state was shown on the way
+    assert "正在读取" in dict(shown)["reading"]
     assert screen.person == {
         "name": "张*明",
         "number": "1101**********002X",
@@ -57,8 +56,7 @@ def test_card_removal_wipes_the_session_and_the_screen(kiosk_ui):
     wait_state(kiosk_ui, screen, "ok")
     kiosk_ui.services.session.put("draft", "x")
     kiosk_ui.services.cards.reader.remove()
-    kiosk_ui.wait(0.3)
-    assert kiosk_ui.app.current_screen == "home"
+    kiosk_ui.wait_until(lambda: kiosk_ui.app.current_screen == "home")
     assert kiosk_ui.services.session.identity is None and "draft" not in kiosk_ui.services.session
     assert screen.person == {} and screen.state == "idle"
 
@@ -87,8 +85,7 @@ def test_failures_in_words_a_citizen_understands(kiosk_ui, event, headline):
     cards = kiosk_ui.services.cards
     cards._on_driver_event(CardReading("virtual"))
     cards._on_driver_event(event)
-    kiosk_ui.wait(0.2)
-    assert screen.ids.headline.text == headline
+    kiosk_ui.wait_until(lambda: screen.ids.headline.text == headline)
     assert screen.ids.advice.text  # and what to do next
     kiosk_ui.tap(screen.ids.retry)
     assert screen.state == "idle"

@@ -23,13 +23,21 @@ def type_on_keyboard(kiosk, screen, text):
         kiosk.tap(keyboard.key(letter), frames=2)
 
 
+def open_guide(kiosk, query: str, title: str):
+    """The citizen's way to a guide: the home tile, the search box, keys, then the row."""
+    screen = open_guides(kiosk)
+    kiosk.tap(screen.ids.search_box)
+    type_on_keyboard(kiosk, screen, query)
+    kiosk.tap_text(title)
+    assert kiosk.app.current_screen == "matter"
+    guide = kiosk.screen("matter")
+    assert guide.ids.title.text == title
+    return guide
+
+
 def wait_for_print(kiosk, guide):
     """Printing runs on a worker thread; its result comes back through the Clock."""
-    for _ in range(100):
-        kiosk.wait(0.05)
-        if guide.print_state != "printing":
-            return
-    raise AssertionError("printing did not finish in 5 s")
+    kiosk.wait_until(lambda: guide.print_state != "printing")
 
 
 def result_titles(screen):
@@ -87,9 +95,7 @@ def test_pick_a_result_read_the_guide_and_print_the_notice(kiosk_ui):
 
 
 def test_out_of_paper_is_told_and_nothing_is_lost(kiosk_ui):
-    kiosk_ui.app.show("matter", code=ID_CARD_CODE)
-    kiosk_ui.advance(3)
-    guide = kiosk_ui.screen("matter")
+    guide = open_guide(kiosk_ui, "sfz", "居民身份证办理")
     printer = kiosk_ui.services.printing.printer
     printer.paper = "out"
     before = len(printer.printed)
@@ -104,23 +110,38 @@ def test_out_of_paper_is_told_and_nothing_is_lost(kiosk_ui):
 
 
 def test_browse_by_department_category_and_theme(kiosk_ui):
+    catalog = kiosk_ui.services.catalog
     screen = open_guides(kiosk_ui)
     kiosk_ui.tap(screen.ids.tab_departments)
-    assert screen.mode == "departments" and "公安分局" in result_titles(screen)
-    screen.open_group("department", "公安分局", "公安分局")
-    kiosk_ui.advance(2)
-    titles = result_titles(screen)
-    assert "居民身份证办理" in titles and all(
-        kiosk_ui.services.catalog.summary(i["code"]).department == "公安分局" for i in screen.ids.results.data
-    )
+    assert screen.mode == "departments"
+    kiosk_ui.tap_text("公安分局")
+    assert screen.mode == "group" and screen.heading == "公安分局"
+    rows = screen.ids.results.data
+    assert "居民身份证办理" in result_titles(screen)
+    assert all(catalog.summary(i["code"]).department == "公安分局" for i in rows)
     kiosk_ui.tap(screen.ids.back_to_groups)
     assert screen.mode == "departments"
     kiosk_ui.tap(screen.ids.tab_themes)
     assert "开办企业" in result_titles(screen) and "新生儿出生" in result_titles(screen)
-    screen.open_group("theme", "open-business", "开办企业")
+    kiosk_ui.tap_text("开办企业")
     assert result_titles(screen)[:2] == ["企业设立业务咨询", "企业登记"]  # in the order they are done
     kiosk_ui.tap(screen.ids.tab_categories)
     assert "注册登记类" in result_titles(screen)
+
+
+@pytest.mark.parametrize("tab,group", [("tab_themes", "新生儿出生"), ("tab_departments", "司法局")])
+def test_a_tapped_row_in_a_browsed_group_opens_that_guide(kiosk_ui, tab, group):
+    """Group rows and matter rows are recycled separately: the row a person taps is the guide they get."""
+    screen = open_guides(kiosk_ui)
+    kiosk_ui.tap(screen.ids[tab])
+    kiosk_ui.tap_text(group)
+    assert screen.mode == "group" and screen.heading == group
+    for title in result_titles(screen)[:3]:
+        kiosk_ui.tap_text(title)
+        guide = kiosk_ui.screen("matter")
+        assert kiosk_ui.app.current_screen == "matter" and guide.ids.title.text == title
+        kiosk_ui.tap(guide.ids.back)
+        assert kiosk_ui.app.current_screen == "guides" and screen.heading == group
 
 
 def test_no_results_offers_most_used_instead(kiosk_ui):
@@ -132,19 +153,15 @@ def test_no_results_offers_most_used_instead(kiosk_ui):
 
 
 def test_guide_follows_the_language_and_session_end_wipes_the_search(kiosk_ui):
-    screen = open_guides(kiosk_ui)
-    kiosk_ui.tap(screen.ids.search_box)
-    type_on_keyboard(kiosk_ui, screen, "hukou")
-    kiosk_ui.app.show("matter", code=ID_CARD_CODE)
-    kiosk_ui.advance(2)
-    guide = kiosk_ui.screen("matter")
+    guide = open_guide(kiosk_ui, "sfz", "居民身份证办理")
+    screen = kiosk_ui.screen("guides")
     assert guide.section_widgets("materials")[0].badge == "原件1份"
     kiosk_ui.tap(kiosk_ui.shell.ids.language_toggle)
     assert guide.section_widgets("materials")[0].badge == "Original ×1"
     assert guide.ids.print_notice.text == "Print the checklist"
     kiosk_ui.clock.advance(120)  # walk away
-    kiosk_ui.wait(0.6)
-    assert kiosk_ui.app.current_screen == "home" and kiosk_ui.app.lang == "zh_CN"
+    kiosk_ui.wait_until(lambda: kiosk_ui.app.current_screen == "home")
+    assert kiosk_ui.app.lang == "zh_CN"
     assert screen.query == "" and not screen.keyboard_open and guide.code == ""
 
 
@@ -167,11 +184,7 @@ def test_running_kiosk_picks_up_catalog_changes_from_central(central, tmp_path):
     assert run_cli("kiosk", "--config", str(cfg_path), "enroll", code).returncode == 0
     with OffscreenKiosk(load(cfg_path), start_services=True) as kiosk:
         catalog = kiosk.services.catalog
-        for _ in range(600):  # up to 30 s: CI machines are busy
-            kiosk.wait(0.05)
-            if catalog.state.source == "central":
-                break
-        assert catalog.state.source == "central"
+        kiosk.wait_until(lambda: catalog.state.source == "central", seconds=30)
         screen = open_guides(kiosk)
         kiosk.tap(screen.ids.search_box)
         type_on_keyboard(kiosk, screen, "ertong")
@@ -180,9 +193,7 @@ def test_running_kiosk_picks_up_catalog_changes_from_central(central, tmp_path):
         source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         assert central.cli("catalog", "import", str(source)).returncode == 0
         kiosk.services.catalog_sync.run_now()
-        for _ in range(600):
-            kiosk.wait(0.05)
-            if result_titles(screen) and result_titles(screen)[0] == "儿童社会保障卡":
-                break
-        assert result_titles(screen)[0] == "儿童社会保障卡"  # the list on screen refreshed itself
+        kiosk.wait_until(
+            lambda: result_titles(screen)[:1] == ["儿童社会保障卡"], seconds=30
+        )  # the list on screen refreshed itself
         assert screen.query == "ertong"  # and the citizen's search was kept

@@ -56,9 +56,10 @@ def corner_taps(kiosk, n=5):
 
 
 def enter_pin(kiosk, pin):
-    kiosk.wait(0.3)  # let the keypad lay out before tapping it
     screen = kiosk.screen("maintenance")
     keys = {w.text: w for w in screen.walk() if type(w).__name__ == "PinKey"}
+    # tap only once the keypad is laid out: every key in a place of its own
+    kiosk.wait_until(lambda: len({(k.x, k.y) for k in keys.values()}) == len(keys) and keys["1"].width > 1)
     for digit in pin:
         kiosk.tap(keys[digit])
     kiosk.tap(screen.ids.pin_ok)
@@ -125,7 +126,7 @@ def test_after_hours_and_maintenance_pushed_from_central(rig, central):
     assert central.cli("kiosks", "maintenance", rig.name, "on").returncode == 0
     services.heartbeat.beat_once()
     rig.wait_until(lambda: rig.app.current_screen == "out_of_service")
-    rig.app.show("tickets")
+    rig.tap(rig.screen("out_of_service").ids.heading)  # a citizen's touch leads nowhere
     assert rig.app.current_screen == "out_of_service"
     assert central.cli("kiosks", "maintenance", rig.name, "off").returncode == 0
     services.heartbeat.beat_once()

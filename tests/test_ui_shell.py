@@ -77,24 +77,24 @@ def test_idle_timeout_warns_then_wipes_the_session(kiosk_ui):
     app, clock = kiosk_ui.app, kiosk_ui.clock
     kiosk_ui.tap(kiosk_ui.shell.ids.language_toggle)
     kiosk_ui.tap(kiosk_ui.shell.ids.large_text_toggle)
-    kiosk_ui.tap(home_ids(kiosk_ui).tile_tickets)
-    app.services.session.put("scratch", "something the citizen typed")
-    assert app.services.session.active
+    kiosk_ui.tap(home_ids(kiosk_ui).tile_guides)
+    guides = kiosk_ui.screen("guides")
+    kiosk_ui.tap(guides.ids.search_box)
+    for key in "sfz":  # something the citizen typed
+        kiosk_ui.tap(guides.ids.keyboard.key(key), frames=1)
+    assert guides.query == "sfz" and app.services.session.active
     clock.advance(30)
-    kiosk_ui.advance(20)
-    assert "30 s" in kiosk_ui.shell.countdown_text  # visible countdown in the footer
+    kiosk_ui.wait_until(lambda: "30 s" in kiosk_ui.shell.countdown_text)  # visible countdown in the footer
     assert app._idle_warning is None or app._idle_warning.parent is None
     clock.advance(20)  # 10 s left: inside the 15 s warning
-    kiosk_ui.wait(0.4)
+    kiosk_ui.wait_until(lambda: app._idle_warning is not None and app._idle_warning.parent is not None)
     warning = app._idle_warning
-    assert warning is not None and warning.parent is not None
     assert warning.seconds_left == 10
     clock.advance(10.5)
-    kiosk_ui.wait(0.6)
-    assert app.current_screen == "home"
+    kiosk_ui.wait_until(lambda: app.current_screen == "home")
     assert app.lang == "zh_CN" and not app.large_text
     assert home_ids(kiosk_ui).tile_guides.title == "办事指南"
-    assert not app.services.session.active and "scratch" not in app.services.session
+    assert not app.services.session.active and guides.query == "" and not guides.keyboard_open
     assert warning.parent is None
 
 
@@ -102,13 +102,12 @@ def test_touch_during_warning_keeps_the_session(kiosk_ui):
     app, clock = kiosk_ui.app, kiosk_ui.clock
     kiosk_ui.tap(home_ids(kiosk_ui).tile_guides)
     clock.advance(50)
-    kiosk_ui.wait(0.4)
-    assert app._idle_warning.parent is not None
+    kiosk_ui.wait_until(lambda: app._idle_warning is not None and app._idle_warning.parent is not None)
     kiosk_ui.tap(app._idle_warning.ids.keep_going)
-    kiosk_ui.wait(0.4)
-    assert app._idle_warning.parent is None
-    clock.advance(50)  # 50 s after the touch: still inside the timeout
-    kiosk_ui.wait(0.4)
+    kiosk_ui.wait_until(lambda: app._idle_warning.parent is None)
+    clock.advance(50)  # 50 s after the touch: still inside the timeout, warned again
+    kiosk_ui.wait_until(lambda: app._idle_warning.parent is not None)  # the timer has seen the new time
+    assert app._idle_warning.seconds_left == 10
     assert app.current_screen == "guides" and app.services.session.active
 
 
@@ -179,15 +178,9 @@ def test_header_shows_the_real_network_state(central, tmp_path):
     cfg_path = write_kiosk_config(tmp_path, central.url)
     assert run_cli("kiosk", "--config", str(cfg_path), "enroll", code).returncode == 0
     with OffscreenKiosk(load(cfg_path), start_services=True) as kiosk:
-        for _ in range(100):
-            kiosk.wait(0.05)
-            if kiosk.shell.network_state == "online":
-                break
+        kiosk.wait_until(lambda: kiosk.shell.network_state == "online", seconds=20)
         assert (kiosk.shell.network_state, kiosk.shell.network_text) == ("online", "网络正常")
         kiosk.services.central.base_url = "http://127.0.0.1:9"  # central unreachable
         kiosk.services.heartbeat.beat_now()
-        for _ in range(100):
-            kiosk.wait(0.05)
-            if kiosk.shell.network_state == "offline":
-                break
+        kiosk.wait_until(lambda: kiosk.shell.network_state == "offline", seconds=20)
         assert (kiosk.shell.network_state, kiosk.shell.network_text) == ("offline", "离线服务")

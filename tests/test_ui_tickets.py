@@ -40,6 +40,19 @@ def rig(central, tmp_path):
     printer.close()
 
 
+def open_tickets(rig):
+    """From the home screen, as a citizen: the 取号 tile."""
+    rig.tap(rig.app.screen("home").ids.tile_tickets)
+    assert rig.app.current_screen == "tickets"
+    return rig.screen("tickets")
+
+
+def choose_type(rig, screen, letter: str) -> None:
+    """Tap the business type's row in the list."""
+    rig.tap(next(w for w in screen.ids.types.children[0].children if w.letter == letter))
+    assert screen.state == "confirm" and screen.chosen["letter"] == letter
+
+
 def test_take_a_ticket_and_it_prints(rig):
     rig.tap(rig.app.screen("home").ids.tile_tickets)
     screen = rig.screen("tickets")
@@ -64,9 +77,8 @@ def test_take_a_ticket_and_it_prints(rig):
 
 def test_paper_out_keeps_the_ticket_and_reprints(rig):
     rig.printer.paper = "out"
-    rig.app.show("tickets")
-    screen = rig.screen("tickets")
-    screen.choose("A")
+    screen = open_tickets(rig)
+    choose_type(rig, screen, "A")
     rig.tap(screen.ids.confirm)
     rig.wait_until(lambda: screen.state == "done")
     assert not screen.print_ok and "缺纸" in screen.print_message and screen.ids.number.text == screen.ticket.number
@@ -81,22 +93,29 @@ def test_paper_out_keeps_the_ticket_and_reprints(rig):
 
 def test_real_name_ticket_with_the_card(rig):
     rig.services.cards.start()
-    rig.app.show("tickets")
-    screen = rig.screen("tickets")
+    screen = open_tickets(rig)
     rig.tap(screen.ids.real_name_toggle)
     assert rig.app.current_screen == "card"  # identify first
-    rig.services.cards.reader.insert()
-    rig.wait_until(lambda: rig.services.session.identity is not None)
-    rig.app.show("tickets")
+    card = rig.screen("card")
+    rig.services.cards.reader.insert()  # the citizen places the card on the reader
+    rig.wait_until(lambda: card.state == "ok")
+    rig.tap(card.ids.go_on)
+    assert rig.app.current_screen == "tickets"
     assert screen.real_name and screen.person == "张*明" and screen.priority  # born 1949: green channel
-    screen.choose("E")
+    choose_type(rig, screen, "E")
     rig.tap(screen.ids.confirm)
     rig.wait_until(lambda: screen.state == "done")
     assert screen.ticket.number.startswith("VE") and screen.ticket.real_name
     rig.wait_until(lambda: any("取号人：张*明".encode("gb18030") in j for j in rig.printer.jobs))
     assert not any("张伟明".encode("gb18030") in j for j in rig.printer.jobs)  # only the masked name on paper
-    screen.state = "choose"
-    screen.choose("E")
+    rig.tap(screen.ids.finish)  # done: back home, the session ends
+    assert rig.app.current_screen == "home" and rig.services.session.identity is None
+    rig.services.cards.reader.remove()  # the same citizen comes back with the same card
+    rig.services.cards.reader.insert()
+    rig.wait_until(lambda: rig.services.session.identity is not None)
+    screen = open_tickets(rig)
+    rig.tap(screen.ids.real_name_toggle)
+    choose_type(rig, screen, "E")
     rig.tap(screen.ids.confirm)
     rig.wait_until(lambda: screen.state == "error")
     assert "无需重复取号" in screen.message
@@ -115,8 +134,7 @@ def test_check_in_with_a_booking_code_typed_on_screen(rig, central):
             slot_start=datetime.now(UTC) + timedelta(minutes=10),
         )
     )
-    rig.app.show("tickets")
-    screen = rig.screen("tickets")
+    screen = open_tickets(rig)
     rig.tap(screen.ids.enter_code)
     assert screen.state == "code" and screen.ids.code_submit.disabled
     for key in booking.code.lower():

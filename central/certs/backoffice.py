@@ -15,7 +15,7 @@ from typing import Protocol
 from central.config import CertificateKind
 from common.assets import asset_path
 from common.certificates import CertificateContent, CertificateField, CertificateTable
-from drivers.reader.identity import keyed_hash, mask_id, mask_name
+from common.identity import keyed_hash, mask_id, mask_name
 
 SAMPLE = "backoffice/sample.json"
 

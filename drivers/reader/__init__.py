@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from common.identity import Identity
 from drivers.reader.errors import ReaderError
-from drivers.reader.identity import Identity
 
 
 @dataclass(frozen=True)

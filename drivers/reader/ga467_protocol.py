@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import reduce
 
+from common.identity import GENDERS, NATIONS, Identity, InvalidIdentity
 from drivers.reader.errors import ReaderError
-from drivers.reader.identity import GENDERS, NATIONS, Identity, InvalidIdentity
 
 PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
 RESET, SAM_STATUS, SAM_ID = b"\x10\xff", b"\x11\xff", b"\x12\xff"

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from common.identity import Identity, InvalidIdentity
 from drivers.reader.errors import ReaderError
-from drivers.reader.identity import Identity, InvalidIdentity
 from drivers.reader.tlv import parse
 
 CHUNK = 0xF8  # 248 bytes per READ BINARY
@@ -104,7 +104,7 @@ def read_hall_id(transmit: Transmit) -> Identity:
     YYYYMMDD, 06 address, 07 authority, 08 valid from, 09 valid to (or 长期)."""
     select_path(transmit, HALL_ID_PATH)
     records = parse(read_binary(transmit))
-    from drivers.reader.identity import GENDERS, NATIONS
+    from common.identity import GENDERS, NATIONS
 
     valid_to = _text(records, 0x09, required=False)
     nation = _text(records, 0x04, required=False)

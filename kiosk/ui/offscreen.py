@@ -86,14 +86,14 @@ class OffscreenKiosk:
             self.advance(1)
             time.sleep(0.01)
 
-    def wait_until(self, check, seconds: float = 10.0) -> None:
-        """Run frames until `check()` holds (work on threads reports back via Clock)."""
+    def wait_until(self, check, seconds: float = 20.0) -> None:
+        """Run frames until `check()` holds (work on threads reports back via Clock).
+        `seconds` is a ceiling for a loaded machine, not a guess at how long it takes."""
         end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            self.wait(0.05)
-            if check():
-                return
-        raise AssertionError("condition not reached")
+        while not check():
+            if time.monotonic() > end:
+                raise AssertionError(f"condition not reached within {seconds} s")
+            self.wait(0.02)
 
     def tap(self, widget, frames: int = 3) -> None:
         """A real touch at the widget's centre, through Kivy's input pipeline."""
@@ -106,6 +106,46 @@ class OffscreenKiosk:
         self.advance(1)
         touch.touch_up()
         self.advance(frames)
+
+    def visible_texts(self) -> list:
+        """Every widget showing text a person can see now: on screen, not transparent, not
+        scrolled out of view (popups included, topmost first)."""
+        from kivy.core.window import Window
+        from kivy.uix.scrollview import ScrollView
+
+        found = []
+
+        def seen(widget, clips) -> None:
+            if widget.opacity <= 0 or widget.width <= 0 or widget.height <= 0:
+                return
+            if isinstance(getattr(widget, "text", None), str) and widget.text.strip():
+                x, y = widget.to_window(*widget.center)
+                inside = 0 <= x <= Window.width and 0 <= y <= Window.height
+                if inside and all(cx <= x <= cx + cw and cy <= y <= cy + ch for cx, cy, cw, ch in clips):
+                    found.append(widget)
+            if isinstance(widget, ScrollView):
+                clips = [*clips, (*widget.to_window(*widget.pos), widget.width, widget.height)]
+            for child in widget.children:
+                seen(child, clips)
+
+        for root in Window.children:
+            seen(root, [])
+        return found
+
+    def find(self, text: str, *, exact: bool = True, nth: int | None = None):
+        """The visible widget whose text is `text` (or contains it), as a person finds it by reading."""
+        matches = [w for w in self.visible_texts() if (w.text == text if exact else text in w.text)]
+        if not matches:
+            shown = sorted({w.text.replace("\n", " ")[:30] for w in self.visible_texts()})
+            raise AssertionError(f"nothing visible reads {text!r}; on screen: {shown}")
+        if nth is None and len(matches) > 1:
+            raise AssertionError(f"{len(matches)} visible widgets read {text!r}; pass nth=")
+        return matches[nth or 0]
+
+    def tap_text(self, text: str, *, exact: bool = True, nth: int | None = None, frames: int = 3) -> None:
+        """Tap what reads `text`: a row, a tile, a button, a key."""
+        self.advance(2)
+        self.tap(self.find(text, exact=exact, nth=nth), frames=frames)
 
     def screen(self, name: str | None = None):
         return self.app.screen(name or self.app.current_screen)
