@@ -48,8 +48,10 @@ def open_tickets(rig):
 
 
 def choose_type(rig, screen, letter: str) -> None:
-    """Tap the business type's row in the list."""
-    rig.tap(next(w for w in screen.ids.types.children[0].children if w.letter == letter))
+    """Tap the business type's row in the list, once a person can see it."""
+    title = next(item["title"] for item in screen.items if item["letter"] == letter)
+    rig.wait_until(lambda: any(w.text == title for w in rig.visible_texts()))
+    rig.tap_text(title)
     assert screen.state == "confirm" and screen.chosen["letter"] == letter
 
 

@@ -5,6 +5,7 @@ comes from peers.kiosk_setup.)"""
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -32,6 +33,12 @@ def hall_with_printer(directory: Path, queue: str) -> Iterator[tuple[Central, Fa
     finally:
         printer.close()
         server.stop()
+
+
+def not_measured() -> dict:
+    """The environment without coverage's subprocess hook, for a process the test SIGKILLs:
+    it would save no coverage data anyway, and measuring it only slows the kills down."""
+    return {k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_CONFIG"}
 
 
 def driver(config: Path, *args: str, **popen) -> subprocess.Popen:

@@ -99,13 +99,26 @@ class OffscreenKiosk:
         """A real touch at the widget's centre, through Kivy's input pipeline."""
         from kivy.tests.common import UnitTestTouch
 
-        self.advance(2)  # let a layout that just changed settle, as a person's eye would
-        x, y = widget.to_window(*widget.center)
+        x, y = self.settle(widget)  # a person taps what has stopped moving
+
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.advance(1)
         touch.touch_up()
         self.advance(frames)
+
+    def settle(self, widget, max_frames: int = 120) -> tuple[float, float]:
+        """Run frames until the widget's place on the window is the same two frames running
+        (a layout that just changed has finished moving), and return its centre."""
+        self.advance(2)
+        where = widget.to_window(*widget.center)
+        for _ in range(max_frames):
+            self.advance(1)
+            now = widget.to_window(*widget.center)
+            if now == where:
+                return now
+            where = now
+        return where
 
     def visible_texts(self) -> list:
         """Every widget showing text a person can see now: on screen, not transparent, not
