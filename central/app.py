@@ -4,6 +4,8 @@ is the factory uvicorn workers import (they read KIOSK_CENTRAL_CONFIG)."""
 from __future__ import annotations
 
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -30,11 +32,20 @@ from central.staff import StaffStore
 from central.state import CentralState, open_state
 from central.voice import VoiceClips
 from central.web import STATIC, pages, phone, verify
-from common import wire
+from common import sd_notify, wire
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # graceful shutdown has begun (uvicorn re-raises SIGTERM once it is done, so
+    # nothing after uvicorn.run() would run): tell systemd now
+    sd_notify.notify("STOPPING=1")
 
 
 def create_app(config: CentralConfig, *, state: CentralState | None = None, migrate: bool = True) -> FastAPI:
     app = CentralApp(
+        lifespan=_lifespan,
         title="Service hall central",
         version=__version__,
         description="Matter catalog, hall queue and kiosk fleet for government service halls.",

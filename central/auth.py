@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from central.errors import ApiError
 from central.rawsql import INSERT_NONCE, PURGE_NONCES, UniqueViolation
@@ -34,15 +35,19 @@ class SignedRequest:
 
 async def authenticated_kiosk(request: Request) -> SignedKiosk:
     """FastAPI dependency: the kiosk that signed this request, or 401; the
-    nonce is recorded before the handler runs."""
-    return check_signature(
+    nonce is recorded before the handler runs. The check writes (the nonce) and
+    so may wait for the database: it runs on a pool thread, never on the loop."""
+    body = await request.body()
+    signed = await run_in_threadpool(
+        check_signature,
         request.app.state.central,
         request.method,
         signed_path(request),
         request.headers,
-        await request.body(),
+        body,
         record_nonce=True,
-    ).kiosk
+    )
+    return signed.kiosk
 
 
 def signed_path(request: Request) -> str:

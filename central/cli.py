@@ -430,6 +430,9 @@ def _serve(cfg, args) -> int:
     logging.getLogger(__name__).info(
         "central %s on http://%s:%d (%d worker(s)), data in %s", __version__, host, port, workers, cfg.data_dir
     )
+    from central import watchdog
+
+    dog = watchdog.start_for(host, port)  # READY=1 and WATCHDOG=1 while /healthz answers (systemd)
     if workers == 1:
         uvicorn.run(
             create_app(cfg, state=state), host=host, port=port, log_level="warning", timeout_graceful_shutdown=GRACE_S
@@ -446,6 +449,8 @@ def _serve(cfg, args) -> int:
             log_level="warning",
             timeout_graceful_shutdown=GRACE_S,
         )
+    if dog is not None:
+        dog.stop()
     return 0
 
 

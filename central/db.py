@@ -3,6 +3,7 @@ accepted by URL. The schema is owned by Alembic: `upgrade()` runs at start-up.""
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import logging
 import os
@@ -54,6 +55,15 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def asyncio_loop_running() -> bool:
+    """Whether this thread is running an asyncio event loop (central's request loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 WRITE_LOCK = threading.Lock()  # one writer per process on SQLite (see WriteLock)
 _LOCK_FILES: dict[tuple[int, str], int] = {}
 
@@ -75,6 +85,9 @@ class WriteLock:
         return _LOCK_FILES[key]
 
     def acquire(self, blocking: bool = True) -> bool:
+        if blocking and asyncio_loop_running():
+            # waiting here would stall every request of this worker, and can deadlock it for good
+            raise RuntimeError("a blocking write on the event loop: run it in a pool thread (see docs/architecture.md)")
         if not WRITE_LOCK.acquire(blocking):
             return False
         if self.path:

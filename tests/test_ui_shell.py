@@ -154,8 +154,11 @@ def test_home_lays_out_in_both_orientations(tmp_path, size, large, lang):
 
     cfg = load(write_kiosk_config(tmp_path))
     with OffscreenKiosk(cfg, size=size) as kiosk:
-        kiosk.services.translator.set_language(lang)
-        kiosk.app.large_text = large
+        if lang == "en":  # as a person switches: the header's toggles
+            kiosk.tap(kiosk.shell.ids.language_toggle)
+        if large:
+            kiosk.tap(kiosk.shell.ids.large_text_toggle)
+        assert (kiosk.app.lang, kiosk.app.large_text) == (lang, large)
         kiosk.advance(4)
         assert _layout_problems(kiosk) == []
         for state in ("online", "offline"):  # every network status fits, not only the current one

@@ -109,7 +109,8 @@ def counter_status(number: int, request: Request, session: StaffSession = Depend
 
 
 @router.post("/counters/{number}/call-next")
-async def call_next(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+def call_next(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+    """A write that may wait for the database: a plain `def`, so FastAPI runs it on a pool thread."""
     _for_counter(session, number)
     call = _queue_errors(lambda: _calling(request).call_next(number, session.username))
     return {"called": call.__dict__ if call else None}

@@ -5,11 +5,15 @@ load by themselves (the longer a batch takes, the more requests arrive
 meanwhile) and a quiet hall sees batches of one with no added delay: there is
 no timer. The commit is paid once per batch instead of once per ticket.
 
-The write runs on the loop itself, as the rest of the ticket path: measured,
-a writer thread was slower (the GIL, and a thread hop per batch). Only waiting
-for another worker process's write leaves the loop: the database's WriteLock
-is tried without blocking, and if it is taken a pool thread waits for it while
-the loop keeps reading, verifying and answering requests."""
+The write runs on the loop itself when nothing can make it wait: on SQLite,
+the WriteLock is tried without blocking and, if free, the batch is written at
+once (measured, a writer thread was slower: the GIL, and a thread hop per
+batch). Otherwise the whole batch, waiting for the lock included, runs on a pool
+thread and only its results come back to the loop. The loop never waits for a
+lock, and no lock is ever held on behalf of a callback only the loop can run
+(that was a deadlock: a pool thread took the lock for the loop while the loop
+waited for the same lock). On PostgreSQL, whose row locks can make any write
+wait, every batch runs on a pool thread."""
 
 from __future__ import annotations
 
@@ -46,22 +50,33 @@ class GroupCommit:
 
     def _write(self, loop: asyncio.AbstractEventLoop) -> None:
         batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
-        if self.lock is None or self.lock.acquire(blocking=False):
-            self._write_locked(loop, batch)
-        else:  # another worker process is writing: wait off the loop, which keeps serving meanwhile
-            waited = loop.run_in_executor(None, self.lock.acquire)
-            waited.add_done_callback(lambda _done: self._write_locked(loop, batch))
+        if self.lock is not None and self.lock.acquire(blocking=False):
+            self._deliver(loop, batch, self._issue(batch, locked=True))  # nothing to wait for: on the loop
+            return
+        # another writer holds the lock (or PostgreSQL): the batch, waits included, on a pool thread
+        done = loop.run_in_executor(None, self._issue_after_waiting, batch)
+        done.add_done_callback(lambda finished: self._deliver(loop, batch, finished.result()))
 
-    def _write_locked(self, loop: asyncio.AbstractEventLoop, batch) -> None:
+    def _issue_after_waiting(self, batch) -> list:
+        """On a pool thread: wait for the write lock, write, release; the loop is not involved."""
+        if self.lock is None:
+            return self._issue(batch, locked=False)
+        self.lock.acquire()
+        return self._issue(batch, locked=True)
+
+    def _issue(self, batch, *, locked: bool) -> list:
+        """The batch's results (a reply or an exception per order); releases the lock if `locked`."""
         try:
-            results = self.engine.issue_many([order for order, _ in batch], locked=self.lock is not None)
+            return self.engine.issue_many([order for order, _ in batch], locked=locked)
         except Exception as exc:  # the transaction itself failed (disk, lock timeout): nothing was issued
             log.error("a batch of %d ticket(s) failed: %s", len(batch), exc)
-            results = [exc] * len(batch)
+            return [exc] * len(batch)
         finally:
-            if self.lock is not None:
+            if locked and self.lock is not None:
                 self.lock.release()
-        for (_, future), result in zip(batch, results, strict=False):
+
+    def _deliver(self, loop: asyncio.AbstractEventLoop, batch, results: list) -> None:
+        for (_, future), result in zip(batch, results, strict=True):
             if future.done():  # the client went away meanwhile; its ticket, if issued, is found by request id
                 continue
             if isinstance(result, Exception):

@@ -19,7 +19,7 @@ from kivy.lang import Builder, global_idmap
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen
 
-from kiosk import watchdog
+from common import sd_notify
 from kiosk.cards import CardStatusChanged
 from kiosk.events import CatalogUpdated, ModeChanged, NetworkStatus, SessionEnded
 from kiosk.services import KioskServices
@@ -108,14 +108,14 @@ class KioskApp(App):
         self.services.start()
         # systemctl stop / restart: leave cleanly (workers stopped, STOPPING=1), the outbox keeps the rest
         signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: self.stop(), 0))
-        watchdog.notify("READY=1")
-        every = watchdog.interval_s()
+        sd_notify.notify("READY=1")
+        every = sd_notify.interval_s()
         if every and self.services.config.maintenance.watchdog:
             # from the UI thread's clock: a frozen UI stops pinging and systemd restarts the kiosk
-            Clock.schedule_interval(lambda _dt: watchdog.notify("WATCHDOG=1"), every)
+            Clock.schedule_interval(lambda _dt: sd_notify.notify("WATCHDOG=1"), every)
 
     def on_stop(self):
-        watchdog.notify("STOPPING=1")
+        sd_notify.notify("STOPPING=1")
         self.services.stop()
 
     @property

@@ -1,7 +1,8 @@
-"""systemd notifications without a dependency: READY=1 once the first frame
-is up, WATCHDOG=1 from the UI's own clock (so a frozen UI stops the pings and
-systemd restarts the kiosk), STOPPING=1 on the way out. Does nothing when
-not started by systemd (no NOTIFY_SOCKET)."""
+"""systemd notifications without a dependency (sd_notify(3)): READY=1, WATCHDOG=1,
+STOPPING=1. The kiosk pings from its UI thread's clock, central from a probe of
+its own /healthz, so a frozen UI or a stuck event loop stops the pings and
+systemd restarts the program. Does nothing when not started by systemd (no
+NOTIFY_SOCKET)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,8 @@ def interval_s() -> float | None:
     if pid and pid.isdigit() and int(pid) != os.getpid():
         return None
     return int(usec) / 2_000_000
+
+
+def enabled() -> bool:
+    """Whether systemd listens (the unit is Type=notify)."""
+    return bool(os.environ.get("NOTIFY_SOCKET"))
