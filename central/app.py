@@ -17,7 +17,7 @@ from central import __version__, errors
 from central.api import catalog, certificates, counters, fleet, hall, kiosks, ratings, tickets
 from central.api.ticket_desk import CentralApp, TicketDesk
 from central.certs.backoffice import SampleBackOffice
-from central.certs.keys import load_or_create
+from central.certs.keys import keyring, load_or_create
 from central.certs.ratings import RatingService
 from central.certs.service import CertificateService
 from central.config import CentralConfig, load
@@ -96,9 +96,8 @@ def certificate_service(config: CentralConfig, state: CentralState) -> Certifica
     backoffice = SampleBackOffice(
         state.id_hash_key, Path(config.certificates.backoffice) if config.certificates.backoffice else None
     )
-    return CertificateService(
-        config, state.engine, load_or_create(config.data_dir / "certificate-signing.key"), backoffice
-    )
+    key = load_or_create(config.data_dir / "certificate-signing.key")
+    return CertificateService(config, state.engine, key, backoffice, keyring(key, config.data_dir))
 
 
 def app_from_env() -> FastAPI:

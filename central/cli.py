@@ -83,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     rev_cert.add_argument("id")
     rev_cert.add_argument("--reason", required=True)
     ce_sub.add_parser("public-key", help="print the Ed25519 public key (PEM) for offline verifiers")
+    ce_sub.add_parser(
+        "rotate-key", help="sign new certificates with a new key; certificates of the old one keep verifying"
+    )
 
     rat = sub.add_parser("ratings", help="好差评 ratings")
     ra_sub = rat.add_subparsers(dest="ratings_command", required=True)
@@ -168,6 +171,15 @@ def _certificates(cfg, state, args) -> int:
     service = certificate_service(cfg, state)
     if args.certificates_command == "public-key":
         print(service.key.public_pem, end="")
+        return 0
+    if args.certificates_command == "rotate-key":
+        from central.certs.keys import retire
+
+        kept = retire(service.key, cfg.data_dir)
+        (cfg.data_dir / "certificate-signing.key").unlink()
+        new = certificate_service(cfg, state).key
+        print(f"certificate key {service.key.key_id} retired (public half kept in {kept}); new key {new.key_id}")
+        print("restart central so every worker signs with the new key")
         return 0
     if not service.revoke(args.id, args.reason):
         print(f"kiosk-central: no valid certificate {args.id!r} (unknown or already revoked)", file=sys.stderr)

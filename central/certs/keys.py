@@ -11,7 +11,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from common.certificates import b64url
+from common.certificates import b64url, from_b64url
 
 
 @dataclass(frozen=True)
@@ -58,3 +58,30 @@ def load_or_create(path: Path) -> SigningKey:
     finally:
         tmp.unlink()
     return load_or_create(path)
+
+
+RETIRED_DIR = "certificate-keys"  # <data_dir>/certificate-keys/<key_id>.pub: retired public keys (raw, base64url)
+
+
+def keyring(current: SigningKey, data_dir: Path) -> dict[str, bytes]:
+    """Every public key a stored certificate may have been signed with, by key id: the
+    current one and the retired ones kept in the data directory. A certificate is checked
+    with the key its key_id names; an id not in here is a forgery, never a skipped check."""
+    ring = {current.key_id: current.public_raw}
+    folder = data_dir / RETIRED_DIR
+    for path in sorted(folder.glob("*.pub")) if folder.is_dir() else ():
+        raw = from_b64url(path.read_text().strip())
+        key_id = hashlib.sha256(raw).hexdigest()[:16]
+        if key_id != path.stem:
+            raise ValueError(f"{path}: the file holds key {key_id}, not {path.stem}")
+        ring[key_id] = raw
+    return ring
+
+
+def retire(current: SigningKey, data_dir: Path) -> Path:
+    """Keep the current key's public half, so certificates it signed still verify after a rotation."""
+    folder = data_dir / RETIRED_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{current.key_id}.pub"
+    path.write_text(b64url(current.public_raw) + "\n")
+    return path

@@ -53,12 +53,20 @@ def new_id() -> str:
 
 
 class CertificateService:
-    def __init__(self, config: CentralConfig, engine: Engine, key: SigningKey, backoffice: BackOffice):
+    def __init__(
+        self,
+        config: CentralConfig,
+        engine: Engine,
+        key: SigningKey,
+        backoffice: BackOffice,
+        keyring: dict[str, bytes] | None = None,
+    ):
         self.cfg = config.certificates
         self.public_url = config.server.public_url.rstrip("/")
         self.tz = ZoneInfo(config.hall.timezone)
         self.engine = engine
         self.key = key
+        self.keyring = keyring if keyring is not None else {key.key_id: key.public_raw}
         self.backoffice = backoffice
         self.kinds = {k.code: k for k in self.cfg.kinds}
 
@@ -156,7 +164,8 @@ class CertificateService:
                 message="the signature does not belong to this certificate: the QR code was altered or forged",
             )
         cert = self._row_to_cert(row)
-        if row.key_id == self.key.key_id and not verify_signature(self.key.public_raw, cert):
+        public = self.keyring.get(row.key_id)
+        if public is None or not verify_signature(public, cert):  # checked with the key that signed it, always
             return VerifyReply(state="invalid", message="the stored certificate fails its signature check")
         if row.revoked_at is not None:
             return VerifyReply(
