@@ -71,8 +71,12 @@ def _parser() -> argparse.ArgumentParser:
 
     book = sub.add_parser("bookings", help="appointments (a hall's booking system normally makes these)")
     b_sub = book.add_subparsers(dest="bookings_command", required=True)
-    badd = b_sub.add_parser("add", help="book a slot for a person (by ID number, stored only as a keyed hash)")
-    badd.add_argument("--id-number", required=True)
+    badd = b_sub.add_parser(
+        "add",
+        help="book a slot for a person: the ID number is read from standard input or a prompt "
+        "(stored only as a keyed hash)",
+    )
+    badd.add_argument("--id-number", help=argparse.SUPPRESS)  # refused: it would show in the process list
     badd.add_argument("--type", required=True, help="business type letter")
     badd.add_argument("--at", required=True, help="slot start, local time: HH:MM today or YYYY-MM-DDTHH:MM")
     badd.add_argument("--minutes", type=int, default=30)
@@ -370,8 +374,21 @@ def _bookings(cfg, state, args) -> int:
     from common.identity import InvalidIdentity, keyed_hash, mask_id, validate_id_number
     from common.tickets import BookingRequest
 
+    if args.id_number is not None:
+        print(
+            "kiosk-central: --id-number is refused: a command line shows in the process list; "
+            "type the ID number at the prompt or pass it on standard input",
+            file=sys.stderr,
+        )
+        return 2
+    if sys.stdin.isatty():
+        import getpass
+
+        entered = getpass.getpass("ID number (not shown): ")
+    else:
+        entered = sys.stdin.readline()
     try:
-        number = validate_id_number(args.id_number)
+        number = validate_id_number(entered.strip().upper())
     except InvalidIdentity as exc:
         print(f"kiosk-central: {exc}", file=sys.stderr)
         return 2

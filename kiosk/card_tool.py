@@ -71,7 +71,7 @@ def _show(args, identity) -> int:
         "name": identity.masked_name,
         "number": identity.masked_number,
         "document": identity.document_type,
-        "birth_date": identity.birth_date.isoformat(),
+        "birth_date": f"{identity.birth_date.year}-**-**",  # the year, as the masked number shows
         "gender": identity.gender,
         "nation": identity.nation,
         "valid_to": identity.valid_to.isoformat() if identity.valid_to else "长期",

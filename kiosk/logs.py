@@ -1,7 +1,7 @@
 """Logging for a kiosk that runs for months: to the journal (stderr) and to
 <data_dir>/logs/kiosk.log, rotated by size, so the disk never fills with
 logs (the disk guard deletes the oldest rotated files first when it must).
-The privacy filter (kiosk.privacy) masks ID numbers in every record."""
+The privacy filter (common.privacy) masks ID numbers in every record."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def add_file(log_dir: Path, *, max_mb: int = 5, files: int = 5) -> Path | None:
         return None
     handler.setFormatter(logging.Formatter(FORMAT))
     logging.getLogger().addHandler(handler)
-    from kiosk import privacy
+    from common import privacy
 
     privacy.install()  # the new handler masks ID numbers too
     return log_dir / "kiosk.log"

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from common.certificates import BAD_LEVELS, RATING_REASONS, RatingRequest
 from common.certificates import RatingSubject as RatedKind
+from common.privacy import scrub
 from kiosk.i18n import N_
 from kiosk.sync.outbox import Outbox, OutboxWorker
 
@@ -57,7 +58,7 @@ class RatingService:
             subject=subject.kind,
             subject_ref=subject.ref[:64],
             reasons=tuple(r for r in reasons if r in REASONS) if self.is_bad(level) else (),
-            text=text.strip()[:500],
+            text=scrub(text.strip())[:500],  # never send an ID number typed into the comment
             at=datetime.now(UTC),
         )
         self.outbox.put("rating", rating.key, rating.model_dump(mode="json"))

@@ -158,7 +158,7 @@ def test_print_audit_and_ratings_apply_once(hall):
         subject="certificate",
         subject_ref="social_insurance",
         reasons=("slow", "device_fault"),
-        text="打印机卡纸",
+        text=f"打印机卡纸，我的身份证号{DEMO_ID}",  # sent by a client that does not scrub
         at=now,
     )
     good = RatingRequest(key=uuid.uuid4().hex, level=1, subject="guide", subject_ref="11100000000000000A", at=now)
@@ -169,7 +169,8 @@ def test_print_audit_and_ratings_apply_once(hall):
     reviews = mona.get(f"{central.url}/api/v1/ratings/bad", timeout=5).json()
     assert len(reviews["reviews"]) == 1 and reviews["summary"]["count"] == 2
     case = reviews["reviews"][0]
-    assert case["state"] == "open" and case["text"] == "打印机卡纸" and case["channel"] == "政务大厅其他终端"
+    assert case["text"] == "打印机卡纸，我的身份证号1101**********002X"  # central stores it masked
+    assert case["state"] == "open" and case["channel"] == "政务大厅其他终端"
     assert case["follow_up_due"] > now.date().isoformat() and not case["overdue"]
     assert mona.post(
         f"{central.url}/api/v1/ratings/bad/{case['case_number']}",

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from common.identity import Identity, InvalidIdentity, id_check_char, mask_id, mask_name, validate_id_number
-from kiosk.privacy import IdNumberScrubber, scrub
+from common.privacy import IdNumberScrubber, scrub
 
 VALID = "11010519491231002X"
 
@@ -72,3 +72,21 @@ def test_repr_and_logs_never_show_the_full_number(caplog):
     text = stream.getvalue()
     assert VALID not in text and text.count("1101**********002X") == 2
     assert scrub("order 20261121123456789012 and 13800138000") == "order 20261121123456789012 and 13800138000"
+
+
+def test_tracebacks_are_scrubbed_too():
+    logger = logging.getLogger("test.privacy.exc")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(IdNumberScrubber())
+    logger.addHandler(handler)
+    try:
+        try:
+            raise ValueError(f"bad card {VALID.lower()}")
+        except ValueError:
+            logger.exception("reading failed")
+        logger.warning("where", stack_info=True, extra={})
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert "ValueError: bad card 1101**********002X" in text and VALID.lower() not in text

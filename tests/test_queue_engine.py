@@ -196,3 +196,25 @@ def test_an_old_estimate_is_refreshed_behind_the_ticket_not_before_it(tmp_path):
     assert ticket.wait_high_min >= ticket.wait_low_min
     wait_until(lambda: q._curves[day] is not stale, what="the curve to be refreshed in the background")
     assert q._curves[day].at >= before
+
+
+def test_booking_from_the_command_line_takes_the_id_number_from_stdin_only(tmp_path):
+    """A command line shows in the process list: the ID number comes on standard input."""
+    import subprocess
+
+    from conftest import BIN
+
+    config = tmp_path / "central.toml"
+    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n')
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+    base = [str(BIN / "kiosk-central"), "--config", str(config), "bookings", "add", "--type", "B", "--at", tomorrow]
+    refused = subprocess.run([*base, "--id-number", "11010519491231002X"], capture_output=True, text=True)
+    assert refused.returncode == 2 and "process list" in refused.stderr
+    booked = subprocess.run(base, input="11010519491231002x\n", capture_output=True, text=True)
+    assert booked.returncode == 0, booked.stderr
+    assert "1101**********002X" in booked.stdout and "11010519491231002" not in booked.stdout + booked.stderr
+    bad = subprocess.run(base, input="110105194912310021\n", capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -17,6 +17,7 @@ from central.certs.tables import ratings
 from central.config import CentralConfig
 from central.db import writer
 from common.certificates import BAD_LEVELS, RATING_REASONS, RatingRequest
+from common.privacy import scrub
 
 _r = ratings.c
 FOLLOW_UP_STATES = ("open", "in_progress", "resolved")
@@ -52,7 +53,7 @@ class RatingService:
             "subject": rating.subject,
             "subject_ref": rating.subject_ref,
             "reasons": ",".join(rating.reasons),
-            "text": rating.text.strip(),
+            "text": scrub(rating.text.strip()),  # an ID number typed into a comment is never kept
             "channel": self.cfg.channel,
             "region": self.cfg.region,
             "at": at,

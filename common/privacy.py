@@ -1,5 +1,6 @@
-"""Defence in depth for PIPL: whatever a log line says, an ID number in it is
-masked before it is written (code should never log one in the first place)."""
+"""Defence in depth for PIPL: an ID number is masked wherever text leaves a
+person's hands: in every log line and traceback (code should never log one in
+the first place) and in free text before it is stored (a rating's comment)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,25 @@ ID_LIKE = re.compile(
 
 
 def scrub(text: str) -> str:
-    return ID_LIKE.sub(lambda m: mask_id(m.group(0)), text)
+    """`text` with every ID-number-shaped run masked (1101**********002X)."""
+    return ID_LIKE.sub(lambda m: mask_id(m.group(0).upper()), text)
 
 
 class IdNumberScrubber(logging.Filter):
+    """Masks the message, the traceback (an exception's text may quote a value)
+    and the stack of a record before any handler formats it."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = scrub(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         return True
 
 
