@@ -192,6 +192,11 @@ def test_empty_or_stale_updates_are_rejected(tmp_path):
     with pytest.raises(CatalogRejected):
         catalog.store.apply(CatalogDelta(version=5, full=True, departments=[], themes=[], matters=[]))
     assert catalog.store.state() == before and catalog.search("sfz", 1)
+    matters = [catalog.matter(hit.code) for hit in catalog.search("sfz", 3)]
+    catalog.store.apply(CatalogDelta(version=7, full=True, departments=[], themes=[], matters=matters))
+    with pytest.raises(CatalogRejected, match="older than ours"):  # a full catalog may not roll back either
+        catalog.store.apply(CatalogDelta(version=6, full=True, departments=[], themes=[], matters=matters[:1]))
+    assert catalog.store.state().version == 7
 
 
 def test_fresh_install_uses_the_bundled_catalog(tmp_path):

@@ -139,7 +139,7 @@ class CatalogStore:
         if delta.full and not delta.matters:
             raise CatalogRejected("the update holds no matters; keeping the current catalog")
         current = self.state()
-        if not delta.full and delta.version < current.version and current.source == "central":
+        if delta.version < current.version and current.source == "central":  # full or not: never roll back
             raise CatalogRejected(f"the update (version {delta.version}) is older than ours ({current.version})")
         rows = [_row(m) for m in delta.matters]  # pinyin before the transaction: keep it short
         with self._connect() as db:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import TYPE_CHECKING, TypeVar, overload
 from urllib.parse import urlsplit
 
@@ -54,11 +55,28 @@ class CentralError(Exception):
         self.status = status
 
 
+MAX_REPLY_BYTES = 64 * 1024 * 1024  # after decompression: a full catalog of 10,000 matters is ~30 MB
+
+
 class CentralClient:
-    def __init__(self, base_url: str, credentials: Credentials | None = None, *, timeout_s: float = 5.0):
+    """Signed requests to central. A reply is read within a total time and a size cap
+    (decompressed, so a small gzip bomb cannot fill memory), and redirects are never
+    followed: signed headers go to the configured server only."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials | None = None,
+        *,
+        timeout_s: float = 5.0,
+        total_timeout_s: float | None = None,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
+    ):
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
         self.timeout_s = timeout_s
+        self.total_timeout_s = total_timeout_s if total_timeout_s is not None else max(10.0, 4 * timeout_s)
+        self.max_reply_bytes = max_reply_bytes
         self._http = requests.Session()
         self._http.headers["User-Agent"] = "hall-kiosk"
 
@@ -120,32 +138,63 @@ class CentralClient:
                     self.credentials.kiosk_id,
                 )
             )
+        deadline = time.monotonic() + self.total_timeout_s
         try:
-            resp = self._http.request(method, url, data=payload or None, headers=headers, timeout=self.timeout_s)
+            resp = self._http.request(
+                method,
+                url,
+                data=payload or None,
+                headers=headers,
+                timeout=self.timeout_s,
+                allow_redirects=False,
+                stream=True,
+            )
+            with resp:
+                content = self._read(resp, path, deadline)
         except requests.RequestException as exc:
             raise CentralError("network", f"central at {self.base_url} unreachable: {type(exc).__name__}") from None
-        if resp.status_code >= 400:
-            raise self._rejection(resp)
-        if resp.status_code == 304 and if_none_match:
+        status = resp.status_code
+        if 300 <= status < 400 and status != 304:
+            log.error(
+                "central answered %s %s with %d to %.200s: not followed",
+                method,
+                path,
+                status,
+                resp.headers.get("Location", ""),
+            )
+            raise CentralError("garbled", f"central redirected {path}; redirects are not followed", status=status)
+        if status >= 400:
+            raise self._rejection(status, content)
+        if status == 304 and if_none_match:
             return None
         try:
-            return reply.model_validate_json(resp.content)
+            return reply.model_validate_json(content)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             log.error("garbled reply from %s %s: %s: %s", method, path, where or "body", first["msg"])
-            raise CentralError(
-                "garbled", f"central sent an unexpected reply to {path}", status=resp.status_code
-            ) from None
+            raise CentralError("garbled", f"central sent an unexpected reply to {path}", status=status) from None
 
-    def _rejection(self, resp: requests.Response) -> CentralError:
+    def _read(self, resp: requests.Response, path: str, deadline: float) -> bytes:
+        """The body, decompressed, within the size cap and the total time."""
+        chunks, size = [], 0
+        while chunk := resp.raw.read1(64 * 1024, decode_content=True):  # returns as bytes arrive: a drip is timed
+            size += len(chunk)
+            if size > self.max_reply_bytes:
+                raise CentralError("garbled", f"the reply to {path} is over {self.max_reply_bytes} bytes; not read")
+            if time.monotonic() > deadline:
+                raise CentralError("network", f"the reply to {path} took over {self.total_timeout_s:.0f} s")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _rejection(self, status: int, content: bytes) -> CentralError:
         try:
-            err = wire.ErrorReply.model_validate_json(resp.content).error
+            err = wire.ErrorReply.model_validate_json(content).error
             code, message = err.code, err.message
         except (ValidationError, json.JSONDecodeError, ValueError):
-            code, message = f"http_{resp.status_code}", resp.text[:200]
-        kind = "network" if resp.status_code >= 500 else "rejected"
-        return CentralError(kind, f"central refused: {message}", code=code, status=resp.status_code)
+            code, message = f"http_{status}", content[:200].decode("utf-8", "replace")
+        kind = "network" if status >= 500 else "rejected"
+        return CentralError(kind, f"central refused: {message}", code=code, status=status)
 
     # -- endpoints -------------------------------------------------------
     def enroll(self, request: wire.EnrollRequest) -> wire.EnrollReply:
