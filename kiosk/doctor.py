@@ -4,11 +4,15 @@ Each check says OK, WARN or FAIL, and what to do about it."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from kiosk.config import KioskConfig
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,17 @@ def _central(cfg: KioskConfig) -> list[Check]:
                 "" if ok else "check power, cable, cover and paper",
             )
         )
+    for damage in (services.outbox.damage if services.outbox else None, services.catalog.store.damage):
+        if damage is not None:
+            checks.append(
+                Check(
+                    f"{damage.path.name}",
+                    "warn",
+                    f"was damaged ({damage.reason}); moved to {damage.moved_to.name}, "
+                    f"{damage.recovered} undelivered item(s) recovered",
+                    "keep the moved file for a technician; the kiosk runs on a new one",
+                )
+            )
     services.stop()
     return checks
 
@@ -162,11 +177,30 @@ def _reader(cfg: KioskConfig) -> Check:
     return Check("card reader", "ok", "PC/SC: " + ", ".join(matching))
 
 
+def _guarded(name: str, check: Callable[[], Check | list[Check]]) -> list[Check]:
+    """One check's rows; a check that breaks is a failed row, never a traceback (doctor runs on sick kiosks)."""
+    try:
+        result = check()
+    except Exception as exc:
+        log.exception("doctor: the %s check failed", name)
+        return [Check(name, "fail", f"the check itself failed: {type(exc).__name__}: {exc}", "see kiosk.log")]
+    return result if isinstance(result, list) else [result]
+
+
 def run(cfg: KioskConfig, as_json: bool) -> int:
     libraries = _libraries(cfg)
     reader_missing = any(c.name == "card reader library" and c.status == "fail" for c in libraries)
-    checks = [Check("configuration", "ok", cfg.source), _data_dir(cfg), _font(cfg), *libraries, *_central(cfg)]
-    checks.append(_reader(cfg) if not reader_missing else Check("card reader", "fail", "driver library missing"))
+    checks = [
+        Check("configuration", "ok", cfg.source),
+        *_guarded("data directory", lambda: _data_dir(cfg)),
+        *_guarded("Chinese font", lambda: _font(cfg)),
+        *libraries,
+        *_guarded("central", lambda: _central(cfg)),
+    ]
+    if reader_missing:
+        checks.append(Check("card reader", "fail", "driver library missing"))
+    else:
+        checks += _guarded("card reader", lambda: _reader(cfg))
     if as_json:
         for check in checks:
             print(json.dumps(asdict(check), ensure_ascii=False))

@@ -178,6 +178,13 @@ def build_services(config: KioskConfig) -> KioskServices:
         services.outbox_worker = OutboxWorker(outbox, senders_for(central))
     kick = services.outbox_worker.kick if services.outbox_worker else (lambda: None)
     services.faults = printing.faults = FaultLog(outbox, kick)
+    for damage in (outbox.damage, catalog.store.damage):
+        if damage is not None:  # reported once, like any device fault (central lists it on /fleet)
+            services.faults.note(
+                f"storage:{damage.path.name}",
+                "damaged",
+                f"moved to {damage.moved_to.name}; {damage.recovered} undelivered item(s) recovered; {damage.reason}",
+            )
     services.offline = OfflineTickets(outbox, central if creds else None)
     services.tickets = TicketService(
         config, central, session, printing, translator, outbox, services.offline, services.outbox_worker

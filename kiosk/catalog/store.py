@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common.matters import Catalog, CatalogDelta, Department, Matter, Theme
+from kiosk import storage
 from kiosk.catalog.pinyin import Keys, keys_for
 
 SCHEMA = """
@@ -76,8 +77,15 @@ class CatalogStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(SCHEMA)
+        self.damage: storage.Damage | None = None
+        try:
+            with self._connect() as db:
+                storage.check(db)
+                db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:  # rebuilt from the bundled copy, then central, on open and sync
+            self.damage = storage.Damage(self.path, storage.move_aside(self.path, str(exc)), str(exc))
+            with self._connect() as db:
+                db.executescript(SCHEMA)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

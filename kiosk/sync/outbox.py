@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk import storage
+
 log = logging.getLogger(__name__)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -66,13 +68,41 @@ class Outbox:
         self.path = path
         self.clock = clock
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # a citizen's ticket or rating survives a power cut
-        self._db.executescript(SCHEMA)
+        self.damage: storage.Damage | None = None
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:  # a damaged file: set aside, start anew, keep what is readable
+            moved = storage.move_aside(path, str(exc))
+            self._db = self._open()
+            self.damage = storage.Damage(path, moved, str(exc), self._recover(moved))
         resumed = self._db.execute("UPDATE outbox SET state = 'ready' WHERE state = 'in_flight'").rowcount
         if resumed:
             log.info("outbox: %d item(s) in flight at the last stop are ready again", resumed)
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        try:
+            storage.check(db)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")  # a citizen's ticket or rating survives a power cut
+            db.executescript(SCHEMA)
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _recover(self, damaged: Path) -> int:
+        """Carry over the undelivered items SQLite can still read from the damaged file."""
+        rows = storage.readable_rows(
+            damaged, "SELECT key, kind, payload, created_at FROM outbox WHERE state != 'acked' ORDER BY id"
+        )
+        for key, kind, payload, created_at in rows:
+            self._db.execute(
+                "INSERT OR IGNORE INTO outbox (key, kind, payload, state, created_at) VALUES (?, ?, ?, 'ready', ?)",
+                (key, kind, payload, created_at),
+            )
+        log.warning("outbox: %d undelivered item(s) recovered from %s", len(rows), damaged.name)
+        return len(rows)
 
     def put(self, kind: str, key: str, payload: dict, *, held: bool = False) -> bool:
         """Store an item; False if this key is already there (put is idempotent).
