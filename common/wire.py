@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from common.text import first_control
 
 API_PREFIX = "/api/v1"
 
@@ -111,6 +113,14 @@ class KioskSettings(WireModel):
     idle_timeout_s: int = Field(default=0, ge=0, le=3600, description="0: the kiosk's own setting")
     max_copies: int = Field(default=0, ge=0, le=20, description="0: the kiosk's own setting")
     maintenance: bool = Field(default=False, description="out of service: the kiosk shows a notice only")
+
+    @field_validator("notice_zh", "notice_en")
+    @classmethod
+    def _plain_text(cls, value: str) -> str:
+        bad = first_control(value)
+        if bad:
+            raise ValueError(f"control character {bad}: a notice is plain text")
+        return value
 
     @property
     def etag(self) -> str:

@@ -74,6 +74,21 @@ def test_unknown_references_and_duplicates(server, tmp_path):
     )
 
 
+def test_control_characters_in_a_catalog_are_refused(server, tmp_path):
+    """ESC @ (reset), GS V (cut), ESC p (cash drawer) must never reach a thermal printer from a catalog."""
+    data = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    data["matters"][3]["name"] += "\x1b@"
+    data["matters"][5]["faq"] = [{"question": "问", "answer": "答\x1dV\x00"}]
+    bad = tmp_path / "controls.json"
+    bad.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    before = server.cli("catalog", "status").stdout
+    result = server.cli("catalog", "import", str(bad))
+    assert result.returncode == 1 and "nothing was imported" in result.stderr
+    assert "control character U+001B" in result.stderr and "control character U+001D" in result.stderr
+    assert "matters[5]" in result.stderr and "faq[0].answer" in result.stderr
+    assert server.cli("catalog", "status").stdout == before
+
+
 def test_csv_import_and_its_errors(server, tmp_path):
     import csv
 

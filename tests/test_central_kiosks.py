@@ -203,3 +203,9 @@ def test_every_kiosk_of_a_deployment_gets_the_same_id_hash_key(central, tmp_path
         keys.append(creds.id_hash_key)
         assert creds.secret != creds.id_hash_key
     assert len(keys[0]) == 32 and keys[0] == keys[1]
+
+
+def test_a_notice_with_control_characters_is_refused(central):
+    refused = central.cli("kiosks", "settings", "notice_zh=系统升级\x1b@")
+    assert refused.returncode != 0 and "control character U+001B" in refused.stderr
+    assert "Traceback" not in refused.stderr

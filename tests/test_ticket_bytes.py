@@ -52,6 +52,16 @@ def test_known_ticket_bytes_match_the_golden_file():
     assert data == GOLDEN.read_bytes()
 
 
+def test_control_characters_never_reach_the_printer():
+    from drivers.printer.escpos_encode import encode
+    from drivers.printer.receipt import QR, Receipt, Text
+
+    data = encode(Receipt((Text("营业执照\x1b@\x1dV\x00\x1bp\x00\x19\x19 办理"), QR("https://x", caption="扫码\x1b@"))))
+    body = data[2:-3]  # between our own ESC @ and the final cut
+    assert b"\x1b@" not in body and b"\x1dV" not in body and b"\x1bp" not in body
+    assert "营业执照@Vp 办理".encode("gb18030") in data  # the controls are gone, the printable rest stays
+
+
 def test_the_ticket_says_what_it_must():
     data = known_ticket_bytes()
     for text in (

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from central.catalog.tables import CatalogState, DepartmentRow, MatterRow, ThemeRow
 from common.matters import Catalog, Department, Matter, Theme
+from common.text import controls_in
 
 MAX_PROBLEMS = 100
 LIST_FIELDS = {"co_departments", "legal_basis", "service_objects", "themes", "aliases", "conditions", "channels"}
@@ -228,6 +229,11 @@ def cross_check(catalog: Catalog, text: str, is_json: bool) -> list[Problem]:
         for t in m.themes:
             if is_json and t not in theme_ids:
                 problems.append(Problem(line_of(i), where, f"unknown theme {t!r}"))
+    for i, m in enumerate(catalog.matters):
+        for path, char in controls_in(m.model_dump(mode="json")):
+            problems.append(
+                Problem(line_of(i), f"matters[{i}] ({m.name}) {path}", f"control character {char}: plain text only")
+            )
     for j, theme in enumerate(catalog.themes):
         for code in theme.matters:
             if code not in seen:

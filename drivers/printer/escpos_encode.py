@@ -12,6 +12,7 @@ import unicodedata
 
 from escpos.printer import Dummy
 
+from common.text import printable
 from drivers.printer.receipt import QR, Feed, Receipt, Rule, Text
 
 FS_CHINESE_ON = b"\x1c\x26"
@@ -52,7 +53,7 @@ def encode(receipt: Receipt, *, native_qr: bool = True) -> bytes:
                 custom_size=block.size > 1,
                 normal_textsize=block.size == 1,
             )
-            for line in wrap(block.text, receipt.width_chars // block.size):
+            for line in wrap(printable(block.text), receipt.width_chars // block.size):
                 p._raw(FS_CHINESE_ON + line.encode("gb18030", errors="replace") + b"\n" + FS_CHINESE_OFF)
         elif isinstance(block, Rule):
             p.set(align="left", bold=False, normal_textsize=True)
@@ -61,7 +62,8 @@ def encode(receipt: Receipt, *, native_qr: bool = True) -> bytes:
             p.set(align="center", normal_textsize=True, bold=False)
             p.qr(block.data, native=native_qr, size=block.size, center=not native_qr)
             if block.caption:
-                p._raw(FS_CHINESE_ON + block.caption.encode("gb18030", errors="replace") + b"\n" + FS_CHINESE_OFF)
+                caption = printable(block.caption).replace("\n", " ")
+                p._raw(FS_CHINESE_ON + caption.encode("gb18030", errors="replace") + b"\n" + FS_CHINESE_OFF)
         elif isinstance(block, Feed):
             p._raw(b"\n" * block.lines)
     p.set(align="left", bold=False, normal_textsize=True)
