@@ -137,3 +137,21 @@ def test_the_stream_resumes_after_a_server_restart(hall):
     stop2.set()
     assert [e["number"] for e in resumed if e["kind"] == "call"] == [second_ticket.number]
     assert all(e["id"] > last_id for e in resumed)
+
+
+def test_the_public_stream_never_says_why_a_citizen_got_the_green_channel(hall):
+    central, kiosk = hall
+    ticket = take(kiosk, "A")
+    mona = login(central, "mona")
+    granted = mona.post(f"{central.url}/api/v1/tickets/{ticket.id}/priority", json={"reason": "pregnancy"}, timeout=5)
+    assert granted.ok, granted.text
+    events: list = []
+    stop = threading.Event()
+    threading.Thread(
+        target=read_events, args=(f"{central.url}/api/v1/events?after=0", events, stop), daemon=True
+    ).start()
+    wait_until(lambda: any(e["kind"] == "priority" for e in events), what="the priority event")
+    stop.set()
+    priority = next(e for e in events if e["kind"] == "priority")
+    assert priority["ticket_id"] == ticket.id
+    assert "reason" not in priority and "pregnancy" not in json.dumps(events)

@@ -28,6 +28,7 @@ SQL_NEXT_FOR = (
 )
 SQL_SET_COUNTER = "UPDATE counter_states SET ticket_id = :ticket_id, staff = :staff WHERE number = :number"
 SQL_CALL = "UPDATE tickets SET state = 'called', counter = :number, called_at = :at WHERE id = :id"
+STAFF_ONLY_FIELDS = ("reason", "staff")  # never on the public event stream
 SQL_EVENT = "INSERT INTO queue_events (at, kind, ticket_id, payload) VALUES (:at, :kind, :ticket_id, :payload)"
 
 
@@ -243,9 +244,17 @@ class Calling:
         with self.q.engine.connect() as conn:
             return conn.execute(select(func.max(queue_events.c.id))).scalar() or 0
 
-    def events_since(self, last_id: int, limit: int = 100) -> list[dict]:
+    def events_since(self, last_id: int, limit: int = 100, *, public: bool = True) -> list[dict]:
+        """Events after `last_id`, oldest first. `public` (the stream anyone may read: the
+        board, phones) leaves out what only staff may know, such as why a citizen was
+        given the green channel (disability, pregnancy)."""
         with self.q.engine.connect() as conn:
             rows = conn.execute(
                 select(queue_events).where(queue_events.c.id > last_id).order_by(queue_events.c.id).limit(limit)
             ).all()
-        return [{**json.loads(r.payload), "id": r.id, "kind": r.kind, "ticket_id": r.ticket_id} for r in rows]
+        events = [{**json.loads(r.payload), "id": r.id, "kind": r.kind, "ticket_id": r.ticket_id} for r in rows]
+        if public:
+            for event in events:
+                for name in STAFF_ONLY_FIELDS:
+                    event.pop(name, None)
+        return events
