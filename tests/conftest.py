@@ -65,6 +65,14 @@ class FakeClock:
         self.now += seconds
 
 
+def still_clock(services) -> FakeClock:
+    """Give the session's idle timer a clock the test controls: a slow machine must not
+    end a citizen's session in the middle of a test (idle tests advance it on purpose)."""
+    clock = FakeClock()
+    services.session.idle.clock = clock
+    return clock
+
+
 @pytest.fixture
 def kiosk_ui(tmp_path):
     """The real app, offscreen, 1080x1920, with an idle clock the test controls."""
@@ -74,8 +82,7 @@ def kiosk_ui(tmp_path):
 
     cfg = load(write_kiosk_config(tmp_path, idle_timeout_s=60, idle_warning_s=15))
     services = build_services(cfg)
-    clock = FakeClock()
-    services.session.idle.clock = clock
+    clock = still_clock(services)
     with OffscreenKiosk(cfg, services=services, size=(1080, 1920)) as kiosk:
         kiosk.clock = clock
         yield kiosk

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, write_kiosk_config
+from conftest import run_cli, still_clock, write_kiosk_config
 
 pytestmark = [pytest.mark.ui, pytest.mark.central]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -26,6 +26,7 @@ def rig(central, tmp_path):
     cfg_path = write_kiosk_config(tmp_path, central.url)
     assert run_cli("kiosk", "--config", str(cfg_path), "enroll", code).returncode == 0
     services = build_services(load(cfg_path))
+    still_clock(services)  # no idle timeout in the middle of a slow test
     services.certificates.fonts.prepare()
     with OffscreenKiosk(services.config, services=services, size=(1080, 1920)) as kiosk:
         yield kiosk

@@ -8,7 +8,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from conftest import run_cli, write_kiosk_config
+from conftest import run_cli, still_clock, write_kiosk_config
 
 from peers.escpos_printer import FakeNetworkPrinter
 
@@ -35,6 +35,7 @@ def rig(central, tmp_path):
         maintenance=replace(cfg.maintenance, pin=PIN),
     )
     services = build_services(cfg)
+    still_clock(services)  # no idle timeout in the middle of a slow test
     with OffscreenKiosk(cfg, services=services, size=(1080, 1920)) as kiosk:
         kiosk.printer, kiosk.name = printer, name
         yield kiosk

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC
 
 import pytest
-from conftest import run_cli, write_kiosk_config
+from conftest import run_cli, still_clock, write_kiosk_config
 
 from drivers.printer.escpos_encode import FS_CHINESE_ON
 from peers.escpos_printer import FakeNetworkPrinter
@@ -34,6 +34,7 @@ def rig(central, tmp_path):
         printer=replace(cfg.printer, host="127.0.0.1", port=printer.port, timeout_s=1.0),
     )
     services = build_services(cfg)
+    still_clock(services)  # no idle timeout in the middle of a slow test
     with OffscreenKiosk(cfg, services=services) as kiosk:
         kiosk.printer = printer
         yield kiosk
@@ -50,7 +51,11 @@ def open_tickets(rig):
 def choose_type(rig, screen, letter: str) -> None:
     """Tap the business type's row in the list, once a person can see it."""
     title = next(item["title"] for item in screen.items if item["letter"] == letter)
-    rig.wait_until(lambda: any(w.text == title for w in rig.visible_texts()))
+    try:
+        rig.wait_until(lambda: any(w.text == title for w in rig.visible_texts()))
+    except AssertionError:
+        shown = [w.text for w in rig.visible_texts()]
+        raise AssertionError(f"{title!r} is not on screen ({rig.app.current_screen}): {shown}") from None
     rig.tap_text(title)
     assert screen.state == "confirm" and screen.chosen["letter"] == letter
 
