@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from central import __version__, errors
 from central.api import catalog, certificates, counters, fleet, hall, kiosks, ratings, tickets
+from central.api.event_hub import EventHub
 from central.api.ticket_desk import CentralApp, TicketDesk
 from central.certs.backoffice import SampleBackOffice
 from central.certs.keys import keyring, load_or_create
@@ -69,6 +70,11 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.state.offline = OfflineDesk(app.state.queue)
     app.state.calling = Calling(app.state.queue, config.display)
     app.state.board = HallBoard(app.state.calling)
+    app.state.event_hub = EventHub(
+        app.state.calling,
+        max_streams=config.display.max_streams,
+        max_per_address=config.display.max_streams_per_address,
+    )
     app.state.voice = VoiceClips(config.data_dir / "voice", config.display)
     app.state.certificates = certificate_service(config, app.state.central)
     app.state.ratings = RatingService(config, app.state.central.engine)

@@ -165,6 +165,8 @@ class DisplaySection:
     voice_en: str = "en"
     speech_rate: int = 150  # words per minute
     latest_calls: int = 8  # calls listed on the board
+    max_streams: int = 2000  # live event streams (boards, phone pages) per worker process
+    max_streams_per_address: int = 200  # from one address: a hall's Wi-Fi puts many phones behind one
 
     def validate(self):
         for key in ("announce_zh", "announce_en"):
@@ -178,6 +180,10 @@ class DisplaySection:
             return "speech_rate", f"expected 80-400 words per minute, got {self.speech_rate}"
         if not 1 <= self.latest_calls <= 20:
             return "latest_calls", f"expected 1-20, got {self.latest_calls}"
+        if not 1 <= self.max_streams <= 100_000:
+            return "max_streams", f"expected 1-100000, got {self.max_streams}"
+        if not 1 <= self.max_streams_per_address <= self.max_streams:
+            return "max_streams_per_address", f"expected 1-max_streams, got {self.max_streams_per_address}"
         return None
 
 

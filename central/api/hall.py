@@ -4,22 +4,23 @@ The board's data is public (numbers, types, counters: nothing personal)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
+from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from central.api.counters import staff_session
-from central.errors import ApiError
+from central.api.event_hub import EventHub, TooManyStreams
+from central.errors import ApiError, error_json
 from central.staff import StaffSession
 from central.voice import VoiceUnavailable
 from common import wire
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["hall"])
-EVENT_POLL_S = 0.1
 KEEPALIVE_S = 15.0
+EVENT_ID = re.compile(r"[0-9]{1,18}")
 TICKET_NUMBER = re.compile(r"^[A-Z]{1,2}\d{1,4}$")
 
 
@@ -55,31 +56,38 @@ def announcement(lang: str, number: str, request: Request, counter: int | None =
     return Response(audio, media_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})
 
 
-@router.get("/events")
-async def events(request: Request, after: int | None = None) -> StreamingResponse:
-    """Server-sent events: every call, recall and change, in order. A client
-    that reconnects sends Last-Event-ID (browsers do) and misses nothing."""
-    calling = request.app.state.calling
+@router.get("/events", responses={503: {"model": wire.ErrorReply}})
+async def events(request: Request, after: int | None = Query(default=None, ge=0, le=2**62)) -> Response:
+    """Server-sent events: every call, recall and change, in order, public data only.
+    A client that reconnects sends Last-Event-ID (browsers do) and misses nothing.
+    One reader per worker serves every stream (central.api.event_hub)."""
+    hub: EventHub = request.app.state.event_hub
     header = request.headers.get("last-event-id", "")
-    last = int(header) if header.isdigit() else (after if after is not None else calling.last_event_id())
+    if header and not EVENT_ID.fullmatch(header):
+        raise ApiError(422, "bad_event_id", "Last-Event-ID must be a decimal event id")
+    address = request.client.host if request.client else "unknown"
+    try:
+        hub.check_room(address)
+    except TooManyStreams as exc:
+        return Response(
+            error_json("too_many_streams", exc.message),
+            status_code=503,
+            media_type="application/json",
+            headers={"Retry-After": "10"},
+        )
+    last = int(header) if header else (after if after is not None else await hub.last_id())
 
-    async def stream():
+    async def stream() -> AsyncIterator[str]:
         nonlocal last
-        idle = 0.0
-        yield "retry: 1000\n\n"
-        while not await request.is_disconnected():
-            batch = calling.events_since(last)
-            for event in batch:
-                last = event["id"]
-                yield f"id: {last}\nevent: {event['kind']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
-            if batch:
-                idle = 0.0
-                continue
-            await asyncio.sleep(EVENT_POLL_S)
-            idle += EVENT_POLL_S
-            if idle >= KEEPALIVE_S:
-                idle = 0.0
-                yield ": keep-alive\n\n"
+        with hub.holding(address):
+            yield "retry: 1000\n\n"
+            while True:
+                batch = await hub.after(last, KEEPALIVE_S)
+                if not batch:
+                    yield ": keep-alive\n\n"
+                for event in batch:
+                    last = event["id"]
+                    yield f"id: {last}\nevent: {event['kind']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
 
     return StreamingResponse(
         stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}

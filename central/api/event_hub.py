@@ -1,0 +1,113 @@
+"""One reader of the event log per worker, however many streams are open.
+
+Every display board and phone page holds a server-sent-event stream open. If
+each stream asked the database for new events ten times a second, a thousand
+idle phones would be ten thousand queries a second and the hall's tickets
+would wait behind them. Here one task reads the log (on a pool thread) and
+wakes the streams that are waiting; an idle stream costs an asyncio wait and
+a keep-alive line every 15 s. Streams are capped in total and per address, so
+a burst of connections is refused (503, Retry-After) instead of starving the
+workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+log = logging.getLogger(__name__)
+POLL_S = 0.1  # how often the one reader looks for new events
+KEEP = 1000  # recent events kept in memory for streams that resume a little behind
+
+
+class TooManyStreams(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class EventHub:
+    def __init__(self, calling, *, max_streams: int = 2000, max_per_address: int = 100):
+        self.calling = calling
+        self.max_streams = max_streams
+        self.max_per_address = max_per_address
+        self._recent: deque[dict] = deque(maxlen=KEEP)
+        self._last_id: int | None = None
+        self._changed = asyncio.Event()
+        self._streams: Counter[str] = Counter()
+        self._reader: asyncio.Task | None = None
+
+    @property
+    def open_streams(self) -> int:
+        return sum(self._streams.values())
+
+    def check_room(self, address: str) -> None:
+        """Raise TooManyStreams when a new stream from `address` would pass a cap (checked
+        before the reply starts, so the refusal can still be a 503)."""
+        if self.open_streams >= self.max_streams:
+            raise TooManyStreams(f"{self.max_streams} live streams are open on this server; try again shortly")
+        if self._streams[address] >= self.max_per_address:
+            raise TooManyStreams(f"{self.max_per_address} live streams are open from this address already")
+
+    @contextmanager
+    def holding(self, address: str) -> Iterator[None]:
+        """Count a stream for the time its generator runs (released however it ends)."""
+        self._streams[address] += 1
+        self._ensure_reader()
+        try:
+            yield
+        finally:
+            self._streams[address] -= 1
+            if self._streams[address] <= 0:
+                del self._streams[address]
+
+    def _ensure_reader(self) -> None:
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.get_running_loop().create_task(self._read_forever(), name="event-hub")
+
+    async def _read_forever(self) -> None:
+        while self._streams:
+            try:
+                await self._read_once()
+            except Exception:  # a database hiccup: the streams keep waiting, the next poll retries
+                log.exception("reading the event log failed")
+            await asyncio.sleep(POLL_S)
+
+    async def _read_once(self) -> None:
+        if self._last_id is None:
+            self._last_id = await asyncio.to_thread(self.calling.last_event_id)
+        batch = await asyncio.to_thread(self.calling.events_since, self._last_id, 500)
+        if batch:
+            self._recent.extend(batch)
+            self._last_id = batch[-1]["id"]
+            changed, self._changed = self._changed, asyncio.Event()
+            changed.set()  # wake every waiting stream
+
+    async def last_id(self) -> int:
+        """The newest event id now (where a new stream starts)."""
+        if self._last_id is not None:
+            return self._last_id
+        newest: int = await asyncio.to_thread(self.calling.last_event_id)
+        self._last_id = newest
+        return newest
+
+    async def after(self, last: int, wait_s: float) -> list[dict]:
+        """Events after `last`: at once if there are some, else when the reader sees
+        new ones, or an empty list after `wait_s` (time for a keep-alive)."""
+        behind_memory = not self._recent or last < self._recent[0]["id"] - 1
+        if behind_memory and (self._last_id is None or last < self._last_id):
+            batch = await asyncio.to_thread(self.calling.events_since, last, 500)  # a resume from far back
+            if batch:
+                return batch
+        ready = [e for e in self._recent if e["id"] > last]
+        if ready:
+            return ready
+        changed = self._changed
+        try:
+            await asyncio.wait_for(changed.wait(), wait_s)
+        except TimeoutError:
+            return []
+        return [e for e in self._recent if e["id"] > last]
