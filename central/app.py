@@ -3,6 +3,7 @@ is the factory uvicorn workers import (they read KIOSK_CENTRAL_CONFIG)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +14,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
-from central import __version__, errors
+from central import __version__, db, errors
 from central.api import catalog, certificates, counters, fleet, hall, kiosks, ratings, tickets
 from central.api.event_hub import EventHub
 from central.api.ticket_desk import CentralApp, TicketDesk
@@ -38,6 +39,7 @@ from common import sd_notify, wire
 
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    db.serve_requests_on(asyncio.get_running_loop())  # from now on a blocking write here is refused
     yield
     # graceful shutdown has begun (uvicorn re-raises SIGTERM once it is done, so
     # nothing after uvicorn.run() would run): tell systemd now

@@ -10,6 +10,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -55,13 +56,21 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def asyncio_loop_running() -> bool:
-    """Whether this thread is running an asyncio event loop (central's request loop)."""
+_SERVING_LOOPS: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
+def serve_requests_on(loop: asyncio.AbstractEventLoop) -> None:
+    """Mark the event loop that answers requests: a blocking write there is refused."""
+    _SERVING_LOOPS.add(loop)
+
+
+def on_serving_loop() -> bool:
+    """Whether this thread is running central's request loop right now."""
     try:
-        asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
     except RuntimeError:
         return False
-    return True
+    return loop in _SERVING_LOOPS
 
 
 WRITE_LOCK = threading.Lock()  # one writer per process on SQLite (see WriteLock)
@@ -85,7 +94,7 @@ class WriteLock:
         return _LOCK_FILES[key]
 
     def acquire(self, blocking: bool = True) -> bool:
-        if blocking and asyncio_loop_running():
+        if blocking and on_serving_loop():
             # waiting here would stall every request of this worker, and can deadlock it for good
             raise RuntimeError("a blocking write on the event loop: run it in a pool thread (see docs/architecture.md)")
         if not WRITE_LOCK.acquire(blocking):

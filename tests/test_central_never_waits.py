@@ -114,6 +114,9 @@ def test_a_blocking_write_on_the_event_loop_is_refused_loudly(tmp_path):
     lock = WriteLock(str(tmp_path / "db"))
 
     async def on_the_loop() -> None:
+        from central.db import serve_requests_on
+
+        serve_requests_on(asyncio.get_running_loop())  # as central's lifespan does for its request loop
         lock.acquire()
 
     refused: list[BaseException] = []

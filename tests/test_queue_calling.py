@@ -4,13 +4,25 @@ staff actions, and that two counters never get the same ticket."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from test_queue_engine import PERSON, make_engine, take
 
+from central.queue import calling as calling_module
+from central.queue import engine as engine_module
 from central.queue.calling import Calling
-from central.queue.engine import QueueError, utcnow
+from central.queue.engine import QueueError
+
+
+@pytest.fixture(autouse=True)
+def midday(monkeypatch):
+    """Calls happen at a fixed 12:00 in the hall (Asia/Shanghai): tickets issued "30
+    minutes before" stay in the same service day whatever time the suite runs."""
+    noon = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+    for module in (engine_module, calling_module):
+        monkeypatch.setattr(module, "utcnow", lambda: noon)
+    return noon
 
 
 def fresh(tmp_path, **kw):
@@ -19,7 +31,7 @@ def fresh(tmp_path, **kw):
 
 
 def now_ticket(q, kind="A", minutes=0, **extra):
-    return take(q, kind, now=utcnow() + timedelta(minutes=minutes - 30), **extra)
+    return take(q, kind, now=engine_module.utcnow() + timedelta(minutes=minutes - 30), **extra)
 
 
 def test_counters_call_in_order_and_only_their_types(tmp_path):

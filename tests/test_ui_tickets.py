@@ -50,13 +50,16 @@ def open_tickets(rig):
 
 def choose_type(rig, screen, letter: str) -> None:
     """Tap the business type's row in the list, once a person can see it."""
-    title = next(item["title"] for item in screen.items if item["letter"] == letter)
+
+    def row():
+        return next((w for w in screen.ids.types.children[0].children if w.letter == letter), None)
+
     try:
-        rig.wait_until(lambda: any(w.text == title for w in rig.visible_texts()))
+        rig.wait_until(lambda: row() is not None and rig.visible_point(row()) is not None)
     except AssertionError:
         shown = [w.text for w in rig.visible_texts()]
-        raise AssertionError(f"{title!r} is not on screen ({rig.app.current_screen}): {shown}") from None
-    rig.tap_text(title)
+        raise AssertionError(f"row {letter} is not on screen ({rig.app.current_screen}): {shown}") from None
+    rig.tap(row())
     assert screen.state == "confirm" and screen.chosen["letter"] == letter
 
 

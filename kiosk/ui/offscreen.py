@@ -99,7 +99,11 @@ class OffscreenKiosk:
         """A real touch at the widget's centre, through Kivy's input pipeline."""
         from kivy.tests.common import UnitTestTouch
 
-        x, y = self.settle(widget)  # a person taps what has stopped moving
+        self.settle(widget)  # a person taps what has stopped moving...
+        point = self.visible_point(widget)  # ...and the part of it that shows
+        if point is None:
+            raise AssertionError(f"{type(widget).__name__} {getattr(widget, 'text', '')!r} is not on screen")
+        x, y = point
 
         touch = UnitTestTouch(x, y)
         touch.touch_down()
@@ -119,6 +123,25 @@ class OffscreenKiosk:
                 return now
             where = now
         return where
+
+    def visible_point(self, widget) -> tuple[float, float] | None:
+        """The centre of the part of `widget` a person can see (inside the window and every
+        scrolling list around it), or None when none of it shows."""
+        from kivy.core.window import Window
+        from kivy.uix.scrollview import ScrollView
+
+        x0, y0 = widget.to_window(widget.x, widget.y)
+        x1, y1 = x0 + widget.width, y0 + widget.height
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, Window.width), min(y1, Window.height)
+        parent = widget.parent
+        while parent is not None and parent is not parent.parent:
+            if isinstance(parent, ScrollView):
+                cx, cy = parent.to_window(parent.x, parent.y)
+                x0, y0, x1, y1 = max(x0, cx), max(y0, cy), min(x1, cx + parent.width), min(y1, cy + parent.height)
+            parent = parent.parent
+        if x1 - x0 < 2 or y1 - y0 < 2 or widget.opacity <= 0:
+            return None
+        return (x0 + x1) / 2, (y0 + y1) / 2
 
     def visible_texts(self) -> list:
         """Every widget showing text a person can see now: on screen, not transparent, not
