@@ -32,3 +32,17 @@ def wait_until(predicate, timeout: float = 20.0, what: str = "condition", every:
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(every)
+
+
+def receive_datagrams(sock, seconds: float, until: str = "") -> list[str]:
+    """What a datagram socket (a stand-in for systemd's notify socket) receives for
+    `seconds`, or up to and including the first message `until`."""
+    got: list[str] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and (not until or until not in got):
+        sock.settimeout(max(0.05, end - time.monotonic()))
+        try:
+            got.append(sock.recv(256).decode())
+        except TimeoutError:
+            break
+    return got
