@@ -49,9 +49,6 @@ def pdf_pages(path: Path) -> int:
         document.close()
 
 
-wait_for = wait_until
-
-
 @pytest.fixture
 def kiosk_side(tmp_path, cupsd):
     central = Central(tmp_path / "c")
@@ -111,12 +108,12 @@ def test_a_certificate_prints_through_cups_and_verifies(kiosk_side, cupsd):
     stages = []
     service.print(prepared, 2, stages.append)
     assert stages[0] == "submitted" and stages[-1] == "done"
-    printed = wait_for(lambda: set(cupsd.pdf_out.glob("*.pdf")) - before, what="the cups-pdf output")
+    printed = wait_until(lambda: set(cupsd.pdf_out.glob("*.pdf")) - before, what="the cups-pdf output")
     assert len(printed) == 1
     assert pdf_pages(next(iter(printed))) == prepared.rendered.pages
 
     staff = login(central, "mona")
-    audits = wait_for(
+    audits = wait_until(
         lambda: [
             p
             for p in staff.get(f"{central.url}/api/v1/certificates/prints", timeout=5).json()["prints"]
@@ -142,7 +139,7 @@ def test_a_printer_that_is_down_is_told_and_the_same_certificate_prints_later(ki
         assert cupsd.lp("cupsenable", "KioskA4").returncode == 0
     before = set(cupsd.pdf_out.glob("*.pdf"))
     service.print(prepared, 1)
-    wait_for(lambda: set(cupsd.pdf_out.glob("*.pdf")) - before, what="the reprint")
+    wait_until(lambda: set(cupsd.pdf_out.glob("*.pdf")) - before, what="the reprint")
     again = service.prepare(next(c for c in service.available().certificates if c.kind == "tax"))
     assert again.certificate.id == prepared.certificate.id  # no second certificate for a retry
     staff = login(central, "mona")
@@ -152,7 +149,7 @@ def test_a_printer_that_is_down_is_told_and_the_same_certificate_prints_later(ki
         rows = [p for p in prints if p["certificate_id"] == prepared.certificate.id]
         return rows if len(rows) == 2 else None
 
-    audits = wait_for(both_audits, what="both audits")
+    audits = wait_until(both_audits, what="both audits")
     assert sorted((a["attempt"], a["outcome"], a["reason"]) for a in audits) == [
         (1, "failed", "offline"),
         (2, "printed", ""),

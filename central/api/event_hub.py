@@ -77,9 +77,7 @@ class EventHub:
             await asyncio.sleep(POLL_S)
 
     async def _read_once(self) -> None:
-        if self._last_id is None:
-            self._last_id = await asyncio.to_thread(self.calling.last_event_id)
-        batch = await asyncio.to_thread(self.calling.events_since, self._last_id, 500)
+        batch = await asyncio.to_thread(self.calling.events_since, await self.last_id(), 500)
         if batch:
             self._recent.extend(batch)
             self._last_id = batch[-1]["id"]
