@@ -54,7 +54,7 @@ def kiosk_service(central: Central, cupsd: Cupsd, work: Path) -> CertificateServ
     config = load_kiosk(config_path)
     creds = credentials.load(config.data_dir)
     client = CentralClient(central.url, creds)
-    session = CitizenSession(EventBus(), IdleTimer(600, 30), creds.id_hash_key)
+    session = CitizenSession(EventBus(), IdleTimer(600, 30))
     session.identify(DEMO)
     cache = config.data_dir / "cache" / "fonts"
     fonts = DocumentFonts(resolve("regular", "", cache), resolve("bold", "", cache), cache)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,21 +17,24 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from central import __version__, db, errors
-from central.api import catalog, certificates, counters, fleet, hall, kiosks, ratings, tickets
+from central.api import api_docs, catalog, certificates, citizens, counters, fleet, hall, kiosks, ratings, tickets
 from central.api.event_hub import EventHub
 from central.api.ticket_desk import CentralApp, TicketDesk
 from central.certs.backoffice import SampleBackOffice
 from central.certs.keys import keyring, load_or_create
 from central.certs.ratings import RatingService
 from central.certs.service import CertificateService
+from central.citizens import CitizenDesk
 from central.config import CentralConfig, load
 from central.db import WalCheckpointer
+from central.http_guard import HttpGuard
 from central.queue.board import HallBoard
 from central.queue.calling import Calling
 from central.queue.engine import QueueEngine
 from central.queue.group_commit import GroupCommit
 from central.queue.offline import OfflineDesk
 from central.rawsql import SqliteRunner
+from central.retention import RetentionJob
 from central.staff import StaffStore
 from central.state import CentralState, open_state
 from central.voice import VoiceClips
@@ -38,9 +43,12 @@ from common import sd_notify, wire
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     db.serve_requests_on(asyncio.get_running_loop())  # from now on a blocking write here is refused
+    state = app.state.central
+    retention = RetentionJob(state.config, state.engine).start()  # personal data past its time goes, hourly
     yield
+    retention.stop()
     # graceful shutdown has begun (uvicorn re-raises SIGTERM once it is done, so
     # nothing after uvicorn.run() would run): tell systemd now
     sd_notify.notify("STOPPING=1")
@@ -52,6 +60,9 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
         title="Service hall central",
         version=__version__,
         description="Matter catalog, hall queue and kiosk fleet for government service halls.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.central = state or open_state(config, migrate=migrate)
     errors.install(app)
@@ -60,6 +71,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(tickets.router)
     app.include_router(counters.router)
     app.include_router(hall.router)
+    app.include_router(citizens.router)
     app.include_router(certificates.router)
     app.include_router(ratings.router)
     app.include_router(fleet.router)
@@ -80,8 +92,21 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.state.voice = VoiceClips(config.data_dir / "voice", config.display)
     app.state.certificates = certificate_service(config, app.state.central)
     app.state.ratings = RatingService(config, app.state.central.engine)
-    app.state.staff = StaffStore(app.state.central.engine)
+    central = app.state.central
+    app.state.staff = StaffStore(
+        central.engine,
+        hmac.new(central.master_key, b"staff-csrf", hashlib.sha256).digest(),
+        config.security.login_failures_before_backoff,
+    )
+    app.state.citizens = CitizenDesk(central.engine, central.id_hash_key, config.security)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(
+        HttpGuard,
+        max_body=config.server.max_body_kb * 1024,
+        body_timeout_s=config.server.body_timeout_s,
+        public_url=config.server.public_url,
+    )
+    api_docs.install(app, config.server.api_docs)
     runner = app.state.central.runner
     if isinstance(runner, SqliteRunner):  # the serving process checkpoints the log (central.db.SQLITE_PRAGMAS)
         app.state.checkpointer = WalCheckpointer(runner.path).start()

@@ -7,6 +7,7 @@ carried is stored (the nonce of a rejected request is not recorded either).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -68,19 +69,29 @@ def check_signature(
     signature = headers.get(_SIGNATURE)
     if not (kiosk_id and timestamp and nonce and signature):
         raise _unauthorised("missing_signature", "kiosk requests must be signed (see docs/security.md)")
-    if not (8 <= len(nonce) <= 64) or not timestamp.isdigit():
-        raise _unauthorised("bad_signature", "malformed nonce or timestamp")
+    if not (
+        _KIOSK_ID.fullmatch(kiosk_id)
+        and _TIMESTAMP_RE.fullmatch(timestamp)
+        and _NONCE_RE.fullmatch(nonce)
+        and _SIGNATURE_RE.fullmatch(signature)
+    ):
+        raise _unauthorised("bad_signature", "malformed kiosk id, timestamp, nonce or signature header")
     # a few hundred microseconds of SQLite work: cheaper on the loop than a thread hop
     kiosk = _check(state, method, path, body, kiosk_id, timestamp, nonce, signature, record_nonce)
     return SignedRequest(kiosk, nonce)
 
 
+# header shapes, checked before any lookup (ASCII only: "²".isdigit() is True)
+_KIOSK_ID = re.compile(r"[0-9A-Za-z-]{1,36}", re.ASCII)
+_TIMESTAMP_RE = re.compile(r"[0-9]{1,12}", re.ASCII)
+_NONCE_RE = re.compile(r"[0-9A-Za-z_-]{8,64}", re.ASCII)
+_SIGNATURE_RE = re.compile(r"[0-9a-fA-F]{64}", re.ASCII)
 _KIOSK, _TIMESTAMP, _NONCE, _SIGNATURE = (
     h.lower() for h in (signing.HEADER_KIOSK, signing.HEADER_TIMESTAMP, signing.HEADER_NONCE, signing.HEADER_SIGNATURE)
 )
 
 
-SQL_KIOSK = "SELECT id, name, enrolled_at, revoked_at, secret_generation FROM kiosks WHERE id = :id"
+SQL_KIOSK = "SELECT id, name, enrolled_at, revoked_at, secret_generation, suspended_at FROM kiosks WHERE id = :id"
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,20 @@ class SignedKiosk:
     enrolled_at: object
     revoked_at: object
     secret_generation: int
+    suspended_at: object = None
+
+
+def serving_kiosk(kiosk: SignedKiosk) -> SignedKiosk:
+    """A kiosk that may serve citizens: not suspended (403 otherwise). Its
+    records of what already happened (prints, ratings, faults) are still taken."""
+    if kiosk.suspended_at is not None:
+        raise ApiError(403, "kiosk_suspended", "this kiosk is suspended until the hall manager reviews it (see /fleet)")
+    return kiosk
+
+
+async def authenticated_serving_kiosk(request: Request) -> SignedKiosk:
+    """FastAPI dependency: `authenticated_kiosk`, and not suspended."""
+    return serving_kiosk(await authenticated_kiosk(request))
 
 
 def _check(state, method, path, body, kiosk_id, timestamp, nonce, signature, record_nonce=True) -> SignedKiosk:

@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     kmaint = k_sub.add_parser("maintenance", help="switch maintenance mode for one kiosk, or 'all'")
     kmaint.add_argument("name")
     kmaint.add_argument("state", choices=("on", "off"))
+    krev = k_sub.add_parser(
+        "review", help="a suspended kiosk (too many ID cards) was checked: let it serve citizens again"
+    )
+    krev.add_argument("name")
 
     cat = sub.add_parser("catalog", help="the matter catalog")
     c_sub = cat.add_subparsers(dest="catalog_command", required=True)
@@ -100,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     v_sub = voice.add_subparsers(dest="voice_command", required=True)
     v_sub.add_parser("build", help="make every announcement clip now with espeak-ng (no network needed later)")
 
+    ret = sub.add_parser("retention", help="remove personal data past its retention period")
+    ret.add_subparsers(dest="retention_command", required=True).add_parser(
+        "run", help="one pass now (the server runs one every hour)"
+    )
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -151,6 +159,14 @@ def main(argv: list[str] | None = None) -> int:
             return _staff(state, args)
         if args.command in ("certificates", "ratings"):
             return _certificates(cfg, state, args)
+        if args.command == "retention":
+            from central import retention
+
+            done = retention.run(cfg, state.engine)
+            print("retention: " + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in done.items()))
+            return 0
+        if args.command == "kiosks" and args.kiosks_command == "review":
+            return _review(cfg, state, args.name)
         with state.sessions() as db:
             if args.command == "catalog":
                 return _catalog(db, args)
@@ -158,6 +174,20 @@ def main(argv: list[str] | None = None) -> int:
     except FleetError as exc:
         print(f"kiosk-central: {exc.message}", file=sys.stderr)
         return 1
+
+
+def _review(cfg, state, name: str) -> int:
+    from central import fleet
+    from central.citizens import CitizenDesk
+
+    with state.sessions() as db:
+        kiosk = fleet.find(db, name)
+        reason = kiosk.suspended_reason
+    if not CitizenDesk(state.engine, state.id_hash_key, cfg.security).lift(kiosk.id):
+        print(f"kiosk-central: kiosk {name!r} is not suspended", file=sys.stderr)
+        return 1
+    print(f"kiosk {kiosk.name} serves citizens again (it was suspended: {reason})")
+    return 0
 
 
 def _certificates(cfg, state, args) -> int:
@@ -372,7 +402,6 @@ def _bookings(cfg, state, args) -> int:
 
     from central.queue.engine import QueueEngine, QueueError
     from common.identity import InvalidIdentity, keyed_hash, mask_id, validate_id_number
-    from common.tickets import BookingRequest
 
     if args.id_number is not None:
         print(
@@ -404,14 +433,7 @@ def _bookings(cfg, state, args) -> int:
         return 2
     engine = QueueEngine(cfg, state.engine)
     try:
-        reply = engine.book(
-            BookingRequest(
-                type=args.type,
-                person_key=keyed_hash(state.id_hash_key, number),
-                slot_start=at,
-                slot_minutes=args.minutes,
-            )
-        )
+        reply = engine.book(args.type, keyed_hash(state.id_hash_key, number), at, args.minutes)
     except QueueError as exc:
         print(f"kiosk-central: {exc.message}; one of {', '.join(engine.types)}", file=sys.stderr)
         return 2
@@ -462,22 +484,22 @@ def _serve(cfg, args) -> int:
     from central import watchdog
 
     dog = watchdog.start_for(host, port)  # READY=1 and WATCHDOG=1 while /healthz answers (systemd)
+    os.environ["KIOSK_CENTRAL_HEADER_TIMEOUT_S"] = str(cfg.server.header_timeout_s)  # read by GuardedHttp in workers
+    limits = {
+        "http": "central.http_guard:GuardedHttp",
+        "limit_concurrency": cfg.server.max_connections,
+        "backlog": 2048,
+        "timeout_keep_alive": 5,
+        "timeout_graceful_shutdown": GRACE_S,
+        "log_level": "warning",
+        "server_header": False,
+    }
     if workers == 1:
-        uvicorn.run(
-            create_app(cfg, state=state), host=host, port=port, log_level="warning", timeout_graceful_shutdown=GRACE_S
-        )
+        uvicorn.run(create_app(cfg, state=state), host=host, port=port, **limits)
     else:
         state.engine.dispose()
         os.environ["KIOSK_CENTRAL_CONFIG"] = str(Path(cfg.source).resolve())
-        uvicorn.run(
-            "central.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            timeout_graceful_shutdown=GRACE_S,
-        )
+        uvicorn.run("central.app:app_from_env", factory=True, host=host, port=port, workers=workers, **limits)
     if dog is not None:
         dog.stop()
     return 0

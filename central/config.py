@@ -25,6 +25,11 @@ class ServerSection:
     port: int = 8700
     workers: int = 1
     public_url: str = ""
+    max_body_kb: int = 1024  # larger request bodies get 413
+    header_timeout_s: float = 10.0  # a connection whose request headers take longer is closed
+    body_timeout_s: float = 30.0  # a request body that takes longer gets 408
+    max_connections: int = 4096  # per worker; more get 503 (keep LimitNOFILE well above it)
+    api_docs: str = "managers"  # /docs and /openapi.json: public, managers (a manager's login) or off
 
     def validate(self):
         if not 1 <= self.port <= 65535:
@@ -33,6 +38,15 @@ class ServerSection:
             return "workers", f"expected 1-64 worker processes, got {self.workers}"
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             return "public_url", f"expected an http(s) URL, got {self.public_url!r}"
+        if not 1 <= self.max_body_kb <= 1024 * 1024:
+            return "max_body_kb", f"expected 1-1048576 KB, got {self.max_body_kb}"
+        for key in ("header_timeout_s", "body_timeout_s"):
+            if not 1 <= getattr(self, key) <= 600:
+                return key, f"expected 1-600 seconds, got {getattr(self, key)}"
+        if not 16 <= self.max_connections <= 1_000_000:
+            return "max_connections", f"expected 16-1000000, got {self.max_connections}"
+        if self.api_docs not in ("public", "managers", "off"):
+            return "api_docs", f"expected public, managers or off, got {self.api_docs!r}"
         return None
 
 
@@ -55,12 +69,31 @@ class StorageSection:
 class SecuritySection:
     clock_skew_s: int = 300
     enrollment_code_ttl_h: int = 24
+    citizen_session_min: int = 15  # a card presented at a kiosk opens the citizen's records there this long
+    identities_per_hour: int = 60  # different ID cards one kiosk may present in an hour; more suspends it; 0: no limit
+    foreign_identities_per_hour: int = 20  # cards from provinces unusual for the kiosk, per hour; 0: no check
+    home_provinces: tuple[str, ...] = ()  # 2-digit province codes usual here; empty: learned per kiosk
+    tickets_per_minute: int = 20  # tickets one kiosk may take a minute (a ticket prints in ~3 s); 0: no limit
+    login_failures_before_backoff: int = 5  # failed staff logins from one address before it must wait
+    logins_per_second: int = 20  # staff login attempts per second per worker, from everyone together
 
     def validate(self):
         if not 30 <= self.clock_skew_s <= 3600:
             return "clock_skew_s", f"expected 30-3600 seconds, got {self.clock_skew_s}"
         if not 1 <= self.enrollment_code_ttl_h <= 24 * 14:
             return "enrollment_code_ttl_h", f"expected 1-336 hours, got {self.enrollment_code_ttl_h}"
+        if not 1 <= self.citizen_session_min <= 120:
+            return "citizen_session_min", f"expected 1-120 minutes, got {self.citizen_session_min}"
+        for key in ("identities_per_hour", "foreign_identities_per_hour", "tickets_per_minute"):
+            if not 0 <= getattr(self, key) <= 100_000:
+                return key, f"expected 0 (no limit) to 100000, got {getattr(self, key)}"
+        bad = [p for p in self.home_provinces if not re.fullmatch(r"[1-9]\d", p)]
+        if bad:
+            return "home_provinces", f"expected 2-digit province codes (the start of an ID number), got {bad}"
+        if not 1 <= self.login_failures_before_backoff <= 100:
+            return "login_failures_before_backoff", f"expected 1-100, got {self.login_failures_before_backoff}"
+        if not 1 <= self.logins_per_second <= 10_000:
+            return "logins_per_second", f"expected 1-10000, got {self.logins_per_second}"
         return None
 
 
@@ -108,6 +141,7 @@ class QueueSection:
     appointment_late_min: int = 15  # ...and this long after its start
     offline_first_number: int = 900  # numbers from here to last_number are leased to kiosks for offline use; 0: none
     offline_block_size: int = 10  # numbers per lease (per kiosk, type and day)
+    keep_person_days: int = 30  # tickets and bookings forget whose they were (the keyed hash) after this long
     types: tuple[BusinessType, ...] = (
         BusinessType("A", "综合业务", "General services", 6.0),
         BusinessType("B", "社保医保", "Social insurance and medical insurance", 8.0),
@@ -136,6 +170,8 @@ class QueueSection:
             )
         if not 1 <= self.offline_block_size <= 100:
             return "offline_block_size", f"expected 1-100 numbers per lease, got {self.offline_block_size}"
+        if not 1 <= self.keep_person_days <= 3650:
+            return "keep_person_days", f"expected 1-3650 days, got {self.keep_person_days}"
         letters = [t.letter for t in self.types]
         if len(set(letters)) != len(letters):
             return "types", "two business types share a letter"
@@ -208,6 +244,7 @@ class CertificatesSection:
     issuer: str = "示例市政务服务管理局"
     valid_days: int = 90  # the usage watermark's 有效期至
     max_copies: int = 3  # copies a citizen may print at once
+    keep_content_days: int = 30  # a certificate's content (names, income) is removed this long after it expires
     backoffice: str = ""  # JSON dataset for the sample adapter; empty: the bundled sample
     kinds: tuple[CertificateKind, ...] = (
         CertificateKind(
@@ -231,6 +268,8 @@ class CertificatesSection:
             return "valid_days", f"expected 1-3650 days, got {self.valid_days}"
         if not 1 <= self.max_copies <= 20:
             return "max_copies", f"expected 1-20, got {self.max_copies}"
+        if not 0 <= self.keep_content_days <= 3650:
+            return "keep_content_days", f"expected 0-3650 days, got {self.keep_content_days}"
         if self.backoffice and not Path(self.backoffice).is_file():
             return "backoffice", f"file not found: {self.backoffice}"
         codes = [k.code for k in self.kinds]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -135,6 +135,16 @@ def writer(engine: Engine):
         return
     with write_lock(engine.url.database), engine.connect().execution_options(writer=True) as conn:
         yield conn
+
+
+@contextmanager
+def write_session(engine: Engine):
+    """An ORM session for a write, serialised like `writer`: on SQLite a
+    session that reads first and writes later in a deferred transaction fails
+    at once with "database is locked" when another writer got in between;
+    this one holds the write lock from its first statement."""
+    with writer(engine) as conn, Session(bind=conn, expire_on_commit=False) as session:
+        yield session
 
 
 class WalCheckpointer:

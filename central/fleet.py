@@ -77,7 +77,8 @@ def add_kiosk(db: Session, name: str, ttl_hours: int, *, reissue: bool = False) 
 
 
 def enroll(db: Session, master_key: bytes, request: wire.EnrollRequest) -> tuple[Kiosk, bytes]:
-    kiosk = db.scalar(select(Kiosk).where(Kiosk.enrollment_code_hash == hash_code(request.code)))
+    # locked: of two uses of one code at once, the second reads the cleared hash (PostgreSQL too)
+    kiosk = db.scalar(select(Kiosk).where(Kiosk.enrollment_code_hash == hash_code(request.code)).with_for_update())
     if kiosk is None or kiosk.revoked_at is not None:
         raise FleetError(
             "bad_enrollment_code",

@@ -18,7 +18,7 @@ from common import wire
 
 @dataclass(frozen=True)
 class Alert:
-    code: str  # offline, paper_out, paper_low, device_fault, backlog, stuck, disk, outbox_failed, maintenance
+    code: str  # offline, paper_out, ..., outbox_failed, suspended, maintenance
     severity: str  # critical, warning, info
     message: str  # English for the log; the page translates by code
 
@@ -104,6 +104,8 @@ def alerts_for(kiosk: Kiosk, rules: FleetSection, now: datetime) -> tuple[Alert,
         found.append(Alert("outbox_failed", "warning", f"{health['outbox_failed']} items refused by central"))
     if health.get("disk_used_pct", 0) >= rules.disk_alert_pct:
         found.append(Alert("disk", "critical", f"disk {health['disk_used_pct']:.0f}% used"))
+    if kiosk.suspended_at is not None:
+        found.append(Alert("suspended", "critical", f"suspended: {kiosk.suspended_reason or 'too many ID cards'}"))
     if kiosk.maintenance or health.get("mode") == "maintenance":
         found.append(Alert("maintenance", "info", "in maintenance mode"))
     return tuple(found)

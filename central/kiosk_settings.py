@@ -26,9 +26,20 @@ def current(db: Session) -> KioskSettings:
 
 
 def for_kiosk(db: Session, kiosk: Kiosk) -> KioskSettings:
-    """The hall's settings, with this kiosk's own maintenance switch."""
+    """The hall's settings, with this kiosk's own maintenance switch (a
+    suspended kiosk is out of service too, until a manager reviews it)."""
     settings = current(db)
-    return settings.model_copy(update={"maintenance": settings.maintenance or kiosk.maintenance})
+    out = settings.maintenance or kiosk.maintenance or kiosk.suspended_at is not None
+    return settings.model_copy(update={"maintenance": out})
+
+
+def bump(db: Session) -> KioskSettings:
+    """A new version with nothing changed: every kiosk fetches its settings again
+    (one kiosk's own switch, or its suspension, changed)."""
+    settings = current(db)
+    bumped = settings.model_copy(update={"version": settings.version + 1})
+    _store(db, bumped)
+    return bumped
 
 
 def update(db: Session, changes: dict[str, object]) -> KioskSettings:
@@ -51,10 +62,7 @@ def set_maintenance(db: Session, kiosk: Kiosk | None, on: bool) -> KioskSettings
     if kiosk is None:
         return update(db, {"maintenance": on})
     kiosk.maintenance = on
-    settings = current(db)
-    bumped = settings.model_copy(update={"version": settings.version + 1})
-    _store(db, bumped)
-    return bumped
+    return bump(db)
 
 
 def _store(db: Session, settings: KioskSettings) -> None:

@@ -49,6 +49,9 @@ class Kiosk(Base):
     devices: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     health: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # wire.KioskHealth of the last heartbeat
     maintenance: Mapped[bool] = mapped_column(Boolean, default=False)  # switched from central
+    # set when the kiosk presented more ID cards than real citizens could (central.citizens)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    suspended_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     @property
     def state(self) -> str:

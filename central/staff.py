@@ -1,17 +1,22 @@
 """Staff accounts: scrypt password hashes, cookie sessions stored only as a
-hash of their token, and a login lock after repeated failures (counted in the
-database, so it holds across worker processes)."""
+hash of their token, a CSRF token derived from the session, back-off for an
+address that keeps failing to log in (counted in the database, so it holds
+across worker processes; the account itself is never locked, so nobody can
+lock a clerk out), counters bound to the clerk who holds them, and an audit
+trail of what staff grant."""
 
 from __future__ import annotations
 
 import base64
+import builtins
+import functools
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, delete, func, insert, select, update
+from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from central.db import writer
@@ -34,17 +39,29 @@ sessions_table = Table(
     Column("counter", Integer, nullable=True),
     Column("expires_at", DateTime, nullable=False),
 )
-failures_table = Table(
-    "login_failures",
+throttle_table = Table(
+    "login_throttle",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_at", DateTime, nullable=False),
+    Column("blocked_until", DateTime, nullable=True),
+)
+audit_table = Table(
+    "staff_audit",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("username", String(40), nullable=False, index=True),
     Column("at", DateTime, nullable=False),
+    Column("username", String(40), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(80), nullable=False),
+    Column("detail", String(300), nullable=False),
 )
 
 ROLES = ("counter", "manager")
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-MAX_FAILURES, LOCK_MINUTES = 5, 15
+FORGET_MINUTES = 15  # failures older than this are forgotten
+MAX_BACKOFF_S = 900
 SESSION_HOURS = 12
 
 
@@ -73,6 +90,18 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(computed, base64.b64decode(digest))
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked for an unknown user: it costs the same scrypt as a known one."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def backoff_s(failures: int, free: int) -> int:
+    """Seconds an address waits after its `failures`-th failure in a row: the
+    first `free` cost nothing, then 1, 2, 4 ... up to 15 minutes."""
+    return 0 if failures <= free else min(MAX_BACKOFF_S, 2 ** (failures - free - 1))
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -89,8 +118,15 @@ class StaffSession:
 
 
 class StaffStore:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, key: bytes = b"", free_failures: int = 5):
         self.engine = engine
+        self.key = key  # for CSRF tokens (derived from central's master key)
+        self.free_failures = free_failures
+
+    def csrf_token(self, session_token: str) -> str:
+        """Sent by the pages in X-CSRF-Token: another site can make the browser send the
+        cookie, but cannot read this (it lives in a SameSite=Strict cookie of ours)."""
+        return hmac.new(self.key, f"csrf|{session_token}".encode(), hashlib.sha256).hexdigest()[:43]
 
     def add(self, username: str, password: str, role: str) -> None:
         if role not in ROLES:
@@ -127,24 +163,36 @@ class StaffStore:
                 raise StaffError("unknown_staff", f"no staff {username!r}", 404)
             conn.execute(delete(sessions_table).where(sessions_table.c.username == username))
 
-    def login(self, username: str, password: str) -> tuple[str, StaffSession]:
+    def login(self, username: str, password: str, source: str = "") -> tuple[str, StaffSession]:
+        """A new session, or StaffError. Failures are counted per source
+        address with growing back-off; an unknown username takes the same time
+        as a wrong password (one scrypt either way)."""
         now = _now()
+        source = source[:64] or "unknown"
         with writer(self.engine) as conn, conn.begin():
-            recent = conn.execute(
-                select(func.count())
-                .select_from(failures_table)
-                .where(
-                    failures_table.c.username == username, failures_table.c.at > now - timedelta(minutes=LOCK_MINUTES)
-                )
-            ).scalar_one()
-            if recent >= MAX_FAILURES:
-                raise StaffError("locked", f"too many failed logins; try again in {LOCK_MINUTES} minutes", 429)
+            throttle = conn.execute(select(throttle_table).where(throttle_table.c.source == source)).first()
+            if throttle is not None and throttle.blocked_until is not None and throttle.blocked_until > now:
+                wait = int((throttle.blocked_until - now).total_seconds()) + 1
+                raise StaffError("locked", f"too many failed logins from this address; try again in {wait} s", 429)
             row = conn.execute(select(staff_table).where(staff_table.c.username == username)).first()
-            failed = row is None or row.disabled or not check_password(password, row.password_hash)
+            matches = check_password(password, row.password_hash if row is not None else _dummy_hash())
+            failed = row is None or row.disabled or not matches
             if failed:  # recorded and committed, then refused
-                conn.execute(insert(failures_table).values(username=username, at=now))
+                recent = throttle is not None and throttle.last_at > now - timedelta(minutes=FORGET_MINUTES)
+                failures = (throttle.failures if recent else 0) + 1
+                wait = backoff_s(failures, self.free_failures)
+                values = {
+                    "failures": failures,
+                    "last_at": now,
+                    "blocked_until": now + timedelta(seconds=wait) if wait else None,
+                }
+                if throttle is None:
+                    conn.execute(insert(throttle_table).values(source=source, **values))
+                else:
+                    conn.execute(update(throttle_table).where(throttle_table.c.source == source).values(**values))
+                conn.execute(delete(throttle_table).where(throttle_table.c.last_at < now - timedelta(days=1)))
             else:
-                conn.execute(delete(failures_table).where(failures_table.c.username == username))
+                conn.execute(delete(throttle_table).where(throttle_table.c.source == source))
                 token = secrets.token_urlsafe(32)
                 conn.execute(
                     insert(sessions_table).values(
@@ -178,10 +226,61 @@ class StaffStore:
         return StaffSession(row.username, row.role, row.counter)
 
     def choose_counter(self, token: str, counter: int) -> None:
+        """Take a counter; refused (409) while another clerk's live session holds
+        it. The check and the update are one transaction, and the counter's
+        holders are read with a row lock, so two clerks cannot both take it."""
         with writer(self.engine) as conn, conn.begin():
+            mine = conn.execute(
+                select(sessions_table.c.username).where(sessions_table.c.token_hash == _token_hash(token))
+            ).scalar_one_or_none()
+            holders = conn.execute(
+                select(sessions_table.c.username)
+                .where(
+                    sessions_table.c.counter == counter,
+                    sessions_table.c.expires_at > _now(),
+                    sessions_table.c.username != mine,
+                )
+                .with_for_update()
+            ).all()
+            if holders:
+                raise StaffError(
+                    "counter_taken",
+                    f"counter {counter} is held by {holders[0][0]}; they log out, or the hall manager closes it",
+                    409,
+                )
             conn.execute(
                 update(sessions_table).where(sessions_table.c.token_hash == _token_hash(token)).values(counter=counter)
             )
+
+    def release_counter(self, counter: int) -> int:
+        """The manager closed the counter: nobody holds it any more."""
+        with writer(self.engine) as conn, conn.begin():
+            return conn.execute(
+                update(sessions_table).where(sessions_table.c.counter == counter).values(counter=None)
+            ).rowcount
+
+    def audit(self, username: str, action: str, target: str, detail: str = "") -> None:
+        """One line of the staff audit trail (who granted what, to which ticket or kiosk)."""
+        with writer(self.engine) as conn, conn.begin():
+            conn.execute(
+                insert(audit_table).values(
+                    at=_now(), username=username, action=action, target=target[:80], detail=detail[:300]
+                )
+            )
+
+    def audit_log(self, limit: int = 200) -> builtins.list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(audit_table).order_by(audit_table.c.id.desc()).limit(limit)).all()
+        return [
+            {
+                "at": r.at.replace(tzinfo=UTC).isoformat(),
+                "username": r.username,
+                "action": r.action,
+                "target": r.target,
+                "detail": r.detail,
+            }
+            for r in rows
+        ]
 
     def logout(self, token: str) -> None:
         with writer(self.engine) as conn, conn.begin():

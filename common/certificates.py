@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from common.wire import WireModel
+from common.wire import CitizenTokenStr, WireModel
 
 SubjectKind = Literal["person", "company"]
 VerifyState = Literal["genuine", "revoked", "expired", "unknown", "invalid"]
@@ -75,7 +75,7 @@ class AvailableReply(WireModel):
 
 
 class AvailableRequest(WireModel):
-    person_key: str = Field(pattern=r"^[0-9a-f]{64}$")
+    citizen_token: CitizenTokenStr
 
 
 class CertificateRequest(WireModel):
@@ -86,7 +86,7 @@ class CertificateRequest(WireModel):
         description="idempotency key: a retried request returns the same certificate",
     )
     kind: str = Field(max_length=40)
-    person_key: str = Field(pattern=r"^[0-9a-f]{64}$", description="keyed hash of the card's ID number")
+    citizen_token: CitizenTokenStr
     subject_ref: str = Field(default="", max_length=40)
 
 

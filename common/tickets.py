@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from common.wire import WireModel
+from common.wire import CitizenTokenStr, WireModel
 
 TicketClass = Literal["normal", "priority", "appointment"]
 PriorityClaim = Literal["elderly"]  # the green channel a kiosk may claim from the card alone
@@ -25,14 +25,12 @@ class TicketRequest(WireModel):
         description="idempotency key: a retried request returns the same ticket",
     )
     type: str = Field(pattern=r"^[A-Z]$", description="business type letter")
-    person_key: str | None = Field(
-        default=None, pattern=r"^[0-9a-f]{64}$", description="keyed hash of the ID number, for real-name tickets"
-    )
+    citizen_token: CitizenTokenStr | None = Field(default=None, description="for real-name tickets")
     priority: PriorityClaim | None = Field(default=None, description="green channel claimed from the card")
     booking_code: str | None = Field(
         default=None, min_length=4, max_length=16, description="appointment check-in by booking code"
     )
-    appointment: bool = Field(default=False, description="appointment check-in by ID card (needs person_key)")
+    appointment: bool = Field(default=False, description="appointment check-in by ID card (needs citizen_token)")
 
 
 class TicketReply(WireModel):
@@ -90,7 +88,7 @@ class QueuesReply(WireModel):
 
 class BookingRequest(WireModel):
     type: str = Field(pattern=r"^[A-Z]$")
-    person_key: str = Field(pattern=r"^[0-9a-f]{64}$")
+    citizen_token: CitizenTokenStr
     slot_start: datetime
     slot_minutes: int = Field(default=30, ge=5, le=240)
 
@@ -133,10 +131,10 @@ class OfflineTicket(WireModel):
     id: str = Field(
         min_length=12, max_length=24, pattern=r"^[A-Za-z0-9_-]+$", description="public id, made by the kiosk"
     )
-    lease_id: int
+    lease_id: int = Field(ge=1, le=2**31 - 1)
     type: str = Field(pattern=r"^[A-Z]$")
     number: int = Field(ge=1, le=999)
-    person_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    real_name: bool = Field(default=False, description="the kiosk read the holder's card (not counted per person)")
     priority: PriorityClaim | None = None
     issued_at: datetime = Field(description="the kiosk's clock when it was issued (kept as given)")
     clock_offset_s: float = Field(

@@ -8,9 +8,9 @@ so a garbled reply is caught at the edge with a precise message.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from common.text import first_control
 
@@ -40,8 +40,33 @@ class EnrollReply(WireModel):
     kiosk_id: str
     name: str
     secret: str = Field(description="per-kiosk HMAC secret, base64; shown once")
-    id_hash_key: str = Field(description="per-deployment key (base64) for keyed hashes of ID numbers")
     server_time: datetime
+
+
+class CardPresented(WireModel):
+    """The card a citizen just put on this kiosk's reader (sent over TLS, kept
+    by central only as a keyed hash): it opens that citizen's records at this
+    kiosk for a short while."""
+
+    document_type: str = Field(default="resident_id", pattern=r"^[a-z_]{2,30}$", description="resident_id, eid, ...")
+    number: str = Field(min_length=6, max_length=40, pattern=r"^[0-9A-Za-z]+$")
+    reader: str = Field(default="", max_length=20, pattern=r"^[a-z0-9_]*$", description="pcsc, ga467, virtual")
+
+
+CitizenTokenStr = Annotated[
+    str,
+    Field(
+        min_length=20,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="from POST /citizens/present, valid at the kiosk that presented the card",
+    ),
+]
+
+
+class CitizenToken(WireModel):
+    token: CitizenTokenStr
+    expires_in_s: int = Field(ge=1)
 
 
 DeviceState = Literal["ok", "warning", "fault", "absent", "unknown"]
@@ -58,23 +83,23 @@ KioskMode = Literal["normal", "after_hours", "maintenance"]
 class KioskHealth(WireModel):
     """What an operator needs to see from afar, in every heartbeat."""
 
-    disk_free_mb: int = Field(ge=0)
+    disk_free_mb: int = Field(ge=0, le=2**53)
     disk_used_pct: float = Field(ge=0, le=100)
     memory_rss_mb: float = Field(ge=0)
-    outbox_backlog: int = Field(ge=0, description="items not yet delivered")
-    outbox_failed: int = Field(ge=0, description="items central refused for good")
+    outbox_backlog: int = Field(ge=0, le=2**53, description="items not yet delivered")
+    outbox_failed: int = Field(ge=0, le=2**53, description="items central refused for good")
     outbox_oldest_s: float = Field(ge=0, description="age of the oldest undelivered item")
     last_sync_at: datetime | None = Field(default=None, description="last successful catalog sync")
-    catalog_version: int = Field(ge=0)
-    config_version: int = Field(ge=0)
-    offline_numbers: int = Field(ge=0, description="numbers left in the kiosk's leased blocks for today")
+    catalog_version: int = Field(ge=0, le=2**53)
+    config_version: int = Field(ge=0, le=2**53)
+    offline_numbers: int = Field(ge=0, le=2**53, description="numbers left in the kiosk's leased blocks for today")
     mode: KioskMode = "normal"
 
 
 class HeartbeatRequest(WireModel):
     version: str = Field(max_length=40)
     uptime_s: float = Field(ge=0)
-    sent_at: datetime
+    sent_at: AwareDatetime = Field(description="the kiosk's clock, with its UTC offset")
     devices: dict[str, DeviceStatus] = Field(default_factory=dict, max_length=32)
     health: KioskHealth | None = None
 

@@ -70,7 +70,8 @@ class CardService:
                 self.status = CardStatus("failed", "expired")
                 log.info("card refused: expired")
             else:
-                self.session.identify(identity)
+                kind = type(self.reader).__name__.removesuffix("Reader").lower()  # virtual, pcsc, ga467
+                self.session.identify(identity, reader=kind)
                 self.status = CardStatus("ok")
         elif isinstance(event, CardFailed):
             self.status = CardStatus("failed", event.error.reason)

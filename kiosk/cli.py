@@ -141,9 +141,7 @@ def _enroll(cfg, args) -> int:
 
     path = credentials.save(
         cfg.data_dir,
-        credentials.Credentials(
-            reply.kiosk_id, reply.name, server, base64.b64decode(reply.secret), base64.b64decode(reply.id_hash_key)
-        ),
+        credentials.Credentials(reply.kiosk_id, reply.name, server, base64.b64decode(reply.secret)),
     )
     print(f"Enrolled as {reply.name!r} ({reply.kiosk_id}); credentials in {path} (mode 0600)")
     if server != cfg.server.url.rstrip("/"):

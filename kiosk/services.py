@@ -163,9 +163,7 @@ def build_services(config: KioskConfig) -> KioskServices:
     except credentials.CredentialsError as exc:
         log.error("%s", exc)
         creds = None
-    session = CitizenSession(
-        events, IdleTimer(config.ui.idle_timeout_s, config.ui.idle_warning_s), creds.id_hash_key if creds else b""
-    )
+    session = CitizenSession(events, IdleTimer(config.ui.idle_timeout_s, config.ui.idle_warning_s))
     central = CentralClient(config.server.url, creds, timeout_s=config.server.timeout_s)
     catalog = CatalogService(CatalogStore(config.data_dir / "catalog.db"))  # opened after the first frame
     printing = TicketPrinting(catalog, config)

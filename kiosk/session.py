@@ -1,6 +1,7 @@
 """The citizen's session: everything one person did at the kiosk, wiped when
 they leave (idle timeout, "finish", card removal). The identity from the card
-lives only here, in memory; screens get masked values, central a keyed hash."""
+lives only here, in memory; screens get masked values; central gets the
+number once (over TLS) and answers a token for this session."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import date
 from typing import Any, Literal
 
 from common.identity import Identity
+from common.wire import CardPresented, CitizenToken
 from kiosk.events import EventBus, SessionEnded
 
 IdlePhase = Literal["idle", "active", "warning", "expired"]
@@ -69,18 +71,20 @@ class MaskedIdentity:
 class CitizenSession:
     """Holds per-citizen state for the screens; `end()` wipes all of it."""
 
-    def __init__(self, events: EventBus, idle: IdleTimer, id_hash_key: bytes = b""):
+    def __init__(self, events: EventBus, idle: IdleTimer):
         self.events = events
         self.idle = idle
-        self.id_hash_key = id_hash_key
         self.active = False
         self.started_at: float | None = None
         self._data: dict[str, Any] = {}
         self._identity: Identity | None = None
+        self._token: tuple[str, float] | None = None  # central's citizen token, and when to ask again
+        self.reader = ""
 
     # -- identity --------------------------------------------------------------
-    def identify(self, identity: Identity) -> None:
-        """A card was read: this session now belongs to that person."""
+    def identify(self, identity: Identity, reader: str = "") -> None:
+        """A card was read (by `reader`: pcsc, ga467, virtual): this session now belongs to that person."""
+        self.reader = reader
         if self._identity is not None and self._identity.number != identity.number:
             self.end("card_changed")
         self._identity = identity
@@ -105,11 +109,21 @@ class CitizenSession:
             i.document_type,
         )
 
-    def person_key(self) -> str | None:
-        """The keyed hash central counts a person by; None without a card or a key."""
-        if self._identity is None or not self.id_hash_key:
+    def citizen_token(self, present: Callable[[CardPresented], CitizenToken]) -> str | None:
+        """The token that opens this card holder's records at central, asked
+        for once per session (`present` is the central client's call; it
+        raises when central cannot be reached). None without a card. The kiosk
+        holds no key that could hash an ID number itself."""
+        if self._identity is None:
             return None
-        return self._identity.keyed_hash(self.id_hash_key)
+        now = self.idle.clock()
+        if self._token is not None and now < self._token[1]:
+            return self._token[0]
+        reply = present(
+            CardPresented(document_type=self._identity.document_type, number=self._identity.number, reader=self.reader)
+        )
+        self._token = (reply.token, now + max(1, reply.expires_in_s - 30))
+        return reply.token
 
     def begin(self) -> None:
         if not self.active:
@@ -133,6 +147,7 @@ class CitizenSession:
     def end(self, reason: str) -> None:
         was_active = self.active or self._identity is not None
         self._identity = None
+        self._token = None
         self._data.clear()
         self.active = False
         self.started_at = None

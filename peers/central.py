@@ -26,7 +26,14 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 60) -> subproc
 class Central:
     """A real `kiosk-central serve` process on 127.0.0.1."""
 
+    # Tests and benchmarks take hundreds of tickets from one kiosk: the per-kiosk
+    # ticket limit is off unless `extra` has a [security] section of its own
+    # (tests/test_stolen_kiosk.py checks the limit).
+    NO_TICKET_LIMIT = "[security]\ntickets_per_minute = 0\n"
+
     def __init__(self, directory: Path, *, workers: int = 1, extra: str = ""):
+        if "[security]" not in extra:
+            extra = f"{extra}\n{self.NO_TICKET_LIMIT}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         directory.mkdir(parents=True, exist_ok=True)

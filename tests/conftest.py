@@ -120,8 +120,27 @@ def browser():
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
+        yield TestBrowser(chromium)
         chromium.close()
+
+
+class TestBrowser:
+    """Chromium for tests that wait on page state with `wait_for_function`,
+    which evaluates a string and so needs the page's CSP relaxed
+    (`bypass_csp`). `strict_page` keeps the CSP, for the test that checks
+    every page runs under it (test_web_hall)."""
+
+    def __init__(self, chromium):
+        self.chromium = chromium
+
+    def new_page(self, **options):
+        return self.chromium.new_page(bypass_csp=True, **options)
+
+    def new_context(self, **options):
+        return self.chromium.new_context(bypass_csp=True, **options)
+
+    def strict_page(self, **options):
+        return self.chromium.new_page(**options)
 
 
 # Staff accounts on a running Central (counter and manager pages, their API)
@@ -143,6 +162,7 @@ def login(central, name, counter=None) -> requests.Session:
     r = s.post(f"{central.url}/api/v1/staff/login", json={"username": name, "password": PASSWORD}, timeout=5)
     assert r.status_code == 200, r.text
     assert "httponly" in r.headers["set-cookie"].lower() and "samesite=strict" in r.headers["set-cookie"].lower()
+    s.headers["X-CSRF-Token"] = r.json()["csrf_token"]  # as the pages send it, from the hall_csrf cookie
     if counter is not None:
         assert s.post(f"{central.url}/api/v1/staff/counter", json={"counter": counter}, timeout=5).ok
     return s

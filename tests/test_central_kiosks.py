@@ -3,13 +3,14 @@ over loopback HTTP."""
 
 from __future__ import annotations
 
+import base64
 import json
 import stat
 from datetime import UTC
 
 import pytest
 import requests
-from conftest import run_cli, write_kiosk_config
+from conftest import add_staff, login, run_cli, write_kiosk_config
 
 from common import signing, wire
 from kiosk.sync import credentials
@@ -51,10 +52,17 @@ def _beat(version="0.1.0") -> wire.HeartbeatRequest:
     )
 
 
-def test_health_and_openapi(central):
+def test_health_and_openapi_for_managers_only(central):
     health = requests.get(central.url + "/healthz", timeout=5).json()
     assert health["status"] == "ok" and health["database"] == "sqlite"
-    paths = requests.get(central.url + "/openapi.json", timeout=5).json()["paths"]
+    for path in ("/openapi.json", "/docs"):
+        assert requests.get(central.url + path, timeout=5).status_code == 401  # a map for attackers: not public
+    add_staff(central, "docs-clerk")
+    assert login(central, "docs-clerk").get(central.url + "/openapi.json", timeout=5).status_code == 403
+    add_staff(central, "docs-manager", "manager")
+    manager = login(central, "docs-manager")
+    assert "swagger" in manager.get(central.url + "/docs", timeout=5).text.lower()
+    paths = manager.get(central.url + "/openapi.json", timeout=5).json()["paths"]
     api = [p for p in paths if p not in ("/healthz",)]
     assert api and all(p.startswith("/api/v1/") for p in api)
 
@@ -188,21 +196,21 @@ def test_garbled_and_unreachable_replies_are_typed_errors(central, tmp_path):
     assert err.value.kind == "network"
 
 
-def test_every_kiosk_of_a_deployment_gets_the_same_id_hash_key(central, tmp_path):
-    """Per-person counting at central works across kiosks only if they share the key."""
-    keys = []
-    for name in ("hash-a", "hash-b"):
-        code = _add(central, name)["code"]
-        directory = tmp_path / name
-        directory.mkdir()
-        assert (
-            run_cli("kiosk", "--config", str(write_kiosk_config(directory, central.url)), "enroll", code).returncode
-            == 0
-        )
-        creds = credentials.load(directory / "kiosk-data")
-        keys.append(creds.id_hash_key)
-        assert creds.secret != creds.id_hash_key
-    assert len(keys[0]) == 32 and keys[0] == keys[1]
+def test_a_kiosk_holds_no_key_that_unlocks_citizens(central, tmp_path):
+    """Central hashes ID numbers; enrollment hands out no hash key, and a key
+    an older release stored is removed from the credentials file."""
+    code = _add(central, "no-hash-key")["code"]
+    reply = requests.post(
+        central.url + "/api/v1/kiosks/enroll", json={"code": code, "version": "1.0", "hostname": "x"}, timeout=5
+    ).json()
+    assert set(reply) == {"kiosk_id", "name", "secret", "server_time"}
+    old = {**reply, "server_url": central.url, "id_hash_key": base64.b64encode(b"k" * 32).decode()}
+    (tmp_path / credentials.FILENAME).write_text(json.dumps(old))
+    creds = credentials.load(tmp_path)
+    assert creds is not None and creds.kiosk_id == reply["kiosk_id"]
+    stored = json.loads((tmp_path / credentials.FILENAME).read_text())
+    assert "id_hash_key" not in stored and stored["secret"] == reply["secret"]
+    assert stat.S_IMODE((tmp_path / credentials.FILENAME).stat().st_mode) == 0o600
 
 
 def test_a_notice_with_control_characters_is_refused(central):

@@ -6,6 +6,7 @@ still ends the process within seconds."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -104,6 +105,63 @@ def test_the_loop_answers_while_another_process_holds_the_write_lock(busy_hall):
     server.proc.terminate()
     server.proc.wait(10)
     assert time.monotonic() - t0 < 8.0  # SIGTERM ends it within seconds
+
+
+RED_TEAM_S = float(os.environ.get("RED_TEAM_S", "60"))
+
+
+def test_the_red_team_pattern_for_a_minute_never_hangs_central(busy_hall):
+    """What hung central for good (3 of 3 runs, within 7 s): one kiosk's
+    ratings, tickets and settings polls in parallel, and a clerk finishing and
+    calling meanwhile. For a minute, /healthz must answer every second."""
+    server, creds = busy_hall
+    clerk = login(server, "carol", counter=1)
+    stop = threading.Event()
+    counts = {"rating": 0, "ticket": 0, "config": 0, "clerk": 0}
+    errors: list[str] = []
+
+    def kiosk(kind: str) -> None:
+        client = CentralClient(server.url, creds, timeout_s=30)
+        while not stop.is_set():
+            try:
+                if kind == "rating":
+                    client.rate(rating())
+                elif kind == "ticket":
+                    client.take_ticket(ticket())
+                else:
+                    client.settings()
+                counts[kind] += 1
+            except Exception as exc:  # recorded, asserted below
+                errors.append(f"{kind}: {exc}")
+
+    def counter_clerk() -> None:
+        while not stop.is_set():
+            for action in ("call-next", "finish"):
+                r = clerk.post(f"{server.url}/api/v1/counters/1/{action}", timeout=30)
+                if r.status_code >= 500:
+                    errors.append(f"clerk {action}: {r.status_code}")
+            counts["clerk"] += 1
+
+    threads = [threading.Thread(target=kiosk, args=(k,)) for k in ("rating", "ticket", "config") for _ in range(3)]
+    threads.append(threading.Thread(target=counter_clerk))
+    for t in threads:
+        t.start()
+    slowest, started = 0.0, time.monotonic()
+    try:
+        while time.monotonic() - started < RED_TEAM_S:
+            t0 = time.monotonic()
+            assert requests.get(f"{server.url}/healthz", timeout=5).ok
+            slowest = max(slowest, time.monotonic() - t0)
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - t0)))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+    assert not any(t.is_alive() for t in threads), "requests still hang"
+    assert slowest < 1.0, f"/healthz took {slowest:.2f} s under the red-team pattern"
+    assert errors == [], errors[:5]
+    assert min(counts.values()) > 10, counts  # every kind kept being served
+    print(f"red team {RED_TEAM_S:.0f} s: {counts}, slowest /healthz {slowest * 1000:.0f} ms")
 
 
 def test_a_blocking_write_on_the_event_loop_is_refused_loudly(tmp_path):

@@ -26,10 +26,8 @@ def hall_state(tmp_path):
 
 
 def issue(service, state):
-    request = CertificateRequest(
-        request_id=uuid.uuid4().hex, kind="tax", person_key=keyed_hash(state.id_hash_key, DEMO_ID)
-    )
-    return service.issue("kiosk-1", request)
+    request = CertificateRequest(request_id=uuid.uuid4().hex, kind="tax", citizen_token="t" * 32)
+    return service.issue("kiosk-1", request, keyed_hash(state.id_hash_key, DEMO_ID))
 
 
 def tamper(state, cert_id: str, **columns) -> None:

@@ -60,7 +60,7 @@ def kiosk_side(tmp_path, cupsd):
         config_path.read_text() + f'[document]\ncups_server = "{cupsd.socket}"\n[devices]\ndocument_printer = "cups"\n'
     )
     config = load_kiosk(config_path)
-    session = CitizenSession(EventBus(), IdleTimer(120, 20), client.credentials.id_hash_key)
+    session = CitizenSession(EventBus(), IdleTimer(120, 20))
     outbox = Outbox(config.data_dir / "outbox.db")
     worker = OutboxWorker(outbox, senders_for(client), poll_s=0.2)
     cache = config.data_dir / "cache" / "fonts"

@@ -20,7 +20,7 @@ from common.certificates import (
     from_b64url,
     verify_signature,
 )
-from common.identity import keyed_hash
+from common.wire import CardPresented
 from kiosk.sync.client import CentralError
 
 pytestmark = pytest.mark.central
@@ -42,27 +42,28 @@ def hall(tmp_path_factory):
 
 
 def person(kiosk, number: str) -> str:
-    return keyed_hash(kiosk.credentials.id_hash_key, number)
+    """The card is presented at this kiosk: central answers a citizen token."""
+    return kiosk.present_card(CardPresented(number=number, reader="virtual")).token
 
 
 def issue(kiosk, number, kind="social_insurance", ref="", request_id=None):
     return kiosk.issue_certificate(
         CertificateRequest(
-            request_id=request_id or uuid.uuid4().hex, kind=kind, person_key=person(kiosk, number), subject_ref=ref
+            request_id=request_id or uuid.uuid4().hex, kind=kind, citizen_token=person(kiosk, number), subject_ref=ref
         )
     )
 
 
 def test_a_card_holder_sees_and_gets_only_their_own_records(hall):
     _central, kiosk, _ = hall
-    mine = kiosk.available_certificates(AvailableRequest(person_key=person(kiosk, DEMO_ID)))
+    mine = kiosk.available_certificates(AvailableRequest(citizen_token=person(kiosk, DEMO_ID)))
     assert [c.kind for c in mine.certificates] == ["social_insurance", "tax", "real_estate"]
     assert all("1101**********002X" in c.subject_label for c in mine.certificates)
-    rep = kiosk.available_certificates(AvailableRequest(person_key=person(kiosk, LEGAL_REP)))
+    rep = kiosk.available_certificates(AvailableRequest(citizen_token=person(kiosk, LEGAL_REP)))
     companies = [c for c in rep.certificates if c.kind == "business_license"]
     assert len(companies) == 2 and all("*" in c.subject_label for c in companies)
     assert "real_estate" not in [c.kind for c in rep.certificates]
-    assert kiosk.available_certificates(AvailableRequest(person_key=person(kiosk, STRANGER))).certificates == ()
+    assert kiosk.available_certificates(AvailableRequest(citizen_token=person(kiosk, STRANGER))).certificates == ()
     with pytest.raises(CentralError) as refused:  # a stranger gets nothing, not someone else's record
         issue(kiosk, STRANGER)
     assert refused.value.code == "no_record"
@@ -79,7 +80,7 @@ def test_no_card_identity_no_certificate(hall):
     r = requests.post(f"{central.url}/api/v1/certificates", json=body, timeout=5)
     assert r.status_code == 401  # unsigned
     with pytest.raises(ValidationError):
-        CertificateRequest(request_id=uuid.uuid4().hex, kind="tax", person_key="")
+        CertificateRequest(request_id=uuid.uuid4().hex, kind="tax", citizen_token="")
 
 
 def test_signed_verifiable_and_tamper_evident(hall):

@@ -56,13 +56,13 @@ def test_removal_wipes_the_citizen_session(pcscd):
     bus = EventBus()
     ended = []
     bus.subscribe(SessionEnded, ended.append)
-    session = CitizenSession(bus, IdleTimer(60, 15), id_hash_key=b"k" * 32)
+    session = CitizenSession(bus, IdleTimer(60, 15))
     service = CardService(PcscReader("Virtual PCD 00 00", poll_ms=200, retry_s=0.2), session, bus)
     service.start()
     try:
         card = VirtualCard(ZHANG, port=pcscd.port).insert()
         wait_until(lambda: session.identity is not None, what="the card to be read")
-        assert session.masked().number == "1101**********002X" and session.person_key()
+        assert session.masked().number == "1101**********002X" and session.reader == "pcsc"
         session.put("chosen", "something")
         card.remove()
         wait_until(lambda: ended, what="the session to end on removal")

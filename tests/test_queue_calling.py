@@ -50,7 +50,7 @@ def test_counters_call_in_order_and_only_their_types(tmp_path):
 def test_green_channel_is_called_first(tmp_path):
     q, c = fresh(tmp_path)
     now_ticket(q, "A", 0)
-    v = now_ticket(q, "A", 5, person_key=PERSON, priority="elderly")
+    v = now_ticket(q, "A", 5, person=PERSON, priority="elderly")
     assert c.call_next(1).number == v.number
 
 

@@ -4,19 +4,21 @@ idempotency, real-name rules, priority and appointment ordering."""
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import wait_until
+from sqlalchemy import insert
 
-from central import fleet
+from central import citizens, fleet
 from central.config import CentralConfig, QueueSection, StorageSection
 from central.queue.engine import QueueEngine, QueueError, TicketOrder
 from central.state import open_state
 from common import wire
-from common.tickets import BookingRequest, TicketRequest
+from common.tickets import TicketRequest
 
 NOON = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 PERSON = "a" * 64
@@ -29,7 +31,26 @@ def make_engine(tmp_path, **queue) -> QueueEngine:
     return QueueEngine(cfg, open_state(cfg).engine)
 
 
-def take(engine, kind="A", kiosk="k1", now=NOON, **extra):
+def present(engine, person, kiosk="k1", until=NOON + timedelta(minutes=15)) -> str:
+    """A citizen token for `person` at `kiosk`, as POST /citizens/present leaves it."""
+    token = secrets.token_urlsafe(32)
+    with engine.engine.begin() as conn:
+        conn.execute(
+            insert(citizens.presences).values(
+                token_hash=citizens.token_hash(token),
+                kiosk_id=kiosk,
+                person_key=person,
+                province="11",
+                presented_at=until.replace(tzinfo=None) - timedelta(minutes=15),
+                expires_at=until.replace(tzinfo=None),
+            )
+        )
+    return token
+
+
+def take(engine, kind="A", kiosk="k1", now=NOON, person=None, **extra):
+    if person:
+        extra["citizen_token"] = present(engine, person, kiosk, now + timedelta(minutes=15))
     return engine.issue(kiosk, TicketRequest(request_id=f"req-{next(_ids):06d}", type=kind, **extra), now)
 
 
@@ -73,16 +94,16 @@ def test_a_retried_request_returns_the_same_ticket(tmp_path):
 
 def test_real_name_rules(tmp_path):
     q = make_engine(tmp_path, daily_limit_per_person=2)
-    t = take(q, "A", person_key=PERSON)
+    t = take(q, "A", person=PERSON)
     assert t.real_name
     with pytest.raises(QueueError) as err:
-        take(q, "A", person_key=PERSON)
+        take(q, "A", person=PERSON)
     assert err.value.code == "already_queued" and t.number in err.value.message
-    take(q, "B", person_key=PERSON)
+    take(q, "B", person=PERSON)
     with pytest.raises(QueueError) as err:
-        take(q, "C", person_key=PERSON)
+        take(q, "C", person=PERSON)
     assert err.value.code == "daily_limit_reached"
-    assert take(q, "A", person_key=OTHER).number == "A002"
+    assert take(q, "A", person=OTHER).number == "A002"
     with pytest.raises(QueueError) as err:
         take(q, "A", priority="elderly")
     assert err.value.code == "priority_needs_card" and err.value.status == 422
@@ -92,7 +113,7 @@ def test_green_channel_goes_first(tmp_path):
     q = make_engine(tmp_path)
     a1 = take(q, now=NOON)
     a2 = take(q, now=NOON + timedelta(minutes=1))
-    v3 = take(q, now=NOON + timedelta(minutes=2), person_key=PERSON, priority="elderly")
+    v3 = take(q, now=NOON + timedelta(minutes=2), person=PERSON, priority="elderly")
     assert v3.number == "VA003" and v3.ticket_class == "priority" and v3.people_ahead == 0
     assert q.status(a1.id).people_ahead == 1 and q.status(a2.id).people_ahead == 2
 
@@ -100,7 +121,7 @@ def test_green_channel_goes_first(tmp_path):
 def test_appointments_join_at_their_slot_time(tmp_path):
     q = make_engine(tmp_path)
     slot = NOON + timedelta(minutes=20)
-    booking = q.book(BookingRequest(type="C", person_key=PERSON, slot_start=slot, slot_minutes=30))
+    booking = q.book("C", PERSON, slot, 30)
     early = take(q, "C", now=NOON)  # arrived before the slot time: ahead of the appointment
     with pytest.raises(QueueError) as err:
         take(q, "A", now=slot - timedelta(minutes=31), booking_code=booking.code)
@@ -117,14 +138,14 @@ def test_appointments_join_at_their_slot_time(tmp_path):
 def test_check_in_by_card_and_the_late_window(tmp_path):
     q = make_engine(tmp_path, appointment_late_min=15)
     slot = NOON + timedelta(minutes=30)
-    q.book(BookingRequest(type="B", person_key=PERSON, slot_start=slot))
+    q.book("B", PERSON, slot)
     with pytest.raises(QueueError) as err:
-        take(q, "A", now=slot + timedelta(minutes=16), person_key=PERSON, appointment=True)
+        take(q, "A", now=slot + timedelta(minutes=16), person=PERSON, appointment=True)
     assert err.value.code == "booking_too_late"
-    y = take(q, "A", now=slot + timedelta(minutes=10), person_key=PERSON, appointment=True)
+    y = take(q, "A", now=slot + timedelta(minutes=10), person=PERSON, appointment=True)
     assert y.number == "YB001"
     with pytest.raises(QueueError) as err:
-        take(q, "A", now=slot, person_key=OTHER, appointment=True)
+        take(q, "A", now=slot, person=OTHER, appointment=True)
     assert err.value.code == "booking_not_found"
 
 
@@ -161,8 +182,8 @@ def test_a_batch_issues_what_it_can_and_refuses_the_rest_alone(tmp_path):
             order("Z", "batch-req-02", "nonce-0002"),  # unknown type
             order("A", "batch-req-03", "nonce-0001"),  # a replayed nonce
             order("A", "batch-req-01", "nonce-0004"),  # the first request again: the same ticket
-            order("B", "batch-req-05", "nonce-0005", person_key=PERSON),
-            order("B", "batch-req-06", "nonce-0006", person_key=PERSON),  # already queued for B
+            order("B", "batch-req-05", "nonce-0005", citizen_token=present(q, PERSON, kiosk.id)),
+            order("B", "batch-req-06", "nonce-0006", citizen_token=present(q, PERSON, kiosk.id)),  # already queued
             order("A", "batch-req-07", "nonce-0007"),
         ],
         NOON,

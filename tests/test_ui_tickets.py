@@ -132,17 +132,14 @@ def test_real_name_ticket_with_the_card(rig):
 
 
 def test_check_in_with_a_booking_code_typed_on_screen(rig, central):
-    import hashlib
     from datetime import datetime, timedelta
 
     from common.tickets import BookingRequest
+    from common.wire import CardPresented
 
+    someone = rig.services.central.present_card(CardPresented(number="11010519491231002X"))  # booked elsewhere
     booking = rig.services.central.book(
-        BookingRequest(
-            type="C",
-            person_key=hashlib.sha256(b"someone").hexdigest(),
-            slot_start=datetime.now(UTC) + timedelta(minutes=10),
-        )
+        BookingRequest(type="C", citizen_token=someone.token, slot_start=datetime.now(UTC) + timedelta(minutes=10))
     )
     screen = open_tickets(rig)
     rig.tap(screen.ids.enter_code)

@@ -43,11 +43,13 @@ def test_phone_page_follows_the_ticket_until_it_is_called(browser, tmp_path):
             capture_output=True,
         )
         staff = requests.Session()
-        staff.post(
+        token = staff.post(
             f"{central.url}/api/v1/staff/login",
             json={"username": "clerk", "password": "long enough password"},
             timeout=5,
-        ).raise_for_status()
+        )
+        token.raise_for_status()
+        staff.headers["X-CSRF-Token"] = token.json()["csrf_token"]
         staff.post(f"{central.url}/api/v1/staff/counter", json={"counter": 3}, timeout=5).raise_for_status()
         called = staff.post(f"{central.url}/api/v1/counters/3/call-next", timeout=5).json()["called"]
         assert called["number"] == first.number

@@ -22,7 +22,7 @@ router = APIRouter(prefix=wire.API_PREFIX, tags=["catalog"])
 )
 def catalog(
     request: Request,
-    since: int = Query(0, ge=0, description="the kiosk's catalog version; 0 = everything"),
+    since: int = Query(0, ge=0, le=2**53, description="the kiosk's catalog version; 0 = everything"),
     _kiosk: SignedKiosk = Depends(authenticated_kiosk),
 ) -> Response:
     """Everything that changed after version `since` (everything when 0).

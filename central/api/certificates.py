@@ -7,8 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
 
+from central.api.citizens import person_for
 from central.api.counters import staff_session
-from central.auth import SignedKiosk, authenticated_kiosk
+from central.auth import SignedKiosk, authenticated_kiosk, authenticated_serving_kiosk
 from central.certs.service import CertificateError, CertificateService
 from central.errors import ApiError, Responses
 from central.staff import StaffSession
@@ -25,7 +26,12 @@ from common.certificates import (
 )
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["certificates"])
-ERRORS: Responses = {404: {"model": wire.ErrorReply}, 409: {"model": wire.ErrorReply}, 422: {"model": wire.ErrorReply}}
+ERRORS: Responses = {
+    403: {"model": wire.ErrorReply, "description": "kiosk_suspended, card_not_present"},
+    404: {"model": wire.ErrorReply},
+    409: {"model": wire.ErrorReply},
+    422: {"model": wire.ErrorReply},
+}
 
 
 def _service(request: Request) -> CertificateService:
@@ -39,18 +45,21 @@ def _errors(action):
         raise ApiError(exc.status, exc.code, exc.message) from None
 
 
-@router.post("/certificates/available", response_model=AvailableReply)
+@router.post("/certificates/available", response_model=AvailableReply, responses=ERRORS)
 def available(
-    body: AvailableRequest, request: Request, _kiosk: SignedKiosk = Depends(authenticated_kiosk)
+    body: AvailableRequest, request: Request, kiosk: SignedKiosk = Depends(authenticated_serving_kiosk)
 ) -> AvailableReply:
-    """What the card holder on this kiosk may print (their own records only)."""
-    return _service(request).available(body.person_key)
+    """What the card holder present at this kiosk may print (their own records only)."""
+    return _service(request).available(person_for(request, kiosk, body.citizen_token))
 
 
 @router.post("/certificates", response_model=Certificate, responses=ERRORS)
-def issue(body: CertificateRequest, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Certificate:
-    """Issue and sign a certificate (idempotent on request_id)."""
-    return _errors(lambda: _service(request).issue(kiosk.id, body))
+def issue(
+    body: CertificateRequest, request: Request, kiosk: SignedKiosk = Depends(authenticated_serving_kiosk)
+) -> Certificate:
+    """Issue and sign a certificate for the card holder present at this kiosk (idempotent on request_id)."""
+    person = person_for(request, kiosk, body.citizen_token)
+    return _errors(lambda: _service(request).issue(kiosk.id, body, person))
 
 
 @router.post("/certificates/prints", response_model=Acknowledged, responses=ERRORS)

@@ -2,9 +2,13 @@
 hall manager opens and closes counters.
 
 Counter staff act only for the counter their session chose (403
-`not_your_counter` otherwise); managers may act for any."""
+`not_your_counter` otherwise), which no other clerk then holds; managers may
+act for any. Every state-changing staff call carries the session's CSRF token
+in `X-CSRF-Token` (the pages read it from the `hall_csrf` cookie)."""
 
 from __future__ import annotations
+
+import hmac
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
@@ -12,12 +16,14 @@ from pydantic import Field
 from central.errors import ApiError
 from central.queue.calling import Calling
 from central.queue.engine import QueueError
+from central.rate_limit import RateLimit
 from central.staff import StaffError, StaffSession, StaffStore
 from common import wire
 from common.wire import WireModel
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["counters"])
 COOKIE = "hall_session"
+CSRF_COOKIE, CSRF_HEADER = "hall_csrf", "x-csrf-token"
 
 
 class Login(WireModel):
@@ -26,7 +32,7 @@ class Login(WireModel):
 
 
 class ChooseCounter(WireModel):
-    counter: int
+    counter: int = Field(ge=1, le=999)
 
 
 class Transfer(WireModel):
@@ -52,6 +58,14 @@ def staff_session(request: Request) -> StaffSession:
     return session
 
 
+def staff_action(request: Request, session: StaffSession = Depends(staff_session)) -> StaffSession:
+    """A logged-in session making a change: its CSRF token must come along (403 otherwise)."""
+    expected = _store(request).csrf_token(request.cookies.get(COOKIE, ""))
+    if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), expected):
+        raise ApiError(403, "bad_csrf_token", "this request lacks the page's CSRF token; reload the page")
+    return session
+
+
 def _for_counter(session: StaffSession, number: int) -> None:
     if session.role != "manager" and session.counter != number:
         raise ApiError(403, "not_your_counter", f"this session serves counter {session.counter}, not {number}")
@@ -64,21 +78,29 @@ def _queue_errors(action):
         raise ApiError(exc.status, exc.code, exc.message) from None
 
 
+def _login_limit(request: Request) -> RateLimit:
+    limit = getattr(request.app.state, "login_limit", None)
+    if limit is None:
+        per_second = request.app.state.central.config.security.logins_per_second
+        limit = request.app.state.login_limit = RateLimit(per_second * 60)
+    return limit
+
+
 @router.post("/staff/login")
 def login(body: Login, request: Request, response: Response) -> dict:
+    wait = _login_limit(request).allow("all")
+    if wait:  # a flood of guesses from many addresses: everyone waits a moment, the database is spared
+        raise ApiError(429, "busy", f"too many logins right now; try again in {max(1, round(wait))} s")
+    source = request.client.host if request.client else ""
     try:
-        token, session = _store(request).login(body.username, body.password)
+        token, session = _store(request).login(body.username, body.password, source)
     except StaffError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
-    response.set_cookie(
-        COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        max_age=12 * 3600,
-        secure=request.app.state.central.config.server.public_url.startswith("https"),
-    )
-    return {"username": session.username, "role": session.role, "counter": session.counter}
+    secure = request.app.state.central.config.server.public_url.startswith("https")
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600, secure=secure)
+    csrf = _store(request).csrf_token(token)
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="strict", max_age=12 * 3600, secure=secure)
+    return {"username": session.username, "role": session.role, "counter": session.counter, "csrf_token": csrf}
 
 
 @router.post("/staff/logout")
@@ -87,6 +109,7 @@ def logout(request: Request, response: Response) -> dict:
     if token:
         _store(request).logout(token)
     response.delete_cookie(COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
     return {"ok": True}
 
 
@@ -96,9 +119,12 @@ def me(session: StaffSession = Depends(staff_session)) -> dict:
 
 
 @router.post("/staff/counter")
-def choose_counter(body: ChooseCounter, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+def choose_counter(body: ChooseCounter, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
     _queue_errors(lambda: _calling(request).counter_name(body.counter))
-    _store(request).choose_counter(request.cookies[COOKIE], body.counter)
+    try:
+        _store(request).choose_counter(request.cookies[COOKIE], body.counter)
+    except StaffError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
     return {"counter": body.counter}
 
 
@@ -109,7 +135,7 @@ def counter_status(number: int, request: Request, session: StaffSession = Depend
 
 
 @router.post("/counters/{number}/call-next")
-def call_next(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+def call_next(number: int, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
     """A write that may wait for the database: a plain `def`, so FastAPI runs it on a pool thread."""
     _for_counter(session, number)
     call = _queue_errors(lambda: _calling(request).call_next(number, session.username))
@@ -117,53 +143,56 @@ def call_next(number: int, request: Request, session: StaffSession = Depends(sta
 
 
 @router.post("/counters/{number}/recall")
-def recall(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+def recall(number: int, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
     _for_counter(session, number)
     return {"called": _queue_errors(lambda: _calling(request).recall(number)).__dict__}
 
 
 @router.post("/counters/{number}/no-show")
-def no_show(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+def no_show(number: int, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
     _for_counter(session, number)
     _queue_errors(lambda: _calling(request).no_show(number))
     return {"ok": True}
 
 
 @router.post("/counters/{number}/finish")
-def finish(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+def finish(number: int, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
     _for_counter(session, number)
     _queue_errors(lambda: _calling(request).finish(number))
     return {"ok": True}
 
 
 @router.post("/counters/{number}/transfer")
-def transfer(number: int, body: Transfer, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+def transfer(number: int, body: Transfer, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
     _for_counter(session, number)
     _queue_errors(lambda: _calling(request).transfer(number, body.to_type))
     return {"ok": True}
 
 
 @router.post("/counters/{number}/pause")
-def pause(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+def pause(number: int, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
     _for_counter(session, number)
     _queue_errors(lambda: _calling(request).set_paused(number, True))
     return {"ok": True}
 
 
 @router.post("/counters/{number}/resume")
-def resume(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+def resume(number: int, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
     _for_counter(session, number)
     _queue_errors(lambda: _calling(request).set_paused(number, False))
     return {"ok": True}
 
 
 @router.post("/counters/{number}/{action}")
-def open_close(number: int, action: str, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+def open_close(number: int, action: str, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
     if action not in ("open", "close"):
         raise ApiError(404, "not_found", "unknown counter action")
     if session.role != "manager":
         raise ApiError(403, "managers_only", "only the hall manager opens and closes counters")
     _queue_errors(lambda: _calling(request).set_open(number, action == "open"))
+    if action == "close":  # a clerk who left without logging out no longer holds it
+        _store(request).release_counter(number)
+    _store(request).audit(session.username, f"counter_{action}", str(number))
     return {"ok": True}
 
 
@@ -175,7 +204,13 @@ def waiting(number: int, request: Request, session: StaffSession = Depends(staff
 
 @router.post("/tickets/{ticket_id}/priority")
 def grant_priority(
-    ticket_id: str, body: Priority, request: Request, session: StaffSession = Depends(staff_session)
+    ticket_id: str, body: Priority, request: Request, session: StaffSession = Depends(staff_action)
 ) -> dict:
-    _queue_errors(lambda: _calling(request).grant_priority(ticket_id, body.reason))
+    """The green channel, after staff checked the proof: a clerk for the types their counter
+    serves, a manager for any; every grant goes into the audit trail."""
+    if session.role != "manager" and session.counter is None:
+        raise ApiError(403, "not_your_counter", "choose your counter first")
+    counter = None if session.role == "manager" else session.counter
+    number = _queue_errors(lambda: _calling(request).grant_priority(ticket_id, body.reason, counter))
+    _store(request).audit(session.username, "priority_granted", number, body.reason)
     return {"ok": True}

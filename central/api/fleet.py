@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
+from central import db as central_db
 from central import fleet, fleet_health, kiosk_settings
-from central.api.counters import staff_session
+from central.api.counters import staff_action, staff_session
 from central.errors import ApiError
 from central.staff import StaffSession
 from common import wire
@@ -68,14 +69,30 @@ def fleet_status(request: Request, session: StaffSession = Depends(staff_session
 
 @router.post("/fleet/{name}/maintenance")
 def switch_maintenance(
-    name: str, body: MaintenanceSwitch, request: Request, session: StaffSession = Depends(staff_session)
+    name: str, body: MaintenanceSwitch, request: Request, session: StaffSession = Depends(staff_action)
 ) -> dict:
     """Take a kiosk out of service (or back); it applies this at its next heartbeat."""
     _manager(session)
-    with request.app.state.central.sessions() as db:
+    with central_db.write_session(request.app.state.central.engine) as db:
         try:
             kiosk = fleet.find(db, name)
         except fleet.FleetError as exc:
             raise ApiError(404, exc.code, exc.message) from None
         settings = kiosk_settings.set_maintenance(db, kiosk, body.on)
     return {"ok": True, "settings_version": settings.version}
+
+
+@router.post("/fleet/{name}/review")
+def review(name: str, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
+    """A manager reviewed a suspended kiosk (its alert says why) and puts it back in service."""
+    _manager(session)
+    with request.app.state.central.sessions() as db:
+        try:
+            kiosk = fleet.find(db, name)
+        except fleet.FleetError as exc:
+            raise ApiError(404, exc.code, exc.message) from None
+        reason = kiosk.suspended_reason or ""
+    if not request.app.state.citizens.lift(kiosk.id):
+        raise ApiError(409, "not_suspended", f"kiosk {name!r} is not suspended")
+    request.app.state.staff.audit(session.username, "kiosk_reviewed", name, reason)
+    return {"ok": True}

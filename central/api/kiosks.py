@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from central import db as central_db
 from central import fleet, fleet_health, kiosk_settings
 from central.auth import SignedKiosk, authenticated_kiosk
 from central.errors import ApiError, Responses
@@ -19,7 +20,7 @@ UNAUTHORISED: Responses = {401: {"model": wire.ErrorReply, "description": "unkno
 def enroll(body: wire.EnrollRequest, request: Request) -> wire.EnrollReply:
     """Exchange a one-time enrollment code for this kiosk's secret."""
     state = request.app.state.central
-    with state.sessions() as db:
+    with central_db.write_session(state.engine) as db:
         try:
             kiosk, secret = fleet.enroll(db, state.master_key, body)
         except fleet.FleetError as exc:
@@ -28,7 +29,6 @@ def enroll(body: wire.EnrollRequest, request: Request) -> wire.EnrollReply:
             kiosk_id=kiosk.id,
             name=kiosk.name,
             secret=fleet.secret_b64(secret),
-            id_hash_key=fleet.secret_b64(state.id_hash_key),
             server_time=fleet.utcnow(),
         )
 
@@ -39,7 +39,7 @@ def heartbeat(
 ) -> wire.HeartbeatReply:
     """Store the kiosk's version, uptime and device status."""
     state = request.app.state.central
-    with state.sessions() as db:
+    with central_db.write_session(state.engine) as db:
         row = db.get(Kiosk, kiosk.id)
         fleet.record_heartbeat(db, row, body)
         return wire.HeartbeatReply(
@@ -62,6 +62,6 @@ def settings(request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)
 @router.post("/faults", response_model=Acknowledged, responses=UNAUTHORISED)
 def fault(body: wire.Fault, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Acknowledged:
     """A device fault (or its clearing) from the kiosk's outbox; stored once per key."""
-    with request.app.state.central.sessions() as db:
+    with central_db.write_session(request.app.state.central.engine) as db:
         stored = fleet_health.record_fault(db, kiosk.id, body)
     return Acknowledged(key=body.key, duplicate=not stored)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
-from central.api.counters import staff_session
+from central.api.counters import staff_action, staff_session
 from central.auth import SignedKiosk, authenticated_kiosk
 from central.certs.ratings import RatingError, RatingService
 from central.errors import ApiError
@@ -49,7 +49,7 @@ def bad_reviews(request: Request, state: str | None = None, session: StaffSessio
 
 @router.post("/ratings/bad/{case_number}")
 def follow_up(
-    case_number: str, body: FollowUp, request: Request, session: StaffSession = Depends(staff_session)
+    case_number: str, body: FollowUp, request: Request, session: StaffSession = Depends(staff_action)
 ) -> dict:
     _manager(session)
     try:

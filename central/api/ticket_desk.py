@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from central.auth import check_signature
+from central.auth import check_signature, serving_kiosk
 from central.errors import ApiError, error_json
 from central.queue.engine import QueueError, TicketOrder
 from central.queue.group_commit import GroupCommit
+from central.rate_limit import RateLimit
 from central.rawsql import UniqueViolation
 from common import wire
 from common.tickets import TicketRequest
@@ -32,11 +33,30 @@ class TicketDesk:
     def __init__(self, state, queue: GroupCommit):
         self.state = state
         self.queue = queue
+        cfg = state.config
+        self.limit = RateLimit.per_process(cfg.security.tickets_per_minute, cfg.server.workers)
 
     async def take(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> tuple[int, bytes]:
         """(status, JSON body) for one signed ticket request; idempotent on request_id."""
+        status, payload, _ = await self.answer(method, path, headers, body)
+        return status, payload
+
+    async def answer(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """(status, JSON body, extra headers) for one signed ticket request."""
         try:
             signed = check_signature(self.state, method, path, headers, body, record_nonce=False)
+            serving_kiosk(signed.kiosk)
+            wait = self.limit.allow(signed.kiosk.id) if self.limit else 0.0
+            if wait:
+                log.warning("kiosk %s over its ticket rate; refused", signed.kiosk.name)
+                retry = str(max(1, round(wait)))
+                message = (
+                    f"this kiosk takes at most {self.state.config.security.tickets_per_minute} tickets a minute; "
+                    f"try again in {retry} s"
+                )
+                return 429, error_json("too_many_tickets", message), [(b"retry-after", retry.encode())]
             try:
                 request = TicketRequest.model_validate_json(body)
             except ValidationError as exc:
@@ -46,18 +66,23 @@ class TicketDesk:
                 ) from None
             reply = await self.queue.issue(TicketOrder(signed.kiosk.id, request, signed.nonce))
         except (ApiError, QueueError) as exc:
-            return exc.status, error_json(exc.code, exc.message)
+            return exc.status, error_json(exc.code, exc.message), []
         except UniqueViolation:  # the nonce was seen before: a replay; nothing was stored
-            return 401, error_json("replayed_request", "this request was already received (replay)")
+            return 401, error_json("replayed_request", "this request was already received (replay)"), []
         except Exception:
             log.exception("ticket request failed")
-            return 500, error_json(
-                "internal_error", "the ticket could not be issued; try again, or see the central server's log"
+            return (
+                500,
+                error_json(
+                    "internal_error", "the ticket could not be issued; try again, or see the central server's log"
+                ),
+                [],
             )
-        return 200, reply.model_dump_json().encode()
+        return 200, reply.model_dump_json().encode(), []
 
     async def __call__(self, scope, receive, send) -> None:
         body = bytearray()
+        extra: list[tuple[bytes, bytes]] = []
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -69,13 +94,13 @@ class TicketDesk:
             if not message.get("more_body", False):
                 path = scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else "")
                 headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-                status, payload = await self.take(scope["method"], path, headers, bytes(body))
+                status, payload, extra = await self.answer(scope["method"], path, headers, bytes(body))
                 break
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [*JSON, (b"content-length", str(len(payload)).encode())],
+                "headers": [*JSON, *extra, (b"content-length", str(len(payload)).encode())],
             }
         )
         await send({"type": "http.response.body", "body": payload})

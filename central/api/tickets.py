@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from central.auth import SignedKiosk, authenticated_kiosk, signed_path
+from central.api.citizens import person_for
+from central.auth import SignedKiosk, authenticated_kiosk, authenticated_serving_kiosk, signed_path
 from central.errors import ApiError, Responses
 from central.queue.engine import QueueError
 from central.queue.offline import OfflineDesk
@@ -33,7 +34,9 @@ REFUSED: Responses = {
         "booking_not_found, booking_too_early, booking_too_late",
     },
     401: {"model": wire.ErrorReply},
+    403: {"model": wire.ErrorReply, "description": "kiosk_suspended, card_not_present"},
     422: {"model": wire.ErrorReply},
+    429: {"model": wire.ErrorReply, "description": "too_many_tickets (per-kiosk limit; see Retry-After)"},
 }
 
 
@@ -60,10 +63,11 @@ async def take_ticket(request: Request) -> Response:
     """Issue a ticket (idempotent on request_id). Served by
     `central.api.ticket_desk` ahead of FastAPI; declared here for the OpenAPI
     document, and answering the same way if reached."""
-    status, body = await request.app.state.ticket_desk.take(
+    status, body, extra = await request.app.state.ticket_desk.answer(
         request.method, signed_path(request), request.headers, await request.body()
     )
-    return Response(body, status_code=status, media_type="application/json")
+    headers = {name.decode(): value.decode() for name, value in extra}
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
 def _offline(request: Request) -> OfflineDesk:
@@ -71,7 +75,7 @@ def _offline(request: Request) -> OfflineDesk:
 
 
 @router.post("/tickets/leases", response_model=Lease, responses=REFUSED)
-def lease(body: LeaseRequest, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Lease:
+def lease(body: LeaseRequest, request: Request, kiosk: SignedKiosk = Depends(authenticated_serving_kiosk)) -> Lease:
     """A block of numbers this kiosk may issue while central is unreachable."""
     return _queue_errors(lambda: _offline(request).lease(kiosk.id, body))
 
@@ -116,10 +120,13 @@ def queues(request: Request) -> QueuesReply:
     return _engine(request).queues()
 
 
-@router.post("/bookings", response_model=BookingReply, responses={401: {"model": wire.ErrorReply}})
-def book(body: BookingRequest, request: Request, _kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> BookingReply:
-    """Book a slot (the hall's booking system normally does this; kept small here)."""
-    return _queue_errors(lambda: _engine(request).book(body))
+@router.post("/bookings", response_model=BookingReply, responses=REFUSED)
+def book(
+    body: BookingRequest, request: Request, kiosk: SignedKiosk = Depends(authenticated_serving_kiosk)
+) -> BookingReply:
+    """Book a slot for the card holder present at this kiosk (a hall's booking system normally does this)."""
+    person = person_for(request, kiosk, body.citizen_token)
+    return _queue_errors(lambda: _engine(request).book(body.type, person, body.slot_start, body.slot_minutes))
 
 
 def _queue_errors(action):

@@ -103,7 +103,8 @@ class CertificateService:
     def verify_url(self, cert_id: str, signature: str) -> str:
         return f"{self.public_url}/verify/{cert_id}?s={signature}"
 
-    def issue(self, kiosk_id: str, request: CertificateRequest) -> Certificate:
+    def issue(self, kiosk_id: str, request: CertificateRequest, person_key: str) -> Certificate:
+        """`person_key`: the keyed hash of the card holder central resolved from the request's citizen token."""
         kind = self.kinds.get(request.kind)
         if kind is None:
             raise CertificateError("unknown_kind", f"no certificate kind {request.kind!r}", 422)
@@ -112,10 +113,10 @@ class CertificateService:
                 select(certificates).where(_c.kiosk_id == kiosk_id, _c.request_id == request.request_id)
             ).first()
         if row is not None:  # a retry: the same certificate, never a second one
-            if row.person_key != request.person_key or row.kind != request.kind:
+            if row.person_key != person_key or row.kind != request.kind or row.content_purged_at is not None:
                 raise CertificateError("request_id_reused", "this request id was used for another request", 409)
             return self._row_to_cert(row)
-        content = self.backoffice.content(kind, request.person_key, request.subject_ref or "self")
+        content = self.backoffice.content(kind, person_key, request.subject_ref or "self")
         if content is None:
             raise CertificateError("no_record", "no such record for this card holder", 404)
         issued = _now()
@@ -136,13 +137,13 @@ class CertificateService:
             "check_code": check_code(signature),
             "kiosk_id": kiosk_id,
             "request_id": request.request_id,
-            "person_key": request.person_key,
+            "person_key": person_key,
         }
         try:
             with writer(self.engine) as conn, conn.begin():
                 conn.execute(insert(certificates).values(**values))
         except IntegrityError:  # the same request twice at once: the other one won
-            return self.issue(kiosk_id, request)
+            return self.issue(kiosk_id, request, person_key)
         return self._row_to_cert(SimpleNamespace(**values))  # what was stored, without reading it back
 
     def verify(
@@ -162,6 +163,11 @@ class CertificateService:
             return VerifyReply(
                 state="invalid",
                 message="the signature does not belong to this certificate: the QR code was altered or forged",
+            )
+        if row.content_purged_at is not None:  # past its retention period: nothing personal is kept to show
+            return VerifyReply(
+                state="expired",
+                message=f"valid until {row.expires_at.isoformat()}; its content was removed after the retention period",
             )
         cert = self._row_to_cert(row)
         public = self.keyring.get(row.key_id)

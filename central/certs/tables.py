@@ -23,6 +23,8 @@ certificates = Table(
     Column("person_key", String(64), nullable=False),  # keyed hash: who asked, for audits; never shown
     Column("revoked_at", DateTime, nullable=True),
     Column("revoked_reason", String(200), nullable=True),
+    # set when the retention period ended: `content` then holds no personal data (central.retention)
+    Column("content_purged_at", DateTime, nullable=True),
     UniqueConstraint("kiosk_id", "request_id", name="uq_certificate_request"),
 )
 

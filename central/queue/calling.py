@@ -203,11 +203,23 @@ class Calling:
             conn.execute(update(counter_states).where(counter_states.c.number == number).values(open=is_open))
             self._event(conn, "open" if is_open else "close", None, {"counter": number})
 
-    def grant_priority(self, ticket_id: str, reason: str) -> None:
-        """Green channel confirmed by staff: disabled, military, late pregnancy."""
+    def grant_priority(self, ticket_id: str, reason: str, counter: int | None = None) -> str:
+        """Green channel confirmed by staff: disabled, military, late pregnancy.
+        With `counter`, only a ticket of a type that counter serves (a clerk
+        grants for their own queue; a manager passes None). Returns the number."""
         if reason not in ("disabled", "military", "pregnancy", "elderly"):
             raise QueueError("bad_reason", "priority reasons: disabled, military, pregnancy, elderly", 422)
+        types = self._counter(counter).types if counter is not None else ()
         with writer(self.q.engine) as conn, conn.begin():
+            row = conn.execute(select(_t.display, _t.type, _t.state).where(_t.id == ticket_id)).first()
+            if row is None or row.state != "waiting":
+                raise QueueError("not_waiting", "only a waiting ticket can be given priority", 409)
+            if types and row.type not in types:
+                raise QueueError(
+                    "not_your_type",
+                    f"counter {counter} serves {', '.join(types)}, not {row.type}: ask its counter",
+                    403,
+                )
             changed = conn.execute(
                 update(tickets)
                 .where(_t.id == ticket_id, _t.state == "waiting")
@@ -216,6 +228,7 @@ class Calling:
             if not changed:
                 raise QueueError("not_waiting", "only a waiting ticket can be given priority", 409)
             self._event(conn, "priority", ticket_id, {"reason": reason})
+        return row.display
 
     def waiting(self, number: int, limit: int = 200) -> list[dict]:
         """The waiting tickets this counter serves, in calling order."""

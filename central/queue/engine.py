@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
+from central import citizens
 from central.config import CentralConfig
 from central.db import writer
 from central.queue.estimate import FAST, MARGIN_MIN, SLOW, CounterState, simulate
@@ -32,7 +33,6 @@ from central.rawsql import INSERT_NONCE, UniqueViolation, as_date, as_datetime, 
 from common.tickets import (
     CLASS_PREFIX,
     BookingReply,
-    BookingRequest,
     QueueInfo,
     QueuesReply,
     TicketReply,
@@ -223,22 +223,37 @@ class QueueEngine:
         if order.nonce is not None:
             db.run(INSERT_NONCE, kiosk_id=order.kiosk_id, nonce=order.nonce, seen_at=now)  # UniqueViolation: a replay
         found = db.one(SQL_BY_REQUEST, kiosk_id=order.kiosk_id, request_id=order.request.request_id)
-        row = _Row.from_db(found) if found else self._new_ticket(db, order.kiosk_id, order.request, now, day)
+        if found:
+            row = _Row.from_db(found)
+        else:
+            person_key = self._person(db, order, now)
+            row = self._new_ticket(db, order.kiosk_id, order.request, person_key, now, day)
         return row, self._ahead(db, row)
 
-    def _new_ticket(self, db, kiosk_id: str, req: TicketRequest, now: datetime, day: date):
+    @staticmethod
+    def _person(db, order: TicketOrder, now: datetime) -> str | None:
+        """The card holder behind the request's citizen token (presented at this kiosk, not expired)."""
+        token = order.request.citizen_token
+        if not token:
+            return None
+        row = db.one(citizens.SQL_TOKEN, token_hash=citizens.token_hash(token))
+        if row is None or row[0] != order.kiosk_id or aware(as_datetime(row[2])) < now:
+            raise QueueError("card_not_present", "read the citizen's ID card again at this kiosk", 403)
+        return row[1]
+
+    def _new_ticket(self, db, kiosk_id: str, req: TicketRequest, person_key: str | None, now: datetime, day: date):
         letter, ticket_class, order_at, booking_code = req.type, "normal", now, None
-        if req.priority and not req.person_key:
+        if req.priority and not person_key:
             raise QueueError("priority_needs_card", "the green channel needs the citizen's ID card", 422)
         if req.booking_code or req.appointment:
-            code, letter, slot_start = self._booking_for(db, req, now)
+            code, letter, slot_start = self._booking_for(db, req, person_key, now)
             ticket_class, order_at, booking_code = "appointment", aware(as_datetime(slot_start)), code
         elif req.priority:
             ticket_class = "priority"
         if letter not in self.types:
             raise QueueError("unknown_type", f"no business type {letter!r} in this hall", 422)
-        if req.person_key:
-            self._check_person(db, req.person_key, letter, day)
+        if person_key:
+            self._check_person(db, person_key, letter, day)
         number = db.one(SQL_NEXT_NUMBER, day=day, type=letter, first=self.cfg.first_number)[0]
         if number > self.cfg.online_last_number:
             raise QueueError(
@@ -260,7 +275,7 @@ class QueueEngine:
             "issued_at": naive_utc(now),
             "kiosk_id": kiosk_id,
             "request_id": req.request_id,
-            "person_key": req.person_key,
+            "person_key": person_key,
             "priority_reason": req.priority,
             "booking_code": booking_code,
         }
@@ -279,15 +294,15 @@ class QueueEngine:
                 "daily_limit_reached", f"{self.cfg.daily_limit_per_person} tickets per person per day; limit reached"
             )
 
-    def _booking_for(self, db, req: TicketRequest, now: datetime):
+    def _booking_for(self, db, req: TicketRequest, person_key: str | None, now: datetime):
         """(code, type, slot_start) of the booking being checked in, in its window."""
         if req.booking_code:
             booking = db.one(SQL_BOOKING_BY_CODE, code=req.booking_code.upper())
-        elif req.person_key:
+        elif person_key:
             day_start = datetime.combine(self.service_day(now), datetime.min.time(), self.tz)
             booking = db.one(
                 SQL_BOOKING_BY_PERSON,
-                person_key=req.person_key,
+                person_key=person_key,
                 start=naive_utc(day_start),
                 end=naive_utc(day_start + timedelta(days=1)),
             )
@@ -311,24 +326,24 @@ class QueueEngine:
         return booking[0], booking[1], booking[2]
 
     # -- bookings ----------------------------------------------------------------------
-    def book(self, body: BookingRequest) -> BookingReply:
-        """A booked slot (a hall's booking system normally does this)."""
-        if body.type not in self.types:
-            raise QueueError("unknown_type", f"no business type {body.type!r}", 422)
+    def book(self, letter: str, person_key: str, slot_start: datetime, slot_minutes: int = 30) -> BookingReply:
+        """A booked slot for the person behind `person_key` (a hall's booking system normally does this)."""
+        if letter not in self.types:
+            raise QueueError("unknown_type", f"no business type {letter!r}", 422)
         code = "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
-        end = body.slot_start + timedelta(minutes=body.slot_minutes)
+        end = slot_start + timedelta(minutes=slot_minutes)
         with writer(self.engine) as conn, conn.begin():
             conn.execute(
                 insert(bookings).values(
                     code=code,
-                    type=body.type,
-                    person_key=body.person_key,
-                    slot_start=naive_utc(body.slot_start),
+                    type=letter,
+                    person_key=person_key,
+                    slot_start=naive_utc(slot_start),
                     slot_end=naive_utc(end),
                     state="booked",
                 )
             )
-        return BookingReply(code=code, type=body.type, slot_start=body.slot_start, slot_end=end, state="booked")
+        return BookingReply(code=code, type=letter, slot_start=slot_start, slot_end=end, state="booked")
 
     # -- where a ticket stands -----------------------------------------------------
     @staticmethod

@@ -6,8 +6,11 @@ online numbering below stays gap-free and no two kiosks can ever issue the
 same number. The kiosk delivers what it issued through its outbox; central
 inserts each ticket once (idempotent on the kiosk's request id) and places it
 in the queue by when it was issued: the kiosk's clock corrected by the offset
-the kiosk last measured, never later than its arrival here. The kiosk's own
-time is kept beside it.
+central measured from its last heartbeat (the kiosk's own claim is used only
+within a few seconds of that), never later than its arrival here. A ticket
+whose corrected time falls before its lease was granted or outside the lease's
+service day is refused: a stolen credential cannot back-date a ticket to the
+head of the queue. The kiosk's own time is kept beside it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 
 from central.queue.engine import QueueEngine, QueueError, naive_utc, utcnow
-from central.rawsql import UniqueViolation, as_date
+from central.rawsql import UniqueViolation, as_date, as_datetime
 from common.tickets import CLASS_PREFIX, AbandonRequest, Lease, LeaseRequest, OfflineTicket, TicketPrint
 
 log = logging.getLogger(__name__)
@@ -34,7 +37,10 @@ SQL_LEASE_ID = (
     "SELECT id FROM number_leases WHERE kiosk_id = :kiosk_id AND service_day = :day AND type = :type "
     "AND first_number = :first"
 )
-SQL_LEASE = "SELECT kiosk_id, service_day, type, first_number, last_number FROM number_leases WHERE id = :id"
+SQL_LEASE = "SELECT kiosk_id, service_day, type, first_number, last_number, leased_at FROM number_leases WHERE id = :id"
+SQL_LAST_BEAT = "SELECT received_at, sent_at FROM heartbeats WHERE kiosk_id = :kiosk_id ORDER BY id DESC LIMIT 1"
+OFFSET_TOLERANCE_S = 5.0  # the kiosk's measured offset may differ from central's by network delay
+LATE_TOLERANCE_S = 2.0
 SQL_BY_REQUEST = "SELECT id, number FROM tickets WHERE kiosk_id = :kiosk_id AND request_id = :request_id"
 SQL_INSERT_OFFLINE = (
     "INSERT INTO tickets (id, service_day, type, number, display, ticket_class, state, order_rank, order_at, "
@@ -145,7 +151,17 @@ class OfflineDesk:
                     422,
                 )
             issued = t.issued_at if t.issued_at.tzinfo else t.issued_at.replace(tzinfo=UTC)
-            ordered = min(issued + timedelta(seconds=t.clock_offset_s), now)
+            ordered = min(issued + timedelta(seconds=self._offset(db, kiosk_id, t.clock_offset_s)), now)
+            leased_at = as_datetime(lease[5]).replace(tzinfo=UTC)
+            earliest = max(leased_at, self._day_start(day)) - timedelta(seconds=LATE_TOLERANCE_S)
+            if not earliest <= ordered < self._day_start(day + timedelta(days=1)):
+                raise QueueError(
+                    "outside_lease_day",
+                    f"{t.type}{t.number:03d} claims to be issued at {ordered:%Y-%m-%d %H:%M:%S} UTC, before its "
+                    f"number block was leased ({leased_at:%H:%M:%S}) or outside service day {day}; "
+                    "check the kiosk's clock",
+                    422,
+                )
             ticket_class = "priority" if t.priority else "normal"
             try:
                 db.run(
@@ -161,7 +177,7 @@ class OfflineDesk:
                     issued_at=naive_utc(ordered),
                     kiosk_id=kiosk_id,
                     request_id=t.request_id,
-                    person_key=t.person_key,
+                    person_key=None,  # offline, the kiosk cannot tell who it was (it holds no hash key)
                     priority=t.priority,
                     kiosk_issued_at=naive_utc(issued),
                     received_at=naive_utc(now),
@@ -174,6 +190,16 @@ class OfflineDesk:
                     "(a kiosk reused a number: check its outbox database)",
                 ) from None
         return True
+
+    @staticmethod
+    def _offset(db, kiosk_id: str, claimed: float) -> float:
+        """Central minus kiosk clock: the kiosk's claim if it agrees with what
+        central measured at the last heartbeat, else central's measurement."""
+        beat = db.one(SQL_LAST_BEAT, kiosk_id=kiosk_id)
+        if beat is None:
+            return 0.0  # never heard from: no correction (the lease-day bounds still hold)
+        measured = (as_datetime(beat[0]) - as_datetime(beat[1])).total_seconds()
+        return claimed if abs(claimed - measured) <= OFFSET_TOLERANCE_S else measured
 
     def abandon(self, kiosk_id: str, req: AbandonRequest, now: datetime | None = None) -> bool:
         """Cancel a ticket nobody holds; False when there was none waiting."""

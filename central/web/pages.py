@@ -9,13 +9,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from central.web.i18n import N_
-from central.web.render import NO_STORE, render
+from central.web.render import html_page, render
 
 router = APIRouter(include_in_schema=False)
 
 ERRORS = {
     "err_bad_login": N_("Wrong username or password"),
-    "err_locked": N_("Too many failed logins: the account is locked for 15 minutes"),
+    "err_locked": N_("Too many failed logins from this computer: wait a moment, then try again"),
+    "err_busy": N_("Too many logins right now: try again in a few seconds"),
+    "err_bad_csrf_token": N_("This page is out of date: reload it and try again"),
+    "err_bad_origin": N_("Refused: this action must come from the hall's own pages"),
+    "err_counter_taken": N_("Another clerk holds this counter: they log out, or the hall manager closes it"),
+    "err_not_your_type": N_("Your counter does not serve this business type"),
     "err_not_logged_in": N_("Your session has ended: please log in again"),
     "err_not_your_counter": N_("You are not logged in at this counter"),
     "err_counter_paused": N_("This counter is paused or closed: resume it first"),
@@ -125,7 +130,7 @@ MANAGER = {
 
 def _page(request: Request, template: str, messages: dict) -> HTMLResponse:
     hall = request.app.state.central.config.hall
-    return HTMLResponse(render(template, messages, hall=hall.name, hall_en=hall.name_en), headers=NO_STORE)
+    return html_page(render(template, messages, hall=hall.name, hall_en=hall.name_en))
 
 
 @router.get("/counter", response_class=HTMLResponse)
@@ -180,6 +185,9 @@ FLEET = {
     "alert_outbox_failed": N_("Items refused"),
     "alert_disk": N_("Disk almost full"),
     "alert_maintenance": N_("In maintenance"),
+    "alert_suspended": N_("Suspended: too many ID cards"),
+    "review": N_("Reviewed: resume"),
+    "reviewed": N_("{kiosk} serves citizens again"),
     "no_faults": N_("No faults reported"),
     "updated": N_("Updated {time}"),
 }

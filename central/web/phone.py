@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from central.web.i18n import N_
-from central.web.render import NO_STORE, render
+from central.web.render import html_page, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,7 +34,6 @@ MESSAGES = {
 
 @router.get("/t/{ticket_id}", response_class=HTMLResponse)
 def phone_page(ticket_id: str, request: Request) -> HTMLResponse:
-    return HTMLResponse(
-        render("phone.html", MESSAGES, hall=request.app.state.central.config.hall.name, ticket_id=ticket_id),
-        headers=NO_STORE,
+    return html_page(
+        render("phone.html", MESSAGES, hall=request.app.state.central.config.hall.name, ticket_id=ticket_id)
     )

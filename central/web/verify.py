@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from central.web.i18n import N_
-from central.web.render import NO_STORE, render, texts
+from central.web.render import html_page, render, texts
 from common.certificates import VerifyReply
 
 router = APIRouter(include_in_schema=False)
@@ -82,7 +82,7 @@ def _page(request: Request, reply: VerifyReply | None) -> HTMLResponse:
             "</span></div>" + _content_html(reply, label)
         )
     page = render("verify.html", MESSAGES, hall=request.app.state.central.config.hall.name)
-    return HTMLResponse(page.replace("<!--RESULT-->", state_html), headers=NO_STORE)
+    return html_page(page.replace("<!--RESULT-->", state_html))
 
 
 @router.get("/verify/{cert_id}", response_class=HTMLResponse)

@@ -79,15 +79,19 @@ class CertificateService:
         self.pushed_max_copies = 0  # from central's pushed settings; 0: no extra limit
 
     def _person(self) -> str:
-        key = self.session.person_key()
-        if key is None:
+        """The citizen token for the card on the reader (central hashes the ID number, never the kiosk)."""
+        try:
+            token = self.session.citizen_token(self.central.present_card)
+        except CentralError as exc:
+            raise CertificateProblem("network" if exc.kind != "rejected" else "refused", str(exc)) from None
+        if token is None:
             raise CertificateProblem("no_card", "read the ID card first")
-        return key
+        return token
 
     def available(self) -> AvailableReply:
         person = self._person()
         try:
-            reply = self.central.available_certificates(AvailableRequest(person_key=person))
+            reply = self.central.available_certificates(AvailableRequest(citizen_token=person))
         except CentralError as exc:
             raise CertificateProblem("network" if exc.kind != "rejected" else "refused", str(exc)) from None
         self.max_copies = min(self.config.document.max_copies, reply.max_copies, self.pushed_max_copies or 99)
@@ -104,7 +108,7 @@ class CertificateService:
                 CertificateRequest(
                     request_id=request_id,
                     kind=choice.kind,
-                    person_key=person,
+                    citizen_token=person,
                     subject_ref="" if choice.subject_ref == "self" else choice.subject_ref,
                 )
             )

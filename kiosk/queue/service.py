@@ -106,13 +106,21 @@ class TicketService:
         self, letter: str, *, real_name: bool = False, appointment: bool = False, booking_code: str | None = None
     ) -> TakeResult:
         """Runs on a worker thread: central round trip, then printing."""
-        person_key = self.session.person_key() if (real_name or appointment) else None
-        if (real_name or (appointment and not booking_code)) and person_key is None:
+        needs_card = real_name or (appointment and not booking_code)
+        if needs_card and self.session.identity is None:
             return TakeResult(None, error="card_needed")
+        token = None
+        if needs_card:
+            try:
+                token = self.session.citizen_token(self.central.present_card)
+            except CentralError as exc:
+                if exc.kind != "network":
+                    return TakeResult(None, error=exc.code or exc.kind, detail=str(exc))
+                token = None  # central unreachable: the offline ticket below, if any, is not counted per person
         request = TicketRequest(
             request_id=uuid.uuid4().hex,
             type=letter,
-            person_key=person_key,
+            citizen_token=token,
             priority=self.priority_claim() if real_name else None,
             appointment=appointment and not booking_code,
             booking_code=booking_code,
@@ -120,6 +128,8 @@ class TicketService:
         intent = {"request_id": request.request_id, "type": letter}
         self.outbox.put("ticket", request.request_id, intent, held=True)
         try:
+            if needs_card and token is None:
+                raise CentralError("network", "central unreachable: the card could not be presented")
             ticket = self._ask_central(request)
         except CentralError as exc:
             if exc.kind != "network":
@@ -131,7 +141,7 @@ class TicketService:
             if appointment or booking_code:
                 return TakeResult(None, error="checkin_offline", detail=str(exc))
             try:
-                ticket = self._issue_offline(letter, person_key if real_name else None, request.priority)
+                ticket = self._issue_offline(letter, real_name, request.priority)
             except NoOfflineNumbers as none_left:
                 log.error("central unreachable and %s", none_left)
                 return TakeResult(None, error="network", detail=str(exc))
@@ -151,11 +161,11 @@ class TicketService:
                 return self.central.take_ticket(request)
             raise
 
-    def _issue_offline(self, letter: str, person_key: str | None, priority: PriorityClaim | None) -> TicketReply:
+    def _issue_offline(self, letter: str, real_name: bool, priority: PriorityClaim | None) -> TicketReply:
         if self.offline is None:
             raise NoOfflineNumbers("this kiosk issues no offline tickets (not enrolled)")
         known = next((q for q in self._queues.queues if q.type == letter), None) if self._queues else None
-        return self.offline.issue(letter, person_key=person_key, priority=priority, queue=known)
+        return self.offline.issue(letter, real_name=real_name, priority=priority, queue=known)
 
     def _kick(self) -> None:
         if self.outbox_worker:

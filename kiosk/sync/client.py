@@ -200,6 +200,9 @@ class CentralClient:
     def enroll(self, request: wire.EnrollRequest) -> wire.EnrollReply:
         return self.request("POST", f"{wire.API_PREFIX}/kiosks/enroll", request, wire.EnrollReply, signed=False)
 
+    def present_card(self, card: wire.CardPresented) -> wire.CitizenToken:
+        return self.request("POST", f"{wire.API_PREFIX}/citizens/present", card, wire.CitizenToken)
+
     def heartbeat(self, beat: wire.HeartbeatRequest) -> wire.HeartbeatReply:
         return self.request("POST", f"{wire.API_PREFIX}/kiosks/heartbeat", beat, wire.HeartbeatReply)
 

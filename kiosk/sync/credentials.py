@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 FILENAME = "credentials.json"
+log = logging.getLogger(__name__)
 
 
 class CredentialsError(Exception):
@@ -21,7 +23,6 @@ class Credentials:
     name: str
     server_url: str
     secret: bytes
-    id_hash_key: bytes = b""
 
     def __repr__(self) -> str:  # never print the secret by accident
         return f"Credentials(kiosk_id={self.kiosk_id!r}, name={self.name!r}, server_url={self.server_url!r})"
@@ -48,7 +49,6 @@ def save(data_dir: Path, creds: Credentials) -> Path:
                 "name": creds.name,
                 "server_url": creds.server_url,
                 "secret": base64.b64encode(creds.secret).decode(),
-                "id_hash_key": base64.b64encode(creds.id_hash_key).decode(),
             },
             fh,
         )
@@ -64,13 +64,11 @@ def load(data_dir: Path) -> Credentials | None:
     path = path_in(data_dir)
     try:
         raw = json.loads(path.read_text())
-        return Credentials(
-            raw["kiosk_id"],
-            raw["name"],
-            raw["server_url"],
-            base64.b64decode(raw["secret"]),
-            base64.b64decode(raw.get("id_hash_key", "")),
-        )
+        creds = Credentials(raw["kiosk_id"], raw["name"], raw["server_url"], base64.b64decode(raw["secret"]))
+        if "id_hash_key" in raw:  # enrolled by an older release: a kiosk keeps no key that unlocks citizens
+            save(data_dir, creds)
+            log.warning("%s: removed the ID hash key an older release kept (central hashes ID numbers now)", path)
+        return creds
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:

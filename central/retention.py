@@ -1,0 +1,73 @@
+"""Personal data central keeps only as long as it is needed: a certificate's
+content (names, income, tax) is removed `[certificates] keep_content_days`
+after the certificate expires (the verify page then says it expired, and shows
+nothing); tickets and bookings forget whose they were (the keyed hash) after
+`[queue] keep_person_days`. Each pass is a few idempotent UPDATEs and
+DELETEs, safe to run on every node at once; the serving process runs one an
+hour, `kiosk-central retention run` on demand."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.engine import Engine
+
+from central.certs.tables import certificates
+from central.config import CentralConfig
+from central.db import writer
+from central.queue.tables import bookings, tickets
+
+log = logging.getLogger(__name__)
+PURGED = '{"purged": true}'
+
+
+def run(config: CentralConfig, engine: Engine, now: datetime | None = None) -> dict[str, int]:
+    """One pass; how many rows each rule changed."""
+    now = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    content_cutoff = (now - timedelta(days=config.certificates.keep_content_days)).date()
+    person_cutoff = now - timedelta(days=config.queue.keep_person_days)
+    with writer(engine) as conn, conn.begin():
+        done = {
+            "certificate_contents": conn.execute(
+                update(certificates)
+                .where(certificates.c.expires_at < content_cutoff, certificates.c.content_purged_at.is_(None))
+                .values(content=PURGED, content_purged_at=now)
+            ).rowcount,
+            "ticket_holders": conn.execute(
+                update(tickets)
+                .where(tickets.c.service_day < person_cutoff.date(), tickets.c.person_key.is_not(None))
+                .values(person_key=None)
+            ).rowcount,
+            "bookings": conn.execute(delete(bookings).where(bookings.c.slot_end < person_cutoff)).rowcount,
+        }
+    if any(done.values()):
+        log.info("retention: %s", ", ".join(f"{n} {what}" for what, n in done.items()))
+    return done
+
+
+class RetentionJob:
+    """Runs `run` on a daemon thread: at start, then every `interval_s`."""
+
+    def __init__(self, config: CentralConfig, engine: Engine, interval_s: float = 3600):
+        self.config, self.engine, self.interval_s = config, engine, interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="retention", daemon=True)
+
+    def start(self) -> RetentionJob:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                run(self.config, self.engine)
+            except Exception:  # a busy or full database: try again next time, say why now
+                log.exception("retention pass failed; retrying in %.0f s", self.interval_s)
+            if self._stop.wait(self.interval_s):
+                return
