@@ -167,3 +167,49 @@ def test_catalog_sync_answers_304_when_current(hall, tmp_path):
     assert services.central.catalog(first.version, if_none_match=f'"catalog-{first.version}"') is None
     again = services.catalog.sync(services.central)
     assert again.changed == 0 and again.version == first.version
+
+
+def test_a_back_dated_offline_ticket_cannot_jump_the_queue(hall, tmp_path):
+    """A stolen credential delivers an 'offline' ticket claiming it was issued
+    hours ago, with a clock offset of its own invention: central places it by
+    the offset it measured itself, and refuses a time before the lease."""
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from common.tickets import OfflineTicket
+
+    server, printer = hall
+    services = kiosk(server, printer, tmp_path, "k1")
+    early = [services.tickets.take("A").ticket for _ in range(3)]  # people already waiting
+    lease = services.offline.central.lease(LeaseRequest(type="A"))
+    client = services.offline.central
+
+    def deliver(number: int, issued_at: datetime, offset: float):
+        return client.deliver_offline_ticket(
+            OfflineTicket(
+                request_id=uuid.uuid4().hex,
+                id=uuid.uuid4().hex[:16],
+                lease_id=lease.id,
+                type="A",
+                number=number,
+                issued_at=issued_at,
+                clock_offset_s=offset,
+            )
+        )
+
+    now = datetime.now(UTC)
+    with pytest.raises(CentralError) as err:  # before its block was even leased
+        deliver(lease.first, now - timedelta(hours=3), 0.0)
+    assert err.value.code == "outside_lease_day" and "check the kiosk's clock" in str(err.value)
+    # the same, hidden in an invented clock offset: central uses the offset it measured
+    deliver(lease.first, now, -3 * 3600.0)
+    deliver(lease.first + 1, now, 0.0)  # an honest one
+    with central_db(server) as db:
+        order = [
+            d
+            for (d,) in db.execute(
+                "SELECT display FROM tickets WHERE type = 'A' AND state = 'waiting' ORDER BY order_rank, order_at, number"
+            )
+        ]
+    assert order[:3] == [t.number for t in early]  # nobody is overtaken
+    assert sorted(order[3:]) == [f"A{lease.first:03d}", f"A{lease.first + 1:03d}"]
