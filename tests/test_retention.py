@@ -45,7 +45,9 @@ def test_certificate_contents_and_ticket_holders_are_forgotten_in_time(tmp_path)
     assert retention.run(config, state.engine, now) == {"certificate_contents": 0, "ticket_holders": 0, "bookings": 0}
     assert service.verify(cert.id, signature=cert.signature).state == "genuine"
 
-    later = now + timedelta(days=90 + 32)  # expired 31+ days ago (in any timezone); the ticket and booking are months old
+    later = now + timedelta(
+        days=90 + 32
+    )  # expired 31+ days ago (in any timezone); the ticket and booking are months old
     assert retention.run(config, state.engine, later) == {"certificate_contents": 1, "ticket_holders": 1, "bookings": 1}
     reply = service.verify(cert.id, signature=cert.signature)
     assert reply.state == "expired" and reply.certificate is None and "retention" in reply.message
