@@ -484,7 +484,10 @@ def _serve(cfg, args) -> int:
     from central import watchdog
 
     dog = watchdog.start_for(host, port)  # READY=1 and WATCHDOG=1 while /healthz answers (systemd)
-    os.environ["KIOSK_CENTRAL_HEADER_TIMEOUT_S"] = str(cfg.server.header_timeout_s)  # read by GuardedHttp in workers
+    from central.http_guard import GuardedHttp
+
+    GuardedHttp.header_timeout_s = cfg.server.header_timeout_s
+    os.environ["KIOSK_CENTRAL_HEADER_TIMEOUT_S"] = str(cfg.server.header_timeout_s)  # for worker processes
     limits = {
         "http": "central.http_guard:GuardedHttp",
         "limit_concurrency": cfg.server.max_connections,

@@ -31,7 +31,8 @@ class Central:
     # (tests/test_stolen_kiosk.py checks the limit).
     NO_TICKET_LIMIT = "[security]\ntickets_per_minute = 0\n"
 
-    def __init__(self, directory: Path, *, workers: int = 1, extra: str = ""):
+    def __init__(self, directory: Path, *, workers: int = 1, extra: str = "", server: str = ""):
+        """`extra`: more TOML sections; `server`: more lines for the [server] section."""
         if "[security]" not in extra:
             extra = f"{extra}\n{self.NO_TICKET_LIMIT}"
         self.port = free_port()
@@ -39,7 +40,7 @@ class Central:
         directory.mkdir(parents=True, exist_ok=True)
         self.config = directory / "central.toml"
         self.config.write_text(
-            f'[server]\nport = {self.port}\npublic_url = "{self.url}"\nworkers = {workers}\n'
+            f'[server]\nport = {self.port}\npublic_url = "{self.url}"\nworkers = {workers}\n{server}\n'
             f'[storage]\ndata_dir = "{directory / "central-data"}"\n{extra}'
         )
         self.log = directory / "central.log"

@@ -65,7 +65,7 @@ def hostile():
 
 
 def client(url: str, **limits) -> CentralClient:
-    creds = Credentials("kiosk-1", "k1", url, b"s" * 32, b"h" * 32)
+    creds = Credentials("kiosk-1", "k1", url, b"s" * 32)
     return CentralClient(url, creds, timeout_s=2, **limits)
 
 
