@@ -44,13 +44,15 @@ def prepare(central: Central, counters: int, tickets: int) -> None:
 
 
 async def http(
-    reader, writer, method: str, path: str, cookie: str = "", body: bytes = b""
+    reader, writer, method: str, path: str, cookie: str = "", body: bytes = b"", csrf: str = ""
 ) -> tuple[bytes, dict, bytes]:
     head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
     if body:
         head += "Content-Type: application/json\r\n"
     if cookie:
         head += f"Cookie: {cookie}\r\n"
+    if csrf:  # as the counter page sends it (docs/security.md, "Staff sessions")
+        head += f"X-CSRF-Token: {csrf}\r\n"
     writer.write((head + "\r\n").encode() + body)
     status = await reader.readline()
     headers = {}
@@ -66,14 +68,15 @@ async def http(
 
 async def run(port: int, counters: int, calls: int):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    _, headers, _ = await http(
+    _, headers, payload = await http(
         reader,
         writer,
         "POST",
         "/api/v1/staff/login",
         body=json.dumps({"username": "manager", "password": PASSWORD}).encode(),
     )
-    cookie = headers["set-cookie"][0].split(";")[0]
+    cookie = next(c for c in headers["set-cookie"] if c.startswith("hall_session=")).split(";")[0]
+    csrf = json.loads(payload)["csrf_token"]
     writer.close()
     seen: dict[str, float] = {}
     sse_reader, sse_writer = await asyncio.open_connection("127.0.0.1", port)
@@ -98,7 +101,7 @@ async def run(port: int, counters: int, calls: int):
         r, w = await asyncio.open_connection("127.0.0.1", port)
         for _ in range(calls):
             t0 = time.perf_counter()
-            status, _, payload = await http(r, w, "POST", f"/api/v1/counters/{number}/call-next", cookie)
+            status, _, payload = await http(r, w, "POST", f"/api/v1/counters/{number}/call-next", cookie, csrf=csrf)
             t1 = time.perf_counter()
             if b" 200 " not in status:
                 raise RuntimeError(f"{status!r} {payload[:200]!r}")
