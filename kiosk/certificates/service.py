@@ -83,7 +83,7 @@ class CertificateService:
         try:
             token = self.session.citizen_token(self.central.present_card)
         except CentralError as exc:
-            raise CertificateProblem("network" if exc.kind != "rejected" else "refused", str(exc)) from None
+            raise CertificateProblem(_reason(exc), str(exc)) from None
         if token is None:
             raise CertificateProblem("no_card", "read the ID card first")
         return token
@@ -93,7 +93,7 @@ class CertificateService:
         try:
             reply = self.central.available_certificates(AvailableRequest(citizen_token=person))
         except CentralError as exc:
-            raise CertificateProblem("network" if exc.kind != "rejected" else "refused", str(exc)) from None
+            raise CertificateProblem(_reason(exc), str(exc)) from None
         self.max_copies = min(self.config.document.max_copies, reply.max_copies, self.pushed_max_copies or 99)
         return reply
 
@@ -113,8 +113,7 @@ class CertificateService:
                 )
             )
         except CentralError as exc:
-            reason = exc.code if exc.code in ("no_record",) else ("refused" if exc.kind == "rejected" else "network")
-            raise CertificateProblem(reason, str(exc)) from None
+            raise CertificateProblem(_reason(exc), str(exc)) from None
         try:
             rendered = render(
                 cert,
@@ -176,3 +175,10 @@ class CertificateService:
 
 
 __all__ = ["CertificateProblem", "CertificateService", "Prepared"]
+
+
+def _reason(exc: CentralError) -> str:
+    """What the screen says about a refusal: the codes it words itself, else refused or network."""
+    if exc.code in ("no_record", "card_not_present", "kiosk_suspended"):
+        return exc.code
+    return "refused" if exc.kind == "rejected" else "network"

@@ -19,6 +19,8 @@ PROBLEMS = {
     "refused": N_("This certificate cannot be issued here. Please ask at the service desk."),
     "render": N_("The certificate could not be prepared. Please ask at the service desk."),
     "none": N_("There are no certificates you can print here with this ID card."),
+    "card_not_present": N_("Please place your ID card on the reader again."),
+    "kiosk_suspended": N_("This kiosk is paused for a check. Please use another kiosk or ask staff."),
 }
 PRINT_PROBLEMS = {
     "paper_out": N_("The printer is out of paper. Staff have been told. You can try again once it is refilled."),

@@ -18,6 +18,9 @@ ERRORS = {
     "booking_too_early": N_("It is too early to check in for your appointment. Please come back closer to the time."),
     "booking_too_late": N_("Your appointment time has passed. Please take a normal ticket or ask staff."),
     "card_needed": N_("Please place your ID card on the reader first."),
+    "card_not_present": N_("Please place your ID card on the reader again."),
+    "kiosk_suspended": N_("This kiosk is paused for a check. Please use another kiosk or ask staff."),
+    "too_many_tickets": N_("This kiosk is busy. Please wait a moment and try again."),
     "network": N_("The queue system cannot be reached right now. Please ask at the service desk."),
     "checkin_offline": N_(
         "Appointment check-in is not available at the moment. Please take a normal ticket, "
