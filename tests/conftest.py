@@ -46,6 +46,30 @@ def enrolled_client(central: Central, name: str, directory: Path):
     return CentralClient(central.url, credentials.load(directory / "kiosk-data"))
 
 
+def enrolled_clients(central: Central, names: list[str]) -> list:
+    """Signed clients for many kiosks at once: registered in-process (one `kiosk
+    enroll` run each would take a second apiece), enrolled over HTTP."""
+    import base64
+
+    from central import fleet
+    from central.config import load as load_central
+    from central.state import open_state
+    from common import wire
+    from kiosk.sync.client import CentralClient
+    from kiosk.sync.credentials import Credentials
+
+    state = open_state(load_central(central.config))
+    with state.sessions() as db:
+        codes = [fleet.add_kiosk(db, name, 24).code for name in names]
+    state.engine.dispose()
+    clients = []
+    for code in codes:
+        reply = CentralClient(central.url).enroll(wire.EnrollRequest(code=code, version="test"))
+        creds = Credentials(reply.kiosk_id, reply.name, central.url, base64.b64decode(reply.secret))
+        clients.append(CentralClient(central.url, creds))
+    return clients
+
+
 @pytest.fixture(scope="session")
 def central(tmp_path_factory):
     server = Central(tmp_path_factory.mktemp("central"))

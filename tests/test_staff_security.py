@@ -23,13 +23,16 @@ from common.tickets import TicketRequest
 pytestmark = pytest.mark.central
 
 
-@pytest.fixture
-def hall(tmp_path):
-    server = Central(tmp_path / "c")
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    """One central for the module: each test uses its own addresses, counters and clerks."""
+    tmp = tmp_path_factory.mktemp("staff")
+    server = Central(tmp / "c")
     server.start()
-    for name, role in (("alice", "counter"), ("bob", "counter"), ("mona", "manager")):
+    for name, role in (("alice", "counter"), ("bob", "counter"), ("carl", "counter"), ("dora", "counter")):
         add_staff(server, name, role)
-    yield server, enrolled_client(server, "k", tmp_path / "k")
+    add_staff(server, "mona", "manager")
+    yield server, enrolled_client(server, "k", tmp / "k")
     server.stop()
 
 
@@ -112,18 +115,18 @@ def test_state_changes_need_the_csrf_token_and_our_origin(hall):
 
 def test_a_counter_belongs_to_the_clerk_who_took_it(hall):
     central, _ = hall
-    alice = login(central, "alice", counter=3)
-    bob = login(central, "bob")
-    taken = bob.post(f"{central.url}/api/v1/staff/counter", json={"counter": 3}, timeout=5)
-    assert taken.status_code == 409 and "alice" in taken.json()["error"]["message"]
-    r = bob.post(f"{central.url}/api/v1/counters/3/pause", timeout=5)
+    carl = login(central, "carl", counter=4)
+    dora = login(central, "dora")
+    taken = dora.post(f"{central.url}/api/v1/staff/counter", json={"counter": 4}, timeout=5)
+    assert taken.status_code == 409 and "carl" in taken.json()["error"]["message"]
+    r = dora.post(f"{central.url}/api/v1/counters/4/pause", timeout=5)
     assert r.status_code == 403 and r.json()["error"]["code"] == "not_your_counter"
-    assert login(central, "alice").post(f"{central.url}/api/v1/staff/counter", json={"counter": 3}, timeout=5).ok
-    mona = login(central, "mona")  # alice left without logging out: the manager closes the counter
-    assert mona.post(f"{central.url}/api/v1/counters/3/close", timeout=5).ok
-    assert mona.post(f"{central.url}/api/v1/counters/3/open", timeout=5).ok
-    assert bob.post(f"{central.url}/api/v1/staff/counter", json={"counter": 3}, timeout=5).ok
-    assert alice.get(f"{central.url}/api/v1/staff/me", timeout=5).json()["counter"] is None
+    assert login(central, "carl").post(f"{central.url}/api/v1/staff/counter", json={"counter": 4}, timeout=5).ok
+    mona = login(central, "mona")  # carl left without logging out: the manager closes the counter
+    assert mona.post(f"{central.url}/api/v1/counters/4/close", timeout=5).ok
+    assert mona.post(f"{central.url}/api/v1/counters/4/open", timeout=5).ok
+    assert dora.post(f"{central.url}/api/v1/staff/counter", json={"counter": 4}, timeout=5).ok
+    assert carl.get(f"{central.url}/api/v1/staff/me", timeout=5).json()["counter"] is None
 
 
 def test_priority_only_for_the_clerks_own_queues_and_audited(hall):
@@ -140,7 +143,9 @@ def test_priority_only_for_the_clerks_own_queues_and_audited(hall):
     mona = login(central, "mona")
     assert mona.post(url.format(c.id), json={"reason": "disabled"}, timeout=5).ok  # a manager: anywhere
     with sqlite3.connect(central.config.parent / "central-data" / "central.db") as db:
-        trail = db.execute("SELECT username, action, target, detail FROM staff_audit ORDER BY id").fetchall()
+        trail = db.execute(
+            "SELECT username, action, target, detail FROM staff_audit WHERE action = 'priority_granted' ORDER BY id"
+        ).fetchall()
     assert trail == [
         ("alice", "priority_granted", b.number, "pregnancy"),
         ("mona", "priority_granted", c.number, "disabled"),

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 import requests
-from conftest import Central, add_staff, enrolled_client, login
+from conftest import Central, add_staff, enrolled_clients, login
 
 from common.certificates import AvailableRequest
 from common.identity import id_check_char
@@ -40,7 +40,8 @@ def city(tmp_path_factory):
     server = Central(tmp / "c", extra=LIMITS)
     server.start()
     add_staff(server, "mona", "manager")
-    kiosks = {name: enrolled_client(server, name, tmp / name) for name in ("lobby", "bank", "library", "station")}
+    names = ["lobby", "bank", "library", "station"]
+    kiosks = dict(zip(names, enrolled_clients(server, names), strict=True))
     yield server, kiosks
     server.stop()
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 import pytest
 import requests
-from conftest import Central, add_staff, enrolled_client, login
+from conftest import Central, add_staff, enrolled_client, enrolled_clients, login
 
 from common import signing
 from common.tickets import TicketRequest
@@ -64,7 +64,7 @@ def test_numbers_are_unique_and_gap_free_across_workers(tmp_path):
     server = Central(tmp_path / "c", workers=4)
     server.start()
     try:
-        clients = [enrolled_client(server, f"kiosk-{i:02d}", tmp_path / f"k{i}") for i in range(16)]
+        clients = enrolled_clients(server, [f"kiosk-{i:02d}" for i in range(16)])
         numbers: dict[str, list[int]] = defaultdict(list)
         failures: list[str] = []
         lock = threading.Lock()
