@@ -167,9 +167,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "kiosks" and args.kiosks_command == "review":
             return _review(cfg, state, args.name)
-        with state.sessions() as db:
-            if args.command == "catalog":
+        if args.command == "catalog":
+            with state.sessions() as db:
                 return _catalog(db, args)
+        from central.db import write_session
+
+        # the server may be writing too: hold the write lock from the first statement (central.db)
+        with write_session(state.engine) as db:
             return _kiosks(db, cfg, args)
     except FleetError as exc:
         print(f"kiosk-central: {exc.message}", file=sys.stderr)

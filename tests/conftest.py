@@ -53,13 +53,14 @@ def enrolled_clients(central: Central, names: list[str]) -> list:
 
     from central import fleet
     from central.config import load as load_central
+    from central.db import write_session
     from central.state import open_state
     from common import wire
     from kiosk.sync.client import CentralClient
     from kiosk.sync.credentials import Credentials
 
     state = open_state(load_central(central.config))
-    with state.sessions() as db:
+    with write_session(state.engine) as db:  # the server writes meanwhile
         codes = [fleet.add_kiosk(db, name, 24).code for name in names]
     state.engine.dispose()
     clients = []

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 
 from central import fleet
 from central.config import load as load_central
+from central.db import write_session
 from central.state import open_state
 from common import signing, wire
 
@@ -143,7 +144,7 @@ def test_heartbeats_and_enrollments_at_once_never_fail(target):
     central, _, _ = target
     kiosks = enrolled_clients(central, [f"beat-{i}" for i in range(8)])
     state = open_state(load_central(central.config))
-    with state.sessions() as db:
+    with write_session(state.engine) as db:
         codes = [json.dumps({"code": fleet.add_kiosk(db, f"new-{i}", 24).code}) for i in range(8)]
     state.engine.dispose()
     statuses: list[int] = []
