@@ -13,6 +13,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from central import kiosk_settings
 from central.config import SecuritySection
 from central.db import write_session, writer
+from central.models import Kiosk
 from common.identity import InvalidIdentity, keyed_hash, validate_id_number
 from common.wire import CardPresented, CitizenToken
 
@@ -36,14 +38,7 @@ presences = Table(
     Column("presented_at", DateTime, nullable=False),
     Column("expires_at", DateTime, nullable=False),
 )
-kiosks = Table(
-    "kiosks",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("name", String(80)),
-    Column("suspended_at", DateTime),
-    Column("suspended_reason", String(200)),
-)
+kiosks = cast(Table, Kiosk.__table__)  # the registry's table (central.models); its suspension columns are set here
 BASELINE_DAYS = 30  # presentations kept: the kiosk's usual provinces are learned from them
 BASELINE_MIN = 50  # presentations before a kiosk's own history counts as its usual region
 USUAL_SHARE = 0.1  # a province with at least this share of a kiosk's history is usual for it
@@ -108,7 +103,9 @@ class CitizenDesk:
             tripped = self._tripped(conn, kiosk_id, person, province, now)
             if tripped:
                 conn.execute(
-                    update(kiosks).where(kiosks.c.id == kiosk_id).values(suspended_at=now, suspended_reason=tripped)
+                    update(kiosks)
+                    .where(kiosks.c.id == kiosk_id)
+                    .values(suspended_at=now.replace(tzinfo=UTC), suspended_reason=tripped)
                 )
                 log.error("kiosk %s suspended: %s", row.name, tripped)
             else:
@@ -188,15 +185,6 @@ class CitizenDesk:
             return self.resolve(conn, kiosk_id, token)
 
     # -- suspension ------------------------------------------------------------
-    def suspensions(self) -> dict[str, tuple[datetime, str]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(kiosks.c.id, kiosks.c.suspended_at, kiosks.c.suspended_reason).where(
-                    kiosks.c.suspended_at.is_not(None)
-                )
-            ).all()
-        return {r.id: (r.suspended_at.replace(tzinfo=UTC), r.suspended_reason or "") for r in rows}
-
     def lift(self, kiosk_id: str) -> bool:
         """A manager reviewed the kiosk: it serves citizens again (its hour's count starts afresh)."""
         now = _now()

@@ -109,6 +109,11 @@ def test_many_cards_from_far_away_suspend_the_kiosk(city):
         assert present(station, id_number("440305", n))  # Shenzhen: two are a normal day at a station
     tripped = refused(lambda: present(station, id_number("440305", 3)))
     assert tripped.code == "kiosk_suspended"
+    central = city[0]
+    reviewed = central.cli("kiosks", "review", "station")  # the operator's way, beside the /fleet button
+    assert reviewed.returncode == 0 and "foreign_identities" in reviewed.stdout
+    assert central.cli("kiosks", "review", "station").returncode == 1  # not suspended any more
+    assert present(station, id_number("110101", 2))
 
 
 def test_tickets_are_limited_per_kiosk(city):
