@@ -11,7 +11,6 @@ import hashlib
 import logging
 import secrets
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -60,12 +59,6 @@ SQL_TOKEN = "SELECT kiosk_id, person_key, expires_at FROM citizen_presences WHER
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Suspension:
-    kiosk_id: str
-    reason: str
 
 
 class CitizenDesk:
