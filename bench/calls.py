@@ -25,6 +25,7 @@ from _common import machine, percentile
 
 from central.config import load as load_central
 from central.queue.engine import QueueEngine
+from central.queue.store import QueueStore
 from central.staff import StaffStore
 from central.state import open_state
 from common.tickets import TicketRequest
@@ -37,7 +38,7 @@ def prepare(central: Central, counters: int, tickets: int) -> None:
     cfg = load_central(central.config)
     state = open_state(cfg)
     StaffStore(state.engine).add("manager", PASSWORD, "manager")
-    queue = QueueEngine(cfg, state.engine)
+    queue = QueueEngine(cfg, QueueStore(state.engine))
     for i in range(tickets):
         queue.issue("bench-kiosk", TicketRequest(request_id=uuid.uuid4().hex, type="ABCDE"[i % 5]))
     state.engine.dispose()

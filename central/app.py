@@ -33,6 +33,7 @@ from central.queue.calling import Calling
 from central.queue.engine import QueueEngine
 from central.queue.group_commit import GroupCommit
 from central.queue.offline import OfflineDesk
+from central.queue.store import QueueStore
 from central.rawsql import SqliteRunner
 from central.retention import RetentionJob
 from central.staff import StaffStore
@@ -79,7 +80,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(pages.router)
     app.include_router(verify.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.state.queue = QueueEngine(config, app.state.central.engine, app.state.central.runner)
+    app.state.queue = QueueEngine(config, QueueStore(app.state.central.engine, app.state.central.runner))
     app.state.ticket_desk = TicketDesk(app.state.central, GroupCommit(app.state.queue))
     app.state.offline = OfflineDesk(app.state.queue)
     app.state.calling = Calling(app.state.queue, config.display)

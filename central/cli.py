@@ -405,6 +405,7 @@ def _bookings(cfg, state, args) -> int:
     from zoneinfo import ZoneInfo
 
     from central.queue.engine import QueueEngine, QueueError
+    from central.queue.store import QueueStore
     from common.identity import InvalidIdentity, keyed_hash, mask_id, validate_id_number
 
     if args.id_number is not None:
@@ -435,7 +436,7 @@ def _bookings(cfg, state, args) -> int:
     except ValueError:
         print(f"kiosk-central: --at expects HH:MM or YYYY-MM-DDTHH:MM, got {args.at!r}", file=sys.stderr)
         return 2
-    engine = QueueEngine(cfg, state.engine)
+    engine = QueueEngine(cfg, QueueStore(state.engine, state.runner))
     try:
         reply = engine.book(args.type, keyed_hash(state.id_hash_key, number), at, args.minutes)
     except QueueError as exc:

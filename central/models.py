@@ -30,6 +30,16 @@ class Base(DeclarativeBase):
     pass
 
 
+class CentralKey(Base):
+    """A fingerprint of a secret every central node must share (central.node_keys), never the secret."""
+
+    __tablename__ = "central_keys"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Kiosk(Base):
     __tablename__ = "kiosks"
 

@@ -15,7 +15,7 @@ from typing import Any, overload
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from central.db import SQLITE_PRAGMAS, write_lock, writer
 
@@ -27,6 +27,14 @@ PURGE_NONCES = "DELETE FROM used_nonces WHERE seen_at < :cutoff"
 
 class UniqueViolation(Exception):
     """A unique constraint refused a row (a replayed nonce, a duplicate)."""
+
+
+class TransientConflict(Exception):
+    """PostgreSQL broke a deadlock or a serialization conflict by aborting this
+    transaction: running it again from the start succeeds (QueueStore.transact)."""
+
+
+TRANSIENT_SQLSTATES = ("40P01", "40001")  # deadlock_detected, serialization_failure
 
 
 class Exec:
@@ -41,6 +49,10 @@ class Exec:
 
     def run(self, sql: str, **params: Any) -> None:
         self._execute(sql, params)
+
+    def count(self, sql: str, **params: Any) -> int:
+        """Rows an UPDATE or DELETE changed."""
+        return self._execute(sql, params).rowcount
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -131,6 +143,10 @@ class AlchemyRunner:
                     return conn.execute(text(sql), {k: _naive_utc(v) for k, v in params.items()})
                 except IntegrityError as exc:
                     raise UniqueViolation(str(exc.orig)) from None
+                except DBAPIError as exc:
+                    if getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+                        raise TransientConflict(str(exc.orig).splitlines()[0]) from None
+                    raise
 
             yield Exec(execute)
 

@@ -12,13 +12,13 @@ import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 from central.certs.tables import certificates
 from central.config import CentralConfig
 from central.db import writer
-from central.queue.tables import bookings, tickets
+from central.queue.store import QueueStore
 
 log = logging.getLogger(__name__)
 PURGED = '{"purged": true}'
@@ -36,13 +36,10 @@ def run(config: CentralConfig, engine: Engine, now: datetime | None = None) -> d
                 .where(certificates.c.expires_at < content_cutoff, certificates.c.content_purged_at.is_(None))
                 .values(content=PURGED, content_purged_at=now)
             ).rowcount,
-            "ticket_holders": conn.execute(
-                update(tickets)
-                .where(tickets.c.service_day < person_cutoff.date(), tickets.c.person_key.is_not(None))
-                .values(person_key=None)
-            ).rowcount,
-            "bookings": conn.execute(delete(bookings).where(bookings.c.slot_end < person_cutoff)).rowcount,
         }
+    done["ticket_holders"], done["bookings"] = QueueStore(engine).transact(
+        lambda sql: sql.forget_people(person_cutoff.date(), person_cutoff)
+    )
     if any(done.values()):
         log.info("retention: %s", ", ".join(f"{n} {what}" for what, n in done.items()))
     return done

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -14,6 +15,10 @@ from peers import process
 from peers.pcscd import free_port
 
 BIN = Path(sys.executable).parent
+# Where a Central's database comes from: None, a SQLite file in its data directory;
+# else a callable that makes a fresh database and returns its URL (tests on
+# PostgreSQL set it, see tests/conftest.py and peers/postgres.py).
+DATABASES: Callable[[str], str] | None = None
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -31,10 +36,18 @@ class Central:
     # (tests/test_stolen_kiosk.py checks the limit).
     NO_TICKET_LIMIT = "[security]\ntickets_per_minute = 0\n"
 
-    def __init__(self, directory: Path, *, workers: int = 1, extra: str = "", server: str = ""):
-        """`extra`: more TOML sections; `server`: more lines for the [server] section."""
+    def __init__(
+        self, directory: Path, *, workers: int = 1, extra: str = "", server: str = "", database_url: str | None = None
+    ):
+        """`extra`: more TOML sections; `server`: more lines for the [server] section;
+        `database_url`: a database shared with another Central (a second node)."""
         if "[security]" not in extra:
             extra = f"{extra}\n{self.NO_TICKET_LIMIT}"
+        if database_url is None and DATABASES is not None and "[database]" not in extra:
+            database_url = DATABASES(directory.name)
+        self.database_url = database_url or ""
+        if database_url:
+            extra = f'{extra}\n[database]\nurl = "{database_url}"\n'
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         directory.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from central.config import CentralConfig, StorageSection
 from central.db import WalCheckpointer, write_lock
 from central.queue.engine import QueueEngine, TicketOrder
 from central.queue.group_commit import GroupCommit
+from central.queue.store import QueueStore
 from central.rawsql import INSERT_NONCE
 from central.state import open_state
 from common import wire
@@ -133,7 +134,7 @@ def test_a_worker_waiting_for_another_workers_write_keeps_serving(tmp_path):
     another process holds it, the loop keeps running, and the batch is written
     the moment the lock is free."""
     state, kiosk_id = storage(tmp_path)
-    queue = GroupCommit(QueueEngine(state.config, state.engine, state.runner))
+    queue = GroupCommit(QueueEngine(state.config, QueueStore(state.engine, state.runner)))
     log = str(tmp_path / "holder.log")
     holder = multiprocessing.get_context("spawn").Process(target=_hold_and_note, args=(state.runner.path, log, 0.6))
     holder.start()

@@ -16,6 +16,7 @@ from sqlalchemy import insert
 from central import citizens, fleet
 from central.config import CentralConfig, QueueSection, StorageSection
 from central.queue.engine import QueueEngine, QueueError, TicketOrder
+from central.queue.store import QueueStore
 from central.state import open_state
 from common import wire
 from common.tickets import TicketRequest
@@ -28,13 +29,13 @@ _ids = itertools.count(1)
 
 def make_engine(tmp_path, **queue) -> QueueEngine:
     cfg = CentralConfig(storage=StorageSection(data_dir=str(tmp_path)), queue=replace(QueueSection(), **queue))
-    return QueueEngine(cfg, open_state(cfg).engine)
+    return QueueEngine(cfg, QueueStore(open_state(cfg).engine))
 
 
 def present(engine, person, kiosk="k1", until=NOON + timedelta(minutes=15)) -> str:
     """A citizen token for `person` at `kiosk`, as POST /citizens/present leaves it."""
     token = secrets.token_urlsafe(32)
-    with engine.engine.begin() as conn:
+    with engine.store.engine.begin() as conn:
         conn.execute(
             insert(citizens.presences).values(
                 token_hash=citizens.token_hash(token),

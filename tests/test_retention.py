@@ -17,6 +17,7 @@ from central import retention
 from central.app import certificate_service
 from central.config import CentralConfig, StorageSection
 from central.queue.engine import QueueEngine
+from central.queue.store import QueueStore
 from central.state import open_state
 from common.certificates import CertificateRequest
 from common.identity import keyed_hash
@@ -35,7 +36,7 @@ def test_certificate_contents_and_ticket_holders_are_forgotten_in_time(tmp_path)
         "k1", CertificateRequest(request_id=uuid.uuid4().hex, kind="tax", citizen_token="t" * 32), person
     )
     assert cert.content.subject_name == "张伟明"
-    queue = QueueEngine(config, state.engine)
+    queue = QueueEngine(config, QueueStore(state.engine))
     with state.engine.begin() as conn:  # a real-name ticket as the ticket path leaves it
         ticket = queue.issue("k1", TicketRequest(request_id=uuid.uuid4().hex, type="A"))
         conn.execute(text("UPDATE tickets SET person_key = :p WHERE id = :id"), {"p": person, "id": ticket.id})

@@ -5,17 +5,12 @@ numbers, types and counters only."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from sqlalchemy import select
-
+from central.clock import utcnow
 from central.queue.calling import Calling
-from central.queue.engine import naive_utc, utcnow
-from central.queue.tables import counter_states, queue_events, tickets
+from central.queue.store import QueueSql
 
-_t = tickets.c
-_c = counter_states.c
 CALL_KINDS = ("call", "recall")
 
 
@@ -24,7 +19,7 @@ def _minutes(seconds: float) -> float:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() + "Z" if moment else None
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 class HallBoard:
@@ -40,66 +35,51 @@ class HallBoard:
             "type_name_en": (kind.name_en or kind.name) if kind else letter,
         }
 
-    def _counters(self, conn) -> list[dict]:
-        rows = {
-            r.number: r
-            for r in conn.execute(
-                select(
-                    _c.number, _c.open, _c.paused, _c.staff, _t.id, _t.display, _t.type, _t.state, _t.called_at
-                ).select_from(counter_states.outerjoin(tickets, _t.id == _c.ticket_id))
-            ).all()
-        }
+    def _counters(self, reads: QueueSql) -> list[dict]:
+        rows = {row.number: (row, ticket) for row, ticket in reads.counters()}
         out = []
         for counter in self.q.cfg.counters:
-            row = rows.get(counter.number)
+            row, ticket = rows.get(counter.number, (None, None))
             current = None
-            if row is not None and row.id:
+            if ticket is not None:
                 current = {
-                    "id": row.id,
-                    "number": row.display,
-                    **self._type(row.type),
-                    "state": row.state,
-                    "called_at": _iso(row.called_at),
+                    "id": ticket.id,
+                    "number": ticket.display,
+                    **self._type(ticket.type),
+                    "state": ticket.state,
+                    "called_at": _iso(ticket.called_at),
                 }
             out.append(
                 {
                     "number": counter.number,
                     "name": self.calling.counter_name(counter.number),
                     "types": list(counter.types) or sorted(self.q.types),
-                    "open": bool(row.open) if row is not None else True,
-                    "paused": bool(row.paused) if row is not None else False,
+                    "open": row.open if row is not None else True,
+                    "paused": row.paused if row is not None else False,
                     "staff": row.staff if row is not None else None,
                     "current": current,
                 }
             )
         return out
 
-    def _waiting(self, conn, day) -> dict[str, int]:
-        counts = dict.fromkeys(self.q.types, 0)
-        for (letter,) in conn.execute(select(_t.type).where(_t.service_day == day, _t.state == "waiting")):
-            counts[letter] = counts.get(letter, 0) + 1
-        return counts
+    def _waiting(self, reads: QueueSql, day) -> dict[str, int]:
+        return {**dict.fromkeys(self.q.types, 0), **reads.waiting_counts(day)}
 
     def snapshot(self, latest: int | None = None) -> dict:
         """Everything the display board draws, in one reply."""
         latest = latest or self.calling.display.latest_calls
         day = self.q.service_day(utcnow())
-        with self.q.engine.connect() as conn:
-            last_id = conn.execute(select(queue_events.c.id).order_by(queue_events.c.id.desc()).limit(1)).scalar()
-            events = conn.execute(
-                select(queue_events)
-                .where(queue_events.c.kind.in_(CALL_KINDS))
-                .order_by(queue_events.c.id.desc())
-                .limit(latest * 4)
-            ).all()
-            counters = self._counters(conn)
-            waiting = self._waiting(conn, day)
+        reads = self.q.store.read()
+        last_id = reads.last_event_id()
+        events = reads.latest_events(CALL_KINDS, latest * 4)
+        counters = self._counters(reads)
+        waiting = self._waiting(reads, day)
         calls, seen = [], set()
         for event in events:  # newest first; a recall does not list a ticket twice
             if event.ticket_id in seen:
                 continue
             seen.add(event.ticket_id)
-            payload = json.loads(event.payload)
+            payload = event.payload
             calls.append(
                 {
                     "event_id": event.id,
@@ -121,7 +101,7 @@ class HallBoard:
             if len(calls) == latest:
                 break
         return {
-            "last_event_id": last_id or 0,
+            "last_event_id": last_id,
             "service_day": day.isoformat(),
             "counters": counters,
             "waiting": [{**self._type(letter), "waiting": n} for letter, n in waiting.items()],
@@ -131,39 +111,34 @@ class HallBoard:
     def counter(self, number: int) -> dict:
         """One counter's state, for its own page."""
         self.calling.counter_name(number)  # unknown counter -> 404
-        with self.q.engine.connect() as conn:
-            return next(c for c in self._counters(conn) if c["number"] == number)
+        return next(c for c in self._counters(self.q.store.read()) if c["number"] == number)
 
     def today(self) -> dict:
         """The manager's figures: per type, waiting now, served, no-shows, the
         average wait before a call and the average time at the counter."""
-        now = naive_utc(utcnow())
-        day = self.q.service_day(utcnow())
-        with self.q.engine.connect() as conn:
-            rows = conn.execute(
-                select(_t.type, _t.state, _t.issued_at, _t.order_at, _t.called_at, _t.finished_at).where(
-                    _t.service_day == day
-                )
-            ).all()
-            counters = self._counters(conn)
+        now = utcnow()
+        day = self.q.service_day(now)
+        reads = self.q.store.read()
+        rows = reads.day_tickets(day)
+        counters = self._counters(reads)
 
         def tally() -> dict:
             return {"issued": 0, "waiting": 0, "served": 0, "no_show": 0, "waits": [], "handling": [], "longest": 0.0}
 
         per = {letter: tally() for letter in self.q.types}
-        for row in rows:
-            s = per.setdefault(row.type, tally())
+        for letter, state, issued_at, called_at, finished_at in rows:
+            s = per.setdefault(letter, tally())
             s["issued"] += 1
-            if row.state == "waiting":
+            if state == "waiting":
                 s["waiting"] += 1
-                s["longest"] = max(s["longest"], (now - row.issued_at).total_seconds())
-            elif row.state == "no_show":
+                s["longest"] = max(s["longest"], (now - issued_at).total_seconds())
+            elif state == "no_show":
                 s["no_show"] += 1
-            if row.called_at:
-                s["waits"].append((row.called_at - row.issued_at).total_seconds())
-            if row.state == "done" and row.called_at and row.finished_at:
+            if called_at:
+                s["waits"].append((called_at - issued_at).total_seconds())
+            if state == "done" and called_at and finished_at:
                 s["served"] += 1
-                s["handling"].append((row.finished_at - row.called_at).total_seconds())
+                s["handling"].append((finished_at - called_at).total_seconds())
         types = []
         for letter, s in per.items():
             types.append(

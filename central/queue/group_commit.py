@@ -33,7 +33,7 @@ class GroupCommit:
     def __init__(self, engine: QueueEngine, *, max_batch: int = MAX_BATCH):
         self.engine = engine
         self.max_batch = max_batch
-        runner = engine.runner
+        runner = engine.store.runner
         self.lock = WriteLock(runner.path) if isinstance(runner, SqliteRunner) else None
         self._waiting: list[tuple[TicketOrder, asyncio.Future]] = []
         self._scheduled = False

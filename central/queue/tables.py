@@ -21,7 +21,8 @@ tickets = Table(
     metadata,
     Column("id", String(24), primary_key=True),
     Column("service_day", Date, nullable=False),
-    Column("type", String(1), nullable=False),
+    Column("type", String(1), nullable=False),  # the queue it waits in now (a transfer changes it)
+    Column("issued_type", String(1), nullable=False),  # the type its number was taken from
     Column("number", Integer, nullable=False),
     Column("display", String(8), nullable=False),
     Column("ticket_class", String(12), nullable=False),
@@ -40,7 +41,7 @@ tickets = Table(
     Column("offline", Boolean, nullable=False, default=False),  # issued by a kiosk from its leased block
     Column("kiosk_issued_at", DateTime, nullable=True),  # offline tickets: the kiosk's clock, kept as given
     Column("received_at", DateTime, nullable=True),  # offline tickets: when central got it
-    UniqueConstraint("service_day", "type", "number", name="uq_ticket_number"),
+    UniqueConstraint("service_day", "issued_type", "number", name="uq_ticket_number"),
     UniqueConstraint("kiosk_id", "request_id", name="uq_ticket_request"),
 )
 Index(
