@@ -16,7 +16,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
-from central import __version__, db, errors
+from central import __version__, db, errors, node_keys
 from central.api import api_docs, catalog, certificates, citizens, counters, fleet, hall, kiosks, ratings, tickets
 from central.api.event_hub import EventHub
 from central.api.ticket_desk import CentralApp, TicketDesk
@@ -85,10 +85,16 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.state.offline = OfflineDesk(app.state.queue)
     app.state.calling = Calling(app.state.queue, config.display)
     app.state.board = HallBoard(app.state.calling)
+    engine = app.state.central.engine
     app.state.event_hub = EventHub(
         app.state.calling,
         max_streams=config.display.max_streams,
         max_per_address=config.display.max_streams_per_address,
+        listen_dsn=(
+            engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            if engine.dialect.name == "postgresql"
+            else None
+        ),
     )
     app.state.voice = VoiceClips(config.data_dir / "voice", config.display)
     app.state.certificates = certificate_service(config, app.state.central)
@@ -130,8 +136,8 @@ def certificate_service(config: CentralConfig, state: CentralState) -> Certifica
     backoffice = SampleBackOffice(
         state.id_hash_key, Path(config.certificates.backoffice) if config.certificates.backoffice else None
     )
-    key = load_or_create(config.data_dir / "certificate-signing.key")
-    return CertificateService(config, state.engine, key, backoffice, keyring(key, config.data_dir))
+    key = load_or_create(config.secrets_dir / node_keys.SIGNING)
+    return CertificateService(config, state.engine, key, backoffice, keyring(key, config.secrets_dir))
 
 
 def app_from_env() -> FastAPI:

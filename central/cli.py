@@ -140,12 +140,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "voice":
         return _voice(cfg)
     from central.fleet import FleetError
+    from central.node_keys import KeyMismatch
     from central.state import open_state
 
     try:
         state = open_state(cfg)
+    except KeyMismatch as exc:
+        print(f"kiosk-central: refusing to run: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # unreachable database, unwritable data dir: say so plainly
-        print(f"kiosk-central: cannot open the database {cfg.database_url}: {exc}", file=sys.stderr)
+        print(f"kiosk-central: cannot open the database {_safe_url(cfg.database_url)}: {exc}", file=sys.stderr)
         return 1
     try:
         if args.command == "db" and args.db_command == "backup":
@@ -211,13 +215,18 @@ def _certificates(cfg, state, args) -> int:
         print(service.key.public_pem, end="")
         return 0
     if args.certificates_command == "rotate-key":
+        from central import node_keys
         from central.certs.keys import retire
 
-        kept = retire(service.key, cfg.data_dir)
-        (cfg.data_dir / "certificate-signing.key").unlink()
+        kept = retire(service.key, cfg.secrets_dir)
+        (cfg.secrets_dir / node_keys.SIGNING).unlink()
         new = certificate_service(cfg, state).key
+        node_keys.replace(state.engine, node_keys.SIGNING, new.fingerprint)
         print(f"certificate key {service.key.key_id} retired (public half kept in {kept}); new key {new.key_id}")
-        print("restart central so every worker signs with the new key")
+        print(
+            f"copy {cfg.secrets_dir / node_keys.SIGNING} and {kept} to every other central node, then restart "
+            "them all so every worker signs with the new key (a node with the old key refuses to start)"
+        )
         return 0
     if not service.revoke(args.id, args.reason):
         print(f"kiosk-central: no valid certificate {args.id!r} (unknown or already revoked)", file=sys.stderr)
@@ -267,8 +276,8 @@ def _backup(state, dest: Path) -> int:
         return 1
     partial.rename(dest)
     print(
-        f"backed up {state.runner.path} to {dest} ({dest.stat().st_size // 1024} KiB); keep master.key and "
-        f"id_hash.key from {state.config.data_dir} with it"
+        f"backed up {state.runner.path} to {dest} ({dest.stat().st_size // 1024} KiB); keep master.key, "
+        f"id_hash.key and certificate-signing.key from {state.config.secrets_dir} with it"
     )
     return 0
 
@@ -469,10 +478,18 @@ def _generate(args) -> int:
 GRACE_S = 3  # live event streams never end by themselves: do not wait for them on shutdown
 
 
+def _safe_url(url: str) -> str:
+    """A database URL fit for a message: without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _serve(cfg, args) -> int:
     import uvicorn
 
     from central.app import create_app
+    from central.node_keys import KeyMismatch
     from central.state import open_state
 
     host = args.host or cfg.server.host
@@ -480,8 +497,11 @@ def _serve(cfg, args) -> int:
     workers = args.workers or cfg.server.workers
     try:
         state = open_state(cfg)  # migrate once, before any worker starts
+    except KeyMismatch as exc:
+        print(f"kiosk-central: refusing to start: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:
-        print(f"kiosk-central: cannot open the database {cfg.database_url}: {exc}", file=sys.stderr)
+        print(f"kiosk-central: cannot open the database {_safe_url(cfg.database_url)}: {exc}", file=sys.stderr)
         return 1
     logging.getLogger(__name__).info(
         "central %s on http://%s:%d (%d worker(s)), data in %s", __version__, host, port, workers, cfg.data_dir

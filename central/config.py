@@ -13,6 +13,7 @@ SYSTEM_DATA_DIR = "/var/lib/kiosk-central"
 
 ENV_OVERRIDES = {
     "storage.data_dir": "KIOSK_CENTRAL_DATA_DIR",
+    "storage.secrets_dir": "KIOSK_CENTRAL_SECRETS_DIR",
     "database.url": "KIOSK_CENTRAL_DATABASE_URL",
     "server.host": "KIOSK_CENTRAL_HOST",
     "server.port": "KIOSK_CENTRAL_PORT",
@@ -63,6 +64,9 @@ class DatabaseSection:
 @dataclass(frozen=True)
 class StorageSection:
     data_dir: str = ""  # empty: /var/lib/kiosk-central, or the XDG data directory for a user who cannot write there
+    # master.key, id_hash.key, certificate-signing.key and retired certificate keys; every
+    # node of one database must see the same files (central.node_keys). Empty: data_dir
+    secrets_dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -334,6 +338,10 @@ class CentralConfig:
         if self.storage.data_dir:
             return Path(self.storage.data_dir)
         return default_data_dir(SYSTEM_DATA_DIR, "kiosk-central")
+
+    @property
+    def secrets_dir(self) -> Path:
+        return Path(self.storage.secrets_dir) if self.storage.secrets_dir else self.data_dir
 
     @property
     def database_url(self) -> str:

@@ -186,17 +186,32 @@ class WalCheckpointer:
         conn.close()
 
 
+def insert_or_ignore(dialect: str, table):
+    """INSERT ... ON CONFLICT DO NOTHING on either engine: make a row if it is
+    missing, then lock it with SELECT ... FOR UPDATE (read-then-write made atomic)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).on_conflict_do_nothing()
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+MIGRATION_LOCK = 0x6B696F736C  # pg_advisory_xact_lock key: one `db upgrade` at a time, across nodes
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+    """Bring the schema to the newest revision (idempotent). Nodes starting
+    at once take turns: PostgreSQL's advisory lock (held to commit), SQLite's
+    write lock; the second finds the schema current and does nothing."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    with writer(engine) as conn, conn.begin():
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

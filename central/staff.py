@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
-from central.db import writer
+from central.db import insert_or_ignore, writer
 
 metadata = MetaData()
 staff_table = Table(
@@ -170,7 +170,16 @@ class StaffStore:
         now = _now()
         source = source[:64] or "unknown"
         with writer(self.engine) as conn, conn.begin():
-            throttle = conn.execute(select(throttle_table).where(throttle_table.c.source == source)).first()
+            # the source's row, made if missing and locked: simultaneous logins from one
+            # address are checked one after the other, so the back-off counts every one
+            conn.execute(
+                insert_or_ignore(self.engine.dialect.name, throttle_table).values(
+                    source=source, failures=0, last_at=now, blocked_until=None
+                )
+            )
+            throttle = conn.execute(
+                select(throttle_table).where(throttle_table.c.source == source).with_for_update()
+            ).first()
             if throttle is not None and throttle.blocked_until is not None and throttle.blocked_until > now:
                 wait = int((throttle.blocked_until - now).total_seconds()) + 1
                 raise StaffError("locked", f"too many failed logins from this address; try again in {wait} s", 429)

@@ -45,17 +45,27 @@ def load_master_key(data_dir: Path, name: str = "master.key") -> bytes:
 
 
 def open_state(config: CentralConfig, *, migrate: bool = True) -> CentralState:
+    """Connect, migrate (unless the parent process did), load the shared keys
+    and check that they are the ones this database was set up with."""
+    from central import node_keys
+    from central.certs.keys import load_or_create
+    from central.rawsql import runner_for
+
     config.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(config.database_url)
     if migrate:
         db.upgrade(engine)
-    from central.rawsql import runner_for
-
-    return CentralState(
-        config,
+    secrets_dir = config.secrets_dir
+    master = load_master_key(secrets_dir, node_keys.MASTER)
+    id_hash = load_master_key(secrets_dir, node_keys.ID_HASH)
+    signing = load_or_create(secrets_dir / node_keys.SIGNING)
+    node_keys.check(
         engine,
-        db.make_sessionmaker(engine),
-        load_master_key(config.data_dir),
-        load_master_key(config.data_dir, "id_hash.key"),
-        runner_for(engine),
+        secrets_dir,
+        {
+            node_keys.MASTER: node_keys.fingerprint(master),
+            node_keys.ID_HASH: node_keys.fingerprint(id_hash),
+            node_keys.SIGNING: signing.fingerprint,
+        },
     )
+    return CentralState(config, engine, db.make_sessionmaker(engine), master, id_hash, runner_for(engine))

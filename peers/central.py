@@ -37,10 +37,17 @@ class Central:
     NO_TICKET_LIMIT = "[security]\ntickets_per_minute = 0\n"
 
     def __init__(
-        self, directory: Path, *, workers: int = 1, extra: str = "", server: str = "", database_url: str | None = None
+        self,
+        directory: Path,
+        *,
+        workers: int = 1,
+        extra: str = "",
+        server: str = "",
+        database_url: str | None = None,
+        secrets_dir: Path | None = None,
     ):
         """`extra`: more TOML sections; `server`: more lines for the [server] section;
-        `database_url`: a database shared with another Central (a second node)."""
+        `database_url` and `secrets_dir`: shared with another Central (a second node)."""
         if "[security]" not in extra:
             extra = f"{extra}\n{self.NO_TICKET_LIMIT}"
         if database_url is None and DATABASES is not None and "[database]" not in extra:
@@ -54,7 +61,9 @@ class Central:
         self.config = directory / "central.toml"
         self.config.write_text(
             f'[server]\nport = {self.port}\npublic_url = "{self.url}"\nworkers = {workers}\n{server}\n'
-            f'[storage]\ndata_dir = "{directory / "central-data"}"\n{extra}'
+            f'[storage]\ndata_dir = "{directory / "central-data"}"\n'
+            + (f'secrets_dir = "{secrets_dir}"\n' if secrets_dir else "")
+            + extra
         )
         self.log = directory / "central.log"
         self.proc: subprocess.Popen | None = None
@@ -79,5 +88,49 @@ class Central:
     def stop(self) -> None:
         process.stop(self.proc)
 
+    def db(self) -> CentralDatabase:
+        """Its database, whichever engine, for a test to look at what it stored."""
+        url = self.database_url or f"sqlite:///{self.config.parent / 'central-data' / 'central.db'}"
+        return CentralDatabase(url)
+
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return run_cli("kiosk-central", "--config", str(self.config), *args)
+
+
+class _Rows:
+    def __init__(self, rows: list[tuple]):
+        self.rows = rows
+
+    def fetchone(self) -> tuple | None:
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[tuple]:
+        return self.rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class CentralDatabase:
+    """sqlite3-style `execute(sql, params)` with `?` placeholders on SQLite or
+    PostgreSQL; each statement commits. Use as a context manager."""
+
+    def __init__(self, url: str):
+        from sqlalchemy import create_engine
+
+        self.engine = create_engine(url)
+
+    def execute(self, sql: str, params: tuple = ()) -> _Rows:
+        from sqlalchemy import text
+
+        parts = sql.split("?")
+        named = "".join(part + (f":p{i}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
+        with self.engine.begin() as conn:
+            result = conn.execute(text(named), {f"p{i}": value for i, value in enumerate(params)})
+            return _Rows([tuple(row) for row in result] if result.returns_rows else [])
+
+    def __enter__(self) -> CentralDatabase:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.engine.dispose()

@@ -71,6 +71,72 @@ def enrolled_clients(central: Central, names: list[str]) -> list:
     return clients
 
 
+# Which engine central's tests run on: `sqlite` (a file per server, the default) or
+# `postgresql` (a private cluster this session starts; a fresh database per server).
+# ./scripts/test runs the central modules on both (see docs/testing.md).
+TEST_DATABASE = os.environ.get("KIOSK_TEST_DATABASE", "sqlite")
+if TEST_DATABASE not in ("sqlite", "postgresql"):
+    raise RuntimeError(f"KIOSK_TEST_DATABASE: expected sqlite or postgresql, got {TEST_DATABASE!r}")
+_PG_CLUSTER: list = []
+
+
+def postgres_cluster():
+    """The session's private PostgreSQL cluster, started on first use."""
+    if not _PG_CLUSTER:
+        from peers.postgres import DatabaseFactory, PostgresCluster
+
+        cluster = PostgresCluster().start()
+        _PG_CLUSTER.extend([cluster, DatabaseFactory(cluster)])
+    return _PG_CLUSTER[0]
+
+
+def new_database(hint: str) -> str:
+    """The URL of a new empty database on the session's cluster."""
+    postgres_cluster()
+    return _PG_CLUSTER[1](hint)
+
+
+_DATABASES: dict[str, str] = {}
+
+
+def central_config(data_dir: Path, **sections):
+    """A CentralConfig for in-process tests, on the engine under test: on
+    PostgreSQL, one fresh database per data directory (as a file would be)."""
+    from central.config import CentralConfig, DatabaseSection, StorageSection
+
+    url = ""
+    if TEST_DATABASE == "postgresql":
+        if str(data_dir) not in _DATABASES:
+            _DATABASES[str(data_dir)] = new_database(data_dir.name)
+        url = _DATABASES[str(data_dir)]
+    return CentralConfig(storage=StorageSection(data_dir=str(data_dir)), database=DatabaseSection(url=url), **sections)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_database():
+    """On PostgreSQL, every Central a test starts gets a fresh database of the session's cluster."""
+    if TEST_DATABASE == "sqlite":
+        yield None
+        return
+    from peers import central as central_peer
+
+    central_peer.DATABASES = new_database
+    yield postgres_cluster()
+    central_peer.DATABASES = None
+    postgres_cluster().stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    if TEST_DATABASE == "sqlite":
+        for item in items:
+            if item.get_closest_marker("postgresql_only"):
+                item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (KIOSK_TEST_DATABASE=postgresql)"))
+        return
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="about SQLite's file, lock or WAL"))
+
+
 @pytest.fixture(scope="session")
 def central(tmp_path_factory):
     server = Central(tmp_path_factory.mktemp("central"))

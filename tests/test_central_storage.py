@@ -15,10 +15,10 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from conftest import Central, enrolled_client
+import pytest
+from conftest import Central, central_config, enrolled_client
 
 from central import fleet
-from central.config import CentralConfig, StorageSection
 from central.db import WalCheckpointer, write_lock
 from central.queue.engine import QueueEngine, TicketOrder
 from central.queue.group_commit import GroupCommit
@@ -28,9 +28,11 @@ from central.state import open_state
 from common import wire
 from common.tickets import TicketRequest
 
+pytestmark = pytest.mark.sqlite_only  # SQLite's file, write lock and WAL
+
 
 def storage(tmp_path):
-    state = open_state(CentralConfig(storage=StorageSection(data_dir=str(tmp_path))))
+    state = open_state(central_config(tmp_path))
     with state.sessions() as db:
         kiosk, _secret = fleet.enroll(
             db, state.master_key, wire.EnrollRequest(code=fleet.add_kiosk(db, "storage", 24).code, version="test")

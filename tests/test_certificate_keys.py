@@ -7,11 +7,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from conftest import central_config
 from sqlalchemy import text
 
 from central.app import certificate_service
 from central.certs.keys import keyring, load_or_create, retire
-from central.config import CentralConfig, StorageSection
 from central.state import open_state
 from common.certificates import CertificateRequest
 from common.identity import keyed_hash
@@ -21,7 +21,7 @@ DEMO_ID = "11010519491231002X"  # 张伟明, in the sample back office
 
 @pytest.fixture
 def hall_state(tmp_path):
-    config = CentralConfig(storage=StorageSection(data_dir=str(tmp_path / "central")))
+    config = central_config(tmp_path / "central")
     return config, open_state(config)
 
 

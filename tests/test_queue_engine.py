@@ -10,11 +10,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import wait_until
+from conftest import central_config, wait_until
 from sqlalchemy import insert
 
 from central import citizens, fleet
-from central.config import CentralConfig, QueueSection, StorageSection
+from central.config import QueueSection
 from central.queue.engine import QueueEngine, QueueError, TicketOrder
 from central.queue.store import QueueStore
 from central.state import open_state
@@ -28,7 +28,7 @@ _ids = itertools.count(1)
 
 
 def make_engine(tmp_path, **queue) -> QueueEngine:
-    cfg = CentralConfig(storage=StorageSection(data_dir=str(tmp_path)), queue=replace(QueueSection(), **queue))
+    cfg = central_config(tmp_path, queue=replace(QueueSection(), **queue))
     return QueueEngine(cfg, QueueStore(open_state(cfg).engine))
 
 
@@ -164,7 +164,7 @@ def test_a_batch_issues_what_it_can_and_refuses_the_rest_alone(tmp_path):
     """issue_many (group commit): each order in a savepoint of its own; a
     refused one leaves no number, no nonce and no ticket behind."""
     q = make_engine(tmp_path, daily_limit_per_person=5)
-    state = open_state(CentralConfig(storage=StorageSection(data_dir=str(tmp_path))))
+    state = open_state(central_config(tmp_path))
     with state.sessions() as db:  # nonces belong to an enrolled kiosk
         kiosk, _secret = fleet.enroll(
             db, state.master_key, wire.EnrollRequest(code=fleet.add_kiosk(db, "batch", 24).code, version="test")

@@ -10,12 +10,11 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from conftest import run_cli
+from conftest import central_config, run_cli
 from sqlalchemy import text
 
 from central import retention
 from central.app import certificate_service
-from central.config import CentralConfig, StorageSection
 from central.queue.engine import QueueEngine
 from central.queue.store import QueueStore
 from central.state import open_state
@@ -27,7 +26,7 @@ DEMO_ID = "11010519491231002X"  # 张伟明, in the sample back office
 
 
 def test_certificate_contents_and_ticket_holders_are_forgotten_in_time(tmp_path):
-    config = CentralConfig(storage=StorageSection(data_dir=str(tmp_path / "central")))
+    config = central_config(tmp_path / "central")
     config = replace(config, certificates=replace(config.certificates, valid_days=90, keep_content_days=30))
     state = open_state(config)
     person = keyed_hash(state.id_hash_key, DEMO_ID)

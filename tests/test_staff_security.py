@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import sqlite3
 import statistics
 import time
 import uuid
@@ -69,7 +68,7 @@ def test_failed_logins_slow_down_their_address_not_the_account(hall):
     # guessing usernames fills no table: one row per address
     for i in range(20):
         login_from(central, "127.0.0.4", f"nobody{i}", "guess")
-    with sqlite3.connect(central.config.parent / "central-data" / "central.db") as db:
+    with central.db() as db:
         sources = [s for (s,) in db.execute("SELECT source FROM login_throttle")]
     assert sorted(sources) == ["127.0.0.2", "127.0.0.4"]
 
@@ -142,7 +141,7 @@ def test_priority_only_for_the_clerks_own_queues_and_audited(hall):
     assert bob.post(url.format(c.id), json={"reason": "disabled"}, timeout=5).status_code == 403
     mona = login(central, "mona")
     assert mona.post(url.format(c.id), json={"reason": "disabled"}, timeout=5).ok  # a manager: anywhere
-    with sqlite3.connect(central.config.parent / "central-data" / "central.db") as db:
+    with central.db() as db:
         trail = db.execute(
             "SELECT username, action, target, detail FROM staff_audit WHERE action = 'priority_granted' ORDER BY id"
         ).fetchall()

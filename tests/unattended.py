@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -64,5 +63,6 @@ def printed_ids(jobs: list[bytes]) -> list[str]:
     return [m.group(1).decode() for job in jobs for m in [TICKET_URL.search(job)] if m]
 
 
-def central_db(central: Central) -> sqlite3.Connection:
-    return sqlite3.connect(central.config.parent / "central-data" / "central.db")
+def central_db(central: Central):
+    """Its database on either engine (sqlite3-style execute)."""
+    return central.db()

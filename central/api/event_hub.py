@@ -8,18 +8,30 @@ wakes the streams that are waiting; an idle stream costs an asyncio wait and
 a keep-alive line every 15 s. Streams are capped in total and per address, so
 a burst of connections is refused (503, Retry-After) instead of starving the
 workers.
+
+On SQLite the reader looks every 100 ms (a read of a local file). On
+PostgreSQL it reads when told: each transaction that adds an event NOTIFYs
+`queue_events` (central.queue.store), a listener thread per worker hears it
+from whichever node committed, and the reader reads once; a look every few
+seconds covers a notification lost while the listener reconnected. Event ids
+are assigned in commit order (see the store), so reading "after the last id
+seen" never skips one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from central.queue.store import EVENT_CHANNEL
+
 log = logging.getLogger(__name__)
-POLL_S = 0.1  # how often the one reader looks for new events
+POLL_S = 0.1  # how often the one reader looks for new events (SQLite)
+LISTENING_POLL_S = 5.0  # with LISTEN/NOTIFY (PostgreSQL): a safety net only
 KEEP = 1000  # recent events kept in memory for streams that resume a little behind
 
 
@@ -30,8 +42,16 @@ class TooManyStreams(Exception):
 
 
 class EventHub:
-    def __init__(self, calling, *, max_streams: int = 2000, max_per_address: int = 100):
+    def __init__(
+        self, calling, *, max_streams: int = 2000, max_per_address: int = 100, listen_dsn: str | None = None
+    ):
+        """`listen_dsn`: a PostgreSQL connection string to LISTEN on (None: poll)."""
         self.calling = calling
+        self.listen_dsn = listen_dsn
+        self.poll_s = LISTENING_POLL_S if listen_dsn else POLL_S
+        self._poked: asyncio.Event | None = None
+        self._listener: threading.Thread | None = None
+        self.reads = 0  # how often the log was read (benchmarks: the cost of idle streams)
         self.max_streams = max_streams
         self.max_per_address = max_per_address
         self._recent: deque[dict] = deque(maxlen=KEEP)
@@ -65,18 +85,60 @@ class EventHub:
                 del self._streams[address]
 
     def _ensure_reader(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._poked is None:
+            self._poked = asyncio.Event()
+        if self.listen_dsn and self._listener is None:
+            self._listener = threading.Thread(target=self._listen, args=(loop,), name="event-listen", daemon=True)
+            self._listener.start()
         if self._reader is None or self._reader.done():
-            self._reader = asyncio.get_running_loop().create_task(self._read_forever(), name="event-hub")
+            self._reader = loop.create_task(self._read_forever(), name="event-hub")
 
     async def _read_forever(self) -> None:
+        assert self._poked is not None
         while self._streams:
+            self._poked.clear()
             try:
                 await self._read_once()
             except Exception:  # a database hiccup: the streams keep waiting, the next poll retries
                 log.exception("reading the event log failed")
-            await asyncio.sleep(POLL_S)
+            try:
+                await asyncio.wait_for(self._poked.wait(), self.poll_s)
+            except TimeoutError:
+                pass
+
+    def _poke(self) -> None:
+        if self._poked is not None:
+            self._poked.set()
+
+    def _listen(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On a thread: LISTEN on PostgreSQL, and wake the reader at each NOTIFY
+        (and after every reconnection, when some may have been missed)."""
+        import psycopg
+
+        assert self.listen_dsn is not None
+        failing = False
+        while not loop.is_closed():
+            try:
+                with psycopg.connect(self.listen_dsn, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {EVENT_CHANNEL}")
+                    if failing:
+                        log.info("listening for queue events again")
+                    failing = False
+                    loop.call_soon_threadsafe(self._poke)
+                    while not loop.is_closed():
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            loop.call_soon_threadsafe(self._poke)
+            except RuntimeError:  # the loop closed: the worker is stopping
+                return
+            except Exception as exc:  # the database restarted or the network dropped: the poll covers it
+                if not failing:
+                    log.warning("listening for queue events failed (retrying every 2 s): %s", exc)
+                failing = True
+                threading.Event().wait(2.0)
 
     async def _read_once(self) -> None:
+        self.reads += 1
         batch = await asyncio.to_thread(self.calling.events_since, await self.last_id(), 500)
         if batch:
             self._recent.extend(batch)

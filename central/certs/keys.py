@@ -31,6 +31,11 @@ class SigningKey:
         )
 
     @property
+    def fingerprint(self) -> str:
+        """What central.node_keys records of it (its public half only)."""
+        return hashlib.sha256(self.public_raw).hexdigest()[:32]
+
+    @property
     def key_id(self) -> str:
         return hashlib.sha256(self.public_raw).hexdigest()[:16]
 
