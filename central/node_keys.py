@@ -48,14 +48,17 @@ def check(engine: Engine, secrets_dir: Path, fingerprints: dict[str, str]) -> No
             )
         recorded = {row.name: row.fingerprint for row in db.scalars(select(CentralKey))}
         db.commit()
-    for name in sorted(fingerprints):
-        if recorded.get(name) != fingerprints[name]:
-            raise KeyMismatch(
-                f"{secrets_dir / name} is not the key this database was set up with (this node: "
-                f"{fingerprints[name][:12]}, the database: {recorded.get(name, '?')[:12]}). Every central node must "
-                f"use the same {name}: copy it from a running node (or point [storage] secrets_dir at the shared "
-                "secrets), then start again. Never make a new one for a database in use."
-            )
+    wrong = [name for name in sorted(fingerprints) if recorded.get(name) != fingerprints[name]]
+    if wrong:
+        detail = "; ".join(
+            f"{secrets_dir / name} (this node: {fingerprints[name][:12]}, the database: {recorded.get(name, '?')[:12]})"
+            for name in wrong
+        )
+        raise KeyMismatch(
+            f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not the key(s) this database was set up with: "
+            f"{detail}. Every central node must use the same key files: copy them from a running node (or point "
+            "[storage] secrets_dir at the shared secrets), then start again. Never make new ones for a database in use."
+        )
 
 
 def replace(engine: Engine, name: str, new_fingerprint: str) -> None:

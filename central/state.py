@@ -25,20 +25,27 @@ class CentralState:
 
 
 def load_master_key(data_dir: Path, name: str = "master.key") -> bytes:
-    """A 32-byte key made once and kept 0600 in the data dir: master.key (all
-    kiosk secrets derive from it), id_hash.key (keyed hashes of ID numbers)."""
+    """A 32-byte key made once and kept 0600: master.key (all kiosk secrets
+    derive from it), id_hash.key (keyed hashes of ID numbers). Written whole
+    under a temporary name and linked into place: of two processes starting at
+    once, one key wins and both read it."""
     path = data_dir / name
-    try:
-        key = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_bytes(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.write(fd, key)
+            os.write(fd, secrets.token_bytes(32))
+            os.fsync(fd)
         finally:
             os.close(fd)
-        return key
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: theirs is the key
+        finally:
+            tmp.unlink()
+    key = path.read_bytes()
     if len(key) != 32:
         raise RuntimeError(f"{path}: expected 32 bytes, found {len(key)}; restore it from backup")
     return key

@@ -10,7 +10,7 @@ from datetime import UTC
 
 import pytest
 import requests
-from conftest import add_staff, login, run_cli, write_kiosk_config
+from conftest import TEST_DATABASE, add_staff, login, run_cli, write_kiosk_config
 
 from common import signing, wire
 from kiosk.sync import credentials
@@ -54,7 +54,7 @@ def _beat(version="0.1.0") -> wire.HeartbeatRequest:
 
 def test_health_and_openapi_for_managers_only(central):
     health = requests.get(central.url + "/healthz", timeout=5).json()
-    assert health["status"] == "ok" and health["database"] == "sqlite"
+    assert health["status"] == "ok" and health["database"] == TEST_DATABASE
     for path in ("/openapi.json", "/docs"):
         assert requests.get(central.url + path, timeout=5).status_code == 401  # a map for attackers: not public
     add_staff(central, "docs-clerk")

@@ -98,6 +98,20 @@ def test_recall_finish_no_show_and_transfer(tmp_path):
     assert kinds == ["call", "recall", "no_show", "call", "transfer", "call", "finish"]
 
 
+def test_a_transfer_keeps_its_number_even_when_the_target_type_has_it(tmp_path):
+    """B001 sent to E while E001 exists: both stay in E's queue under their own
+    numbers (uniqueness is per issuing type), and E's numbering goes on."""
+    q, c = fresh(tmp_path)
+    b = now_ticket(q, "B", 0)
+    e = now_ticket(q, "E", 1)
+    assert (b.number, e.number) == ("B001", "E001")
+    assert c.call_next(3).number == "B001"  # counter 3 serves B
+    c.transfer(3, "E")
+    assert q.status(b.id).type == "E" and q.status(b.id).number == "B001"
+    assert [c.call_next(2).number, c.call_next(2).number] == ["B001", "E001"]  # by arrival; counter 2 serves E
+    assert now_ticket(q, "E", 2).number == "E002"
+
+
 def test_no_show_closes_the_ticket_when_policy_says_so(tmp_path):
     q, c = fresh(tmp_path, requeue_no_shows=False)
     t = now_ticket(q)

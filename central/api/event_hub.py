@@ -42,9 +42,7 @@ class TooManyStreams(Exception):
 
 
 class EventHub:
-    def __init__(
-        self, calling, *, max_streams: int = 2000, max_per_address: int = 100, listen_dsn: str | None = None
-    ):
+    def __init__(self, calling, *, max_streams: int = 2000, max_per_address: int = 100, listen_dsn: str | None = None):
         """`listen_dsn`: a PostgreSQL connection string to LISTEN on (None: poll)."""
         self.calling = calling
         self.listen_dsn = listen_dsn

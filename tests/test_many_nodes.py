@@ -1,0 +1,273 @@
+"""Two central nodes (separate processes, two workers each) on one PostgreSQL
+database, as a city runs them behind a load balancer: every guarantee of one
+node holds across both. Runs with KIOSK_TEST_DATABASE=postgresql (./scripts/test
+does); each test is one of the failures found when this was first tried."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import threading
+import time
+import uuid
+from collections import Counter
+
+import pytest
+import requests
+from conftest import Central, add_staff, enrolled_clients, login, new_database, wait_until
+from sqlalchemy import text
+from test_counters_api import read_events
+
+from central.db import MIGRATIONS
+from common import signing
+from common.tickets import LeaseRequest, TicketRequest
+from kiosk.sync.client import CentralClient
+from peers.central import BIN, CentralDatabase
+
+HEAD = sorted(p.name for p in (MIGRATIONS / "versions").glob("0*.py"))[-1][:4]
+
+pytestmark = [pytest.mark.central, pytest.mark.postgresql_only]
+
+
+@pytest.fixture(scope="module")
+def nodes(tmp_path_factory):
+    root = tmp_path_factory.mktemp("nodes")
+    url = new_database("two_nodes")
+    shared = root / "secrets"  # what a secret store or configuration management hands every node
+    a = Central(root / "a", workers=2, database_url=url, secrets_dir=shared)
+    a.start()
+    b = Central(root / "b", workers=2, database_url=url, secrets_dir=shared)
+    b.start()
+    yield a, b
+    a.stop()
+    b.stop()
+
+
+def on(node: Central, client: CentralClient) -> CentralClient:
+    """The same kiosk talking to another node (its credentials work on every node)."""
+    return CentralClient(node.url, client.credentials)
+
+
+def in_threads(count: int, work) -> list:
+    """`work(i)` in `count` threads started together; their results (or exceptions)."""
+    start = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i):
+        start.wait()
+        try:
+            results[i] = work(i)
+        except Exception as exc:  # kept: the test says which
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results
+
+
+def test_tickets_from_both_nodes_are_unique_and_gap_free(nodes):
+    a, b = nodes
+    kiosks = enrolled_clients(a, [f"numbering-{i}" for i in range(16)])
+    types = "ABCDE"
+
+    def take_many(i):
+        got = []
+        for n in range(20):
+            node = a if (i + n) % 2 else b
+            kind = types[(i * 7 + n) % len(types)]  # every batch mixes types: number rows in many orders
+            got.append(on(node, kiosks[i]).take_ticket(TicketRequest(request_id=uuid.uuid4().hex, type=kind)))
+        return got
+
+    results = in_threads(len(kiosks), take_many)
+    failures = [r for r in results if isinstance(r, Exception)]
+    assert not failures, failures[:3]
+    tickets = [t for got in results for t in got]
+    assert len(tickets) == 320 and len({t.id for t in tickets}) == 320
+    for kind in types:
+        numbers = sorted(int(t.number[1:]) for t in tickets if t.type == kind)
+        assert numbers == list(range(1, len(numbers) + 1)), f"type {kind}: duplicates or gaps"
+
+
+def test_one_request_sent_to_both_nodes_gets_one_ticket(nodes):
+    """A proxy that retries on the other node, or a kiosk that does: the loser
+    of the race is given the winner's ticket, not a 401 or a second ticket."""
+    a, b = nodes
+    (kiosk,) = enrolled_clients(a, ["twice"])
+    creds = kiosk.credentials
+    for _ in range(10):
+        body = TicketRequest(request_id=uuid.uuid4().hex, type="C").model_dump_json().encode()
+        headers = signing.sign(creds.secret, "POST", "/api/v1/tickets", body, creds.kiosk_id)
+        headers["Content-Type"] = "application/json"
+        answers = in_threads(
+            2,
+            lambda i, body=body, headers=headers: requests.post(
+                f"{(a, b)[i].url}/api/v1/tickets", data=body, headers=headers, timeout=30
+            ),
+        )
+        assert [r.status_code for r in answers] == [200, 200], [r.text for r in answers]
+        assert answers[0].json()["id"] == answers[1].json()["id"]
+
+
+def test_two_counters_on_two_nodes_never_call_the_same_ticket(nodes):
+    a, b = nodes
+    add_staff(a, "nina")
+    add_staff(a, "olaf")
+    (kiosk,) = enrolled_clients(a, ["callers"])
+    taken = [kiosk.take_ticket(TicketRequest(request_id=uuid.uuid4().hex, type="B")) for _ in range(40)]
+    stream: list = []
+    stop, connected = threading.Event(), threading.Event()
+    threading.Thread(
+        target=read_events, args=(f"{b.url}/api/v1/events", stream, stop, None, connected), daemon=True
+    ).start()
+    assert connected.wait(10)
+    staff = [(a, login(a, "nina", counter=3), 3), (b, login(b, "olaf", counter=4), 4)]  # both serve B
+
+    def call_until_empty(i):
+        node, session, counter = staff[i]
+        called = []
+        while True:
+            reply = session.post(f"{node.url}/api/v1/counters/{counter}/call-next", timeout=30)
+            assert reply.status_code == 200, reply.text
+            if reply.json()["called"] is None:
+                return called
+            called.append(reply.json()["called"]["number"])
+
+    first, second = in_threads(2, call_until_empty)
+    assert not isinstance(first, Exception) and not isinstance(second, Exception), (first, second)
+    assert not set(first) & set(second), "a ticket was called at two counters"
+    called = first + second  # the tickets taken here and the B tickets earlier tests left waiting
+    assert len(called) == len(set(called)) and {t.number for t in taken} <= set(called)
+    # the stream on node B carried every call, both nodes' alike, in order and with no gap
+    wait_until(
+        lambda: len([e for e in stream if e["kind"] == "call"]) >= len(called), timeout=20, what="the calls on B"
+    )
+    stop.set()
+    with a.db() as db:
+        logged = [i for (i,) in db.execute("SELECT id FROM queue_events WHERE kind = 'call' ORDER BY id")]
+    calls = [e for e in stream if e["kind"] == "call"]
+    assert [e["id"] for e in calls] == logged[-len(called) :]
+    assert sorted(e["number"] for e in calls) == sorted(called)
+
+
+def test_an_enrollment_code_used_on_both_nodes_at_once_works_once(nodes):
+    a, b = nodes
+    codes = [json.loads(a.cli("kiosks", "add", f"race-{i}", "--json").stdout)["code"] for i in range(10)]
+    for code in codes:
+        answers = in_threads(
+            2,
+            lambda i, code=code: requests.post(
+                f"{(a, b)[i].url}/api/v1/kiosks/enroll", json={"code": code, "version": "test"}, timeout=30
+            ),
+        )
+        statuses = sorted(r.status_code for r in answers)
+        assert statuses[0] == 200 and 400 <= statuses[1] < 500, [r.text for r in answers]
+
+
+def test_simultaneous_lease_requests_get_disjoint_blocks(nodes):
+    a, b = nodes
+    kiosks = enrolled_clients(a, [f"lease-{i}" for i in range(8)])
+    leases = in_threads(32, lambda i: on((a, b)[i % 2], kiosks[i % 8]).lease(LeaseRequest(type="D")))
+    failures = [r for r in leases if isinstance(r, Exception)]
+    assert not failures, failures[:3]
+    per_kiosk: dict[int, set] = {}
+    for i, lease in enumerate(leases):
+        per_kiosk.setdefault(i % 8, set()).add((lease.first, lease.last))
+    assert all(len(blocks) == 1 for blocks in per_kiosk.values()), "a kiosk asking again got a second block"
+    blocks = sorted(next(iter(b)) for b in per_kiosk.values())
+    assert all(prev[1] < nxt[0] for prev, nxt in itertools.pairwise(blocks)), blocks
+
+
+def test_a_node_waiting_for_a_locked_row_keeps_answering(nodes):
+    """Another transaction holds counter 5's row for seconds (a slow statement, a
+    stuck client): the call waiting for it waits on a pool thread, and the node
+    goes on answering health checks and tickets meanwhile."""
+    a, _ = nodes
+    add_staff(a, "quinn")
+    session = login(a, "quinn", counter=5)
+    (kiosk,) = enrolled_clients(a, ["patient"])
+    kiosk.take_ticket(TicketRequest(request_id=uuid.uuid4().hex, type="C"))
+    holder = a.db().engine
+    with holder.connect() as conn, conn.begin():
+        conn.execute(
+            text("INSERT INTO counter_states (number, open, paused) VALUES (5, TRUE, FALSE) ON CONFLICT DO NOTHING")
+        )
+        conn.execute(text("SELECT number FROM counter_states WHERE number = 5 FOR UPDATE"))
+        waiting: list = []
+        caller = threading.Thread(
+            target=lambda: waiting.append(session.post(f"{a.url}/api/v1/counters/5/call-next", timeout=60))
+        )
+        caller.start()
+        with a.db() as db:
+            wait_until(
+                lambda: db.execute("SELECT COUNT(*) FROM pg_locks WHERE NOT granted").fetchone()[0] > 0,
+                what="the call waiting for the row lock",
+            )
+        slowest = 0.0
+        for _ in range(10):
+            t0 = time.perf_counter()
+            assert requests.get(f"{a.url}/healthz", timeout=5).ok
+            kiosk.take_ticket(TicketRequest(request_id=uuid.uuid4().hex, type="A"))
+            slowest = max(slowest, time.perf_counter() - t0)
+        assert not waiting, "the call should still be waiting for the lock"
+    caller.join(30)
+    holder.dispose()
+    assert waiting and waiting[0].status_code == 200
+    assert slowest < 0.5, f"a health check and a ticket took {slowest:.2f} s while a call waited for a lock"
+
+
+def test_a_login_burst_across_nodes_checks_only_what_the_lock_allows(nodes):
+    """20 wrong passwords at once from one address, half to each node: the
+    5 free failures and the one that starts the back-off are checked, the rest
+    are refused without a password check (runs last: it blocks 127.0.0.1)."""
+    a, b = nodes
+    add_staff(a, "petra")
+    answers = in_threads(
+        20,
+        lambda i: requests.post(
+            f"{(a, b)[i % 2].url}/api/v1/staff/login",
+            json={"username": "petra", "password": f"wrong-{i}"},
+            timeout=60,
+        ),
+    )
+    assert Counter(r.status_code for r in answers) == {401: 6, 429: 14}
+
+
+def test_a_node_with_other_keys_refuses_to_start(nodes, tmp_path):
+    a, _ = nodes
+    stray = Central(tmp_path / "stray", database_url=a.database_url)  # its own, new secrets
+    with pytest.raises(RuntimeError, match="central exited"):
+        stray.start()
+    log = stray.log.read_text()
+    assert "master.key" in log and "id_hash.key" in log and "certificate-signing.key" in log
+    assert "not the key(s) this database was set up with" in log
+    assert "secrets_dir" in log and "copy them from a running node" in log
+
+
+def test_two_upgrades_of_an_empty_database_at_once(tmp_path):
+    url = new_database("upgrade_race")
+    configs = []
+    for name in ("one", "two"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "central.toml").write_text(
+            f'[storage]\ndata_dir = "{folder}"\nsecrets_dir = "{tmp_path / "secrets"}"\n[database]\nurl = "{url}"\n'
+        )
+        configs.append(folder / "central.toml")
+    procs = [
+        subprocess.Popen(
+            [str(BIN / "kiosk-central"), "--config", str(c), "db", "upgrade"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for c in configs
+    ]
+    outcomes = [(p.wait(120), p.stderr.read()) for p in procs]
+    assert [code for code, _ in outcomes] == [0, 0], outcomes
+    with CentralDatabase(url) as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+        assert db.execute("SELECT COUNT(*) FROM central_keys").fetchone() == (3,)
