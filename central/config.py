@@ -54,10 +54,22 @@ class ServerSection:
 @dataclass(frozen=True)
 class DatabaseSection:
     url: str = ""  # empty: SQLite file central.db in storage.data_dir
+    # PostgreSQL connections per worker process: pool_size kept open, up to max_overflow more
+    # under load. A node holds workers x (pool_size + max_overflow) + 1 (event listener) at
+    # most; all nodes together must stay under the server's max_connections (docs/operations.md)
+    pool_size: int = 8
+    max_overflow: int = 8
+    pool_timeout_s: float = 10.0  # a request waits this long for a free connection, then fails (503)
 
     def validate(self):
         if self.url and not self.url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
             return "url", f"expected a sqlite: or postgresql: SQLAlchemy URL, got {self.url!r}"
+        if not 1 <= self.pool_size <= 200:
+            return "pool_size", f"expected 1-200 connections, got {self.pool_size}"
+        if not 0 <= self.max_overflow <= 200:
+            return "max_overflow", f"expected 0-200 connections, got {self.max_overflow}"
+        if not 0.1 <= self.pool_timeout_s <= 120:
+            return "pool_timeout_s", f"expected 0.1-120 seconds, got {self.pool_timeout_s}"
         return None
 
 

@@ -24,16 +24,20 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # default runs one inside whichever commit crosses 1,000 WAL pages, stalling
 # that request (and, on the event loop, every other) for milliseconds;
 # WalCheckpointer does it on a thread of its own instead.
+# journal_size_limit: once a checkpoint has copied the whole log back, the next
+# writer cuts the file down to 64 MB instead of reusing a peak's gigabyte forever.
 SQLITE_PRAGMAS = (
     "journal_mode=WAL",
     "synchronous=NORMAL",
     "foreign_keys=ON",
     "busy_timeout=30000",
     "wal_autocheckpoint=0",
+    "journal_size_limit=67108864",
 )
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, section=None) -> Engine:
+    """`section`: the [database] settings (pool sizes; PostgreSQL only)."""
     if url.startswith("sqlite:"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -53,7 +57,16 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("writer") else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if url.startswith("postgresql:"):
+        url = "postgresql+psycopg:" + url[len("postgresql:") :]  # psycopg 3, the driver central ships with
+    pool = {}
+    if section is not None:
+        pool = {
+            "pool_size": section.pool_size,
+            "max_overflow": section.max_overflow,
+            "pool_timeout": section.pool_timeout_s,
+        }
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 _SERVING_LOOPS: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
@@ -151,7 +164,9 @@ class WalCheckpointer:
     """Copies the write-ahead log back into the database file twice a second,
     on a daemon thread (SQLite releases the GIL meanwhile). PASSIVE never
     blocks readers or writers; with several worker processes each runs one
-    and SQLite lets one checkpoint at a time."""
+    and SQLite lets one checkpoint at a time. When nothing was written since
+    the last look and the log is all copied, one TRUNCATE checkpoint empties
+    the file: a busy hour's log does not stay on disk through the night."""
 
     def __init__(self, path: str, *, interval_s: float = 0.5):
         self.path = path
@@ -159,6 +174,7 @@ class WalCheckpointer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
         self.checkpoints = 0
+        self.truncations = 0
 
     def start(self) -> WalCheckpointer:
         self._thread.start()
@@ -171,11 +187,16 @@ class WalCheckpointer:
     def _run(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=1000")
-        failing, told_at = "", 0.0
+        failing, told_at, last_frames = "", 0.0, -1
         while not self._stop.wait(self.interval_s):
             try:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 self.checkpoints += 1
+                if not busy and frames > 0 and frames == copied == last_frames:  # idle, and all copied
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    self.truncations += 1
+                    frames = 0
+                last_frames = frames
                 if failing:
                     log.info("WAL checkpoints of %s work again", self.path)
                 failing = ""

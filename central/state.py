@@ -59,7 +59,7 @@ def open_state(config: CentralConfig, *, migrate: bool = True) -> CentralState:
     from central.rawsql import runner_for
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = db.make_engine(config.database_url)
+    engine = db.make_engine(config.database_url, config.database)
     if migrate:
         db.upgrade(engine)
     secrets_dir = config.secrets_dir

@@ -17,6 +17,7 @@ APT_PACKAGES=(
   tzdata                                      # the hall's local time (daily number reset, bookings)
   espeak-ng                                   # pre-generated voice clips for the hall display board
   cups printer-driver-cups-pdf libcups2-dev   # A4 certificates: the tests' private cupsd, and pycups
+  postgresql                                  # central on PostgreSQL: the tests start private clusters
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -34,6 +35,11 @@ install_apt() {
   done
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing Debian packages: ${missing[*]}"
+    if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+      # the tests start clusters of their own: no system cluster on port 5432
+      as_root mkdir -p /etc/postgresql-common
+      echo "create_main_cluster = false" | as_root tee /etc/postgresql-common/createcluster.conf >/dev/null
+    fi
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi

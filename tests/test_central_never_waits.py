@@ -57,6 +57,7 @@ def ticket() -> TicketRequest:
     return TicketRequest(request_id=uuid.uuid4().hex, type="A")
 
 
+@pytest.mark.sqlite_only  # on PostgreSQL: test_many_nodes.py, a node waiting for a locked row
 def test_the_loop_answers_while_another_process_holds_the_write_lock(busy_hall):
     server, creds = busy_hall
     clerk = login(server, "carol", counter=1)
