@@ -6,11 +6,13 @@ at hundreds of tickets a second."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any, overload
 
 from sqlalchemy import text
@@ -130,13 +132,60 @@ class SqliteRunner:
         return Exec(lambda sql, params: conn.execute(sql, {k: _sqlite_value(v) for k, v in params.items()}))
 
 
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@lru_cache(maxsize=1024)
+def _pyformat(sql: str) -> str:
+    """`:name` parameters as psycopg's `%(name)s` (a literal % doubled)."""
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+class _Cursor:
+    """A psycopg cursor's answer, shaped as sqlite3's (fetchone, fetchall, rowcount)."""
+
+    def __init__(self, cursor):
+        self.rowcount = cursor.rowcount
+        self._rows = cursor.fetchall() if cursor.description is not None else []
+
+    def fetchone(self):
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self):
+        return self._rows
+
+
+def _psycopg_execute(driver_connection):
+    """Statements straight on psycopg (PostgreSQL): SQLAlchemy's per-statement
+    machinery doubles a round trip's cost (0.2 ms against 0.1 ms measured)."""
+    import psycopg
+
+    def execute(sql, params):
+        try:
+            with driver_connection.cursor() as cursor:
+                cursor.execute(_pyformat(sql), {k: _naive_utc(v) for k, v in params.items()})
+                return _Cursor(cursor)
+        except psycopg.errors.IntegrityError as exc:
+            raise UniqueViolation(str(exc)) from None
+        except psycopg.Error as exc:
+            if exc.sqlstate in TRANSIENT_SQLSTATES:
+                raise TransientConflict(str(exc).splitlines()[0]) from None
+            raise
+
+    return execute
+
+
 class AlchemyRunner:
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
 
     @contextmanager
     def write(self, *, locked: bool = False) -> Iterator[Exec]:
         with writer(self.engine) as conn, conn.begin():
+            if self.postgres:
+                yield Exec(_psycopg_execute(conn.connection.driver_connection))
+                return
 
             def execute(sql, params):
                 try:
@@ -151,8 +200,13 @@ class AlchemyRunner:
             yield Exec(execute)
 
     def read(self):
+        """Each statement on its own, in autocommit: no BEGIN and no ROLLBACK
+        round trips around a single SELECT (PostgreSQL)."""
+
         def execute(sql, params):
-            with self.engine.connect() as conn:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                if self.postgres:
+                    return _psycopg_execute(conn.connection.driver_connection)(sql, params)
                 return _Buffered(conn.execute(text(sql), {k: _naive_utc(v) for k, v in params.items()}).all())
 
         return Exec(execute)

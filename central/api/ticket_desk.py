@@ -8,19 +8,18 @@ through `TicketDesk.take` too, so there is one implementation."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from central.auth import check_signature, serving_kiosk
+from central.auth import KioskReader, check_signature, check_signature_async, serving_kiosk
 from central.errors import ApiError, error_json
 from central.queue.engine import QueueError, TicketOrder
 from central.queue.group_commit import GroupCommit
 from central.rate_limit import RateLimit
-from central.rawsql import SqliteRunner, UniqueViolation
+from central.rawsql import UniqueViolation
 from common import wire
 from common.tickets import TicketRequest
 
@@ -36,8 +35,14 @@ class TicketDesk:
         self.queue = queue
         cfg = state.config
         self.limit = RateLimit.per_process(cfg.security.tickets_per_minute, cfg.server.workers)
-        # SQLite's kiosk lookup is a few microseconds of a local file: cheaper on the loop than a thread hop
-        self.offload = not isinstance(state.runner, SqliteRunner)
+        # SQLite's kiosk lookup is a few microseconds of a local file: on the loop. PostgreSQL's
+        # is a network round trip: awaited on an asyncio connection of its own
+        engine = state.engine
+        self.kiosks = (
+            KioskReader(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+            if engine.dialect.name == "postgresql"
+            else None
+        )
 
     async def take(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> tuple[int, bytes]:
         """(status, JSON body) for one signed ticket request; idempotent on request_id."""
@@ -49,10 +54,8 @@ class TicketDesk:
     ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
         """(status, JSON body, extra headers) for one signed ticket request."""
         try:
-            if self.offload:  # PostgreSQL: the kiosk lookup is a network round trip, never on the loop
-                signed = await asyncio.to_thread(
-                    check_signature, self.state, method, path, headers, body, record_nonce=False
-                )
+            if self.kiosks is not None:  # PostgreSQL: the kiosk's row is awaited, the loop goes on meanwhile
+                signed = await check_signature_async(self.state, self.kiosks, method, path, headers, body)
             else:
                 signed = check_signature(self.state, method, path, headers, body, record_nonce=False)
             serving_kiosk(signed.kiosk)

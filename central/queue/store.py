@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -61,6 +62,46 @@ SQL_AHEAD = (
     f"({_WAITING}order_rank = :rank AND order_at = :at AND number < :number)"
 )
 CALLING_ORDER = "ORDER BY order_rank, order_at, number"
+# PostgreSQL: the nonce and the idempotency lookup in one round trip, and the
+# number, the ticket and its place in the queue in another (a data-modifying
+# CTE; SQLite has none, so there they are separate statements). Round trips,
+# not work, are what a ticket costs on a networked database.
+SQL_PG_FIND_REQUEST = f"WITH seen AS ({INSERT_NONCE} RETURNING 1) {SQL_BY_REQUEST}"
+# the calling order as one row comparison: a single range of ix_tickets_queue (SQLite cannot use
+# a row comparison as an index range, hence SQL_AHEAD's three ranges there)
+_PG_AHEAD = "SELECT COUNT(*) FROM tickets WHERE service_day = :day AND type = :type AND state = 'waiting' AND "
+SQL_PG_ADD_TICKET = (
+    f"WITH num AS ({SQL_NEXT_NUMBER}), "
+    "ins AS (INSERT INTO tickets (id, service_day, type, issued_type, number, display, ticket_class, state, "
+    "order_rank, order_at, issued_at, kiosk_id, request_id, person_key, priority_reason, booking_code, offline) "
+    "SELECT :id, :day, :type, :type, last_number, :prefix || lpad(CAST(last_number AS TEXT), 3, '0'), "
+    ":ticket_class, 'waiting', :order_rank, :order_at, :issued_at, :kiosk_id, :request_id, :person_key, "
+    ":priority_reason, :booking_code, FALSE FROM num WHERE last_number <= :last RETURNING number) "
+    f"SELECT num.last_number, ({_PG_AHEAD}(order_rank, order_at, number) < (:order_rank, :order_at, num.last_number)) "
+    "FROM num"
+)
+# PostgreSQL, a ticket with nothing to check between "was it issued?" and "issue
+# it" (no card, no booking): everything in one statement, no savepoint. The
+# nonce goes in only if unseen (waiting for a transaction of another node that
+# holds it); a number is taken only for a new nonce and an unknown request, and
+# only below `last` (the counter row is left as it was otherwise).
+SQL_PG_PLAIN_TICKET = (
+    "WITH prior AS (SELECT id FROM tickets WHERE kiosk_id = :kiosk_id AND request_id = :request_id), "
+    "seen AS (INSERT INTO used_nonces (kiosk_id, nonce, seen_at) VALUES (:kiosk_id, :nonce, :issued_at) "
+    "ON CONFLICT DO NOTHING RETURNING 1), "
+    "num AS (INSERT INTO number_counters (service_day, type, last_number) SELECT :day, :type, :first FROM seen "
+    "WHERE NOT EXISTS (SELECT 1 FROM prior) ON CONFLICT (service_day, type) DO UPDATE "
+    "SET last_number = number_counters.last_number + 1 WHERE number_counters.last_number < :last "
+    "RETURNING last_number), "
+    "ins AS (INSERT INTO tickets (id, service_day, type, issued_type, number, display, ticket_class, state, "
+    "order_rank, order_at, issued_at, kiosk_id, request_id, person_key, priority_reason, booking_code, offline) "
+    "SELECT :id, :day, :type, :type, last_number, :prefix || lpad(CAST(last_number AS TEXT), 3, '0'), "
+    ":ticket_class, 'waiting', :order_rank, :order_at, :issued_at, :kiosk_id, :request_id, NULL, NULL, NULL, "
+    "FALSE FROM num RETURNING number) "
+    "SELECT (SELECT COUNT(*) FROM seen), (SELECT id FROM prior), num.last_number, "
+    f"({_PG_AHEAD}(order_rank, order_at, number) < (:order_rank, :order_at, num.last_number)) "
+    "FROM (SELECT 1) AS one LEFT JOIN num ON TRUE"
+)
 
 
 @dataclass(frozen=True)
@@ -195,6 +236,48 @@ class QueueSql:
     def ticket_by_request(self, kiosk_id: str, request_id: str) -> TicketRow | None:
         row = self.db.one(SQL_BY_REQUEST, kiosk_id=kiosk_id, request_id=request_id)
         return TicketRow.from_db(row) if row else None
+
+    def find_request(self, kiosk_id: str, request_id: str, nonce: str | None, at: datetime) -> TicketRow | None:
+        """The ticket already issued for this request, after recording the
+        signed request's nonce (UniqueViolation: the nonce was seen before)."""
+        if nonce is None:
+            return self.ticket_by_request(kiosk_id, request_id)
+        if not self.postgres:
+            self.record_nonce(kiosk_id, nonce, at)
+            return self.ticket_by_request(kiosk_id, request_id)
+        row = self.db.one(SQL_PG_FIND_REQUEST, kiosk_id=kiosk_id, nonce=nonce, seen_at=at, request_id=request_id)
+        return TicketRow.from_db(row) if row else None
+
+    def add_ticket(self, *, first: int, last: int, prefix: str, **values: Any) -> tuple[int, int] | None:
+        """Take the type's next number and insert the ticket under it: (number,
+        people ahead of it), or None when the number is past `last` (nothing was
+        inserted; rolling back the caller's savepoint gives the number back).
+        `values`: id, day, type, ticket_class, order_rank, order_at, issued_at,
+        kiosk_id, request_id, person_key, priority_reason, booking_code."""
+        if self.postgres:
+            number, ahead = self.db.one(SQL_PG_ADD_TICKET, first=first, last=last, prefix=prefix, **values)
+            return (number, ahead) if number <= last else None
+        number = self.next_number(values["day"], values["type"], first)
+        if number > last:
+            return None
+        day = values.pop("day")
+        self.insert_ticket(service_day=day, number=number, display=f"{prefix}{number:03d}", **values)
+        rank, at = values["order_rank"], values["order_at"]
+        ahead = self.db.one(SQL_AHEAD, day=day, type=values["type"], rank=rank, at=at, number=number)[0]
+        return number, ahead
+
+    def add_plain_ticket(
+        self, *, nonce: str, first: int, last: int, prefix: str, **values: Any
+    ) -> tuple[bool, str | None, int | None, int | None]:
+        """PostgreSQL, one statement: (nonce was new, id of the ticket already
+        issued for the request, new number, people ahead). `values`: id, day,
+        type, ticket_class, order_rank, order_at, issued_at, kiosk_id, request_id.
+        A UniqueViolation here (the same request on two nodes under two nonces at
+        once) aborts the whole transaction: the caller runs it again carefully."""
+        fresh, prior, number, ahead = self.db.one(
+            SQL_PG_PLAIN_TICKET, nonce=nonce, first=first, last=last, prefix=prefix, **values
+        )
+        return bool(fresh), prior, number, ahead
 
     def person_tickets(self, day: date, person_key: str) -> list[tuple[str, str, str]]:
         """(type, state, display) of the person's tickets that day."""
@@ -570,10 +653,37 @@ class QueueSql:
 class QueueStore:
     """Transactions and reads on the queue tables of one database."""
 
+    ANALYZE_EVERY = 1000  # new tickets between two ANALYZE of the queue tables (PostgreSQL)
+
     def __init__(self, engine: Engine, runner=None):
         self.engine = engine
         self.runner = runner or runner_for(engine)
         self.postgres = engine.dialect.name == "postgresql"
+        self._since_analyze = self.ANALYZE_EVERY - 100  # the first soon after start: a new day, a new database
+        self._analyzing = threading.Lock()
+
+    def tickets_added(self, count: int) -> None:
+        """Keep PostgreSQL's statistics up with the day. The queue's counts are
+        planned from them: with a new day's rows missing from the statistics
+        (every morning, or a new database) the planner picks an index that reads
+        the whole day per ticket instead of one type's waiting range. Autovacuum
+        looks once a minute and only after 10 % growth: too late. On a thread."""
+        if not self.postgres:
+            return
+        self._since_analyze += count
+        if self._since_analyze < self.ANALYZE_EVERY or not self._analyzing.acquire(blocking=False):
+            return
+        self._since_analyze = 0
+        threading.Thread(target=self._analyze, name="queue-analyze", daemon=True).start()
+
+    def _analyze(self) -> None:
+        try:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM (ANALYZE) tickets")
+        except Exception as exc:  # statistics are an optimisation: say so, carry on
+            log.warning("ANALYZE tickets failed: %s", exc)
+        finally:
+            self._analyzing.release()
 
     def transact(self, work: Callable[[QueueSql], T], *, locked: bool = False) -> T:
         """`work` in one write transaction, run again from the start (a few

@@ -53,7 +53,7 @@ Index(
     tickets.c.order_at,
     tickets.c.number,
 )  # the whole calling order: "people ahead" is read off it
-Index("ix_tickets_person", tickets.c.service_day, tickets.c.person_key)
+Index("ix_tickets_person", tickets.c.person_key, tickets.c.service_day)  # person first: see migration 0010
 
 bookings = Table(
     "bookings",
