@@ -298,12 +298,18 @@ def _run(args, work: Path, cluster: PostgresCluster | None) -> int:
         versus_one = r["tickets_per_s"] / max(1, same["postgresql1"]["tickets_per_s"]) if r["nodes"] > 1 else None
         r["vs_sqlite"] = round(versus_sqlite, 2) if versus_sqlite is not None else None
         r["vs_one_node"] = round(versus_one, 2) if versus_one is not None else None
-        r["within_budget"] = (r["nodes"] > 1 or (versus_sqlite or 0) >= 0.5) and (
-            versus_one is None or versus_one >= 0.95  # "not slower": within the run-to-run noise of 5 %
-        )
+        if r["nodes"] * r["workers"] > (os.cpu_count() or 1):
+            # more server processes than cores on one machine: the nodes only take turns on the same
+            # CPUs (with PostgreSQL and the load generator); reported, not judged
+            r["within_budget"] = None
+        else:
+            r["within_budget"] = (r["nodes"] > 1 or (versus_sqlite or 0) >= 0.5) and (
+                versus_one is None or versus_one >= 0.95  # "not slower": within the run-to-run noise of 5 %
+            )
         comparisons.append(
             f"postgresql {r['nodes']} node(s), {r['workers']} worker(s): {r['vs_sqlite']} x SQLite"
             + (f", {r['vs_one_node']} x one node" if versus_one is not None else "")
+            + (" (more processes than cores: not judged)" if r["within_budget"] is None else "")
         )
     shipped = [
         r for r in at_most if r["database"] == "sqlite" and r["workers"] == CentralConfig().server.workers
@@ -327,7 +333,7 @@ def _run(args, work: Path, cluster: PostgresCluster | None) -> int:
         },
         # as central ships (config/central.toml: one worker on SQLite); each run at the most clients says its own
         "errors": errors,
-        "within_budget": all(r["within_budget"] for r in judged)
+        "within_budget": all(r["within_budget"] is not False for r in judged)
         and tap_p95 <= 150
         and duplicates == 0
         and gaps == 0

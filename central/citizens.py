@@ -18,6 +18,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, delet
 from sqlalchemy.engine import Connection, Engine
 
 from central import kiosk_settings
+from central.clock import db_now
 from central.config import SecuritySection
 from central.db import write_session, writer
 from central.models import Kiosk
@@ -49,10 +50,6 @@ class CitizenError(Exception):
         self.code, self.message, self.status = code, message, status
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 # for the ticket transaction, which runs plain SQL (central.rawsql)
 SQL_TOKEN = "SELECT kiosk_id, person_key, expires_at FROM citizen_presences WHERE token_hash = :token_hash"
 
@@ -82,7 +79,7 @@ class CitizenDesk:
                 raise CitizenError("invalid_id", str(exc), 422) from None
         person = self.person_key(card.document_type, number)
         province = number[:2] if card.document_type == "resident_id" else "--"
-        now = _now()
+        now = db_now()
         token = secrets.token_urlsafe(32)
         with writer(self.engine) as conn, conn.begin():
             # the kiosk's row first, locked: two presentations from one kiosk are counted one after the other
@@ -169,7 +166,7 @@ class CitizenDesk:
                 presences.c.token_hash == token_hash(token)
             )
         ).first()
-        if row is None or row.kiosk_id != kiosk_id or row.expires_at < _now():
+        if row is None or row.kiosk_id != kiosk_id or row.expires_at < db_now():
             raise CitizenError("card_not_present", "read the citizen's ID card again at this kiosk", 403)
         return row.person_key
 
@@ -180,7 +177,7 @@ class CitizenDesk:
     # -- suspension ------------------------------------------------------------
     def lift(self, kiosk_id: str) -> bool:
         """A manager reviewed the kiosk: it serves citizens again (its hour's count starts afresh)."""
-        now = _now()
+        now = db_now()
         with writer(self.engine) as conn, conn.begin():
             lifted = conn.execute(
                 update(kiosks)

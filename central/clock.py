@@ -15,6 +15,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def db_now() -> datetime:
+    """Now, as stored: naive UTC (for SQLAlchemy Core statements on DateTime columns)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def to_db(moment: datetime) -> datetime:
     """Naive UTC, as stored (a naive value is taken to be UTC already)."""
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment

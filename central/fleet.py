@@ -8,11 +8,12 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from central.clock import utcnow
 from central.models import Heartbeat, Kiosk
 from common import wire
 from common.signing import derive_kiosk_secret
@@ -27,10 +28,6 @@ class FleetError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_enrollment_code() -> str:

@@ -14,11 +14,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
+from central.citizens import token_hash
+from central.clock import db_now
 from central.db import insert_or_ignore, writer
 
 metadata = MetaData()
@@ -102,14 +104,6 @@ def backoff_s(failures: int, free: int) -> int:
     return 0 if failures <= free else min(MAX_BACKOFF_S, 2 ** (failures - free - 1))
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class StaffSession:
     username: str
@@ -142,7 +136,7 @@ class StaffStore:
                     password_hash=hash_password(password),
                     role=role,
                     disabled=False,
-                    created_at=_now(),
+                    created_at=db_now(),
                 )
             )
 
@@ -167,7 +161,7 @@ class StaffStore:
         """A new session, or StaffError. Failures are counted per source
         address with growing back-off; an unknown username takes the same time
         as a wrong password (one scrypt either way)."""
-        now = _now()
+        now = db_now()
         source = source[:64] or "unknown"
         with writer(self.engine) as conn, conn.begin():
             # the source's row, made if missing and locked: simultaneous logins from one
@@ -205,7 +199,7 @@ class StaffStore:
                 token = secrets.token_urlsafe(32)
                 conn.execute(
                     insert(sessions_table).values(
-                        token_hash=_token_hash(token),
+                        token_hash=token_hash(token),
                         username=username,
                         counter=None,
                         expires_at=now + timedelta(hours=SESSION_HOURS),
@@ -228,9 +222,9 @@ class StaffStore:
                     sessions_table.c.expires_at,
                 )
                 .join(staff_table, staff_table.c.username == sessions_table.c.username)
-                .where(sessions_table.c.token_hash == _token_hash(token))
+                .where(sessions_table.c.token_hash == token_hash(token))
             ).first()
-        if row is None or row.disabled or row.expires_at < _now():
+        if row is None or row.disabled or row.expires_at < db_now():
             return None
         return StaffSession(row.username, row.role, row.counter)
 
@@ -240,13 +234,13 @@ class StaffStore:
         holders are read with a row lock, so two clerks cannot both take it."""
         with writer(self.engine) as conn, conn.begin():
             mine = conn.execute(
-                select(sessions_table.c.username).where(sessions_table.c.token_hash == _token_hash(token))
+                select(sessions_table.c.username).where(sessions_table.c.token_hash == token_hash(token))
             ).scalar_one_or_none()
             holders = conn.execute(
                 select(sessions_table.c.username)
                 .where(
                     sessions_table.c.counter == counter,
-                    sessions_table.c.expires_at > _now(),
+                    sessions_table.c.expires_at > db_now(),
                     sessions_table.c.username != mine,
                 )
                 .with_for_update()
@@ -258,7 +252,7 @@ class StaffStore:
                     409,
                 )
             conn.execute(
-                update(sessions_table).where(sessions_table.c.token_hash == _token_hash(token)).values(counter=counter)
+                update(sessions_table).where(sessions_table.c.token_hash == token_hash(token)).values(counter=counter)
             )
 
     def release_counter(self, counter: int) -> int:
@@ -273,7 +267,7 @@ class StaffStore:
         with writer(self.engine) as conn, conn.begin():
             conn.execute(
                 insert(audit_table).values(
-                    at=_now(), username=username, action=action, target=target[:80], detail=detail[:300]
+                    at=db_now(), username=username, action=action, target=target[:80], detail=detail[:300]
                 )
             )
 
@@ -293,4 +287,4 @@ class StaffStore:
 
     def logout(self, token: str) -> None:
         with writer(self.engine) as conn, conn.begin():
-            conn.execute(delete(sessions_table).where(sessions_table.c.token_hash == _token_hash(token)))
+            conn.execute(delete(sessions_table).where(sessions_table.c.token_hash == token_hash(token)))

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from central.certs.backoffice import BackOffice
 from central.certs.keys import SigningKey
 from central.certs.tables import certificates, prints
+from central.clock import db_now
 from central.config import CentralConfig
 from central.db import writer
 from common.certificates import (
@@ -45,7 +46,8 @@ class CertificateError(Exception):
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0, tzinfo=None)
+    """Certificates are dated to the second."""
+    return db_now().replace(microsecond=0)
 
 
 def new_id() -> str:
