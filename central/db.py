@@ -24,15 +24,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # default runs one inside whichever commit crosses 1,000 WAL pages, stalling
 # that request (and, on the event loop, every other) for milliseconds;
 # WalCheckpointer does it on a thread of its own instead.
-# journal_size_limit: once a checkpoint has copied the whole log back, the next
-# writer cuts the file down to 64 MB instead of reusing a peak's gigabyte forever.
 SQLITE_PRAGMAS = (
     "journal_mode=WAL",
     "synchronous=NORMAL",
     "foreign_keys=ON",
     "busy_timeout=30000",
     "wal_autocheckpoint=0",
-    "journal_size_limit=67108864",
 )
 
 
