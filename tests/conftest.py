@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,7 +22,7 @@ os.environ["KIVY_NO_FILELOG"] = "1"
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from peers.central import Central, run_cli
+from peers.central import Central
 from peers.events import wait_event, wait_until  # noqa: F401  (tests import them from here)
 from peers.kiosk_setup import FONT_CACHE, write_kiosk_config
 from peers.pcscd import free_port  # noqa: F401  (tests import it from here)
@@ -33,17 +32,17 @@ os.environ.setdefault("KIOSK_FONT_CACHE", str(FONT_CACHE))  # the certificates' 
 
 
 def enrolled_client(central: Central, name: str, directory: Path):
-    """A signed client for a kiosk freshly enrolled on `central`."""
-    import json
-
+    """A signed client for a kiosk freshly enrolled on `central`, with a kiosk config
+    and its credentials in `directory` as `kiosk enroll` leaves them. Registered
+    in-process and enrolled over HTTP (the CLI's own path is tested in
+    test_central_kiosks.py; two processes a kiosk cost seconds a test)."""
     from kiosk.sync import credentials
-    from kiosk.sync.client import CentralClient
 
-    code = json.loads(central.cli("kiosks", "add", name, "--json").stdout)["code"]
+    (client,) = enrolled_clients(central, [name])
     directory.mkdir(parents=True, exist_ok=True)
-    result = run_cli("kiosk", "--config", str(write_kiosk_config(directory, central.url)), "enroll", code)
-    assert result.returncode == 0, result.stderr
-    return CentralClient(central.url, credentials.load(directory / "kiosk-data"))
+    write_kiosk_config(directory, central.url)
+    credentials.save(directory / "kiosk-data", client.credentials)
+    return client
 
 
 def enrolled_clients(central: Central, names: list[str]) -> list:
@@ -239,13 +238,17 @@ PASSWORD = "correct horse battery"
 
 
 def add_staff(central, name, role="counter"):
-    result = subprocess.run(
-        [str(BIN / "kiosk-central"), "--config", str(central.config), "staff", "add", name, "--role", role],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
+    """A staff account with the test password, added in-process (the `staff add`
+    command itself is run by test_web_phone.py)."""
+    from central.config import load as load_central
+    from central.staff import StaffStore
+    from central.state import open_state
+
+    state = open_state(load_central(central.config), migrate=False)
+    try:
+        StaffStore(state.engine).add(name, PASSWORD, role)
+    finally:
+        state.engine.dispose()
 
 
 def login(central, name, counter=None) -> requests.Session:
