@@ -22,7 +22,7 @@ os.environ["KIVY_NO_FILELOG"] = "1"
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from peers.central import Central
+from peers.central import Central, run_cli  # noqa: F401  (tests import run_cli from here)
 from peers.events import wait_event, wait_until  # noqa: F401  (tests import them from here)
 from peers.kiosk_setup import FONT_CACHE, write_kiosk_config
 from peers.pcscd import free_port  # noqa: F401  (tests import it from here)
