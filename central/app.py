@@ -90,11 +90,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
         app.state.calling,
         max_streams=config.display.max_streams,
         max_per_address=config.display.max_streams_per_address,
-        listen_dsn=(
-            engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            if engine.dialect.name == "postgresql"
-            else None
-        ),
+        listen_dsn=db.libpq_dsn(engine),
     )
     app.state.voice = VoiceClips(config.data_dir / "voice", config.display)
     app.state.certificates = certificate_service(config, app.state.central)

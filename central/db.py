@@ -204,6 +204,14 @@ class WalCheckpointer:
         conn.close()
 
 
+def libpq_dsn(engine: Engine) -> str | None:
+    """The engine's PostgreSQL database as a libpq connection string, for the
+    connections psycopg holds outside the pool (LISTEN, asyncio); None on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return None
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def insert_or_ignore(dialect: str, table):
     """INSERT ... ON CONFLICT DO NOTHING on either engine: make a row if it is
     missing, then lock it with SELECT ... FOR UPDATE (read-then-write made atomic)."""

@@ -11,17 +11,17 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, overload
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from central.clock import SQLITE_DATETIME, to_db
 from central.db import SQLITE_PRAGMAS, write_lock, writer
 
-SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # exactly how SQLAlchemy stores DateTime on SQLite
 # A signed request's nonce: written by auth, or inside the ticket transaction
 INSERT_NONCE = "INSERT INTO used_nonces (kiosk_id, nonce, seen_at) VALUES (:kiosk_id, :nonce, :seen_at)"
 PURGE_NONCES = "DELETE FROM used_nonces WHERE seen_at < :cutoff"
@@ -72,10 +72,8 @@ class Exec:
 
 
 def _naive_utc(value: Any) -> Any:
-    """Datetimes are stored as naive UTC on every backend."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
+    """Datetimes are stored as naive UTC on every backend (central.clock)."""
+    return to_db(value) if isinstance(value, datetime) else value
 
 
 _PLAIN = (str, int, float, bytes, type(None))
@@ -229,17 +227,3 @@ def runner_for(engine: Engine):
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         return SqliteRunner(engine.url.database)
     return AlchemyRunner(engine)
-
-
-def as_date(value) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-@overload
-def as_datetime(value: None) -> None: ...
-@overload
-def as_datetime(value: datetime | str) -> datetime: ...
-def as_datetime(value: datetime | str | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.strptime(value, SQLITE_DATETIME) if "." in value else datetime.fromisoformat(value)

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from central.auth import KioskReader, check_signature, check_signature_async, serving_kiosk
+from central.db import libpq_dsn
 from central.errors import ApiError, error_json
 from central.queue.engine import QueueError, TicketOrder
 from central.queue.group_commit import GroupCommit
@@ -37,12 +38,8 @@ class TicketDesk:
         self.limit = RateLimit.per_process(cfg.security.tickets_per_minute, cfg.server.workers)
         # SQLite's kiosk lookup is a few microseconds of a local file: on the loop. PostgreSQL's
         # is a network round trip: awaited on an asyncio connection of its own
-        engine = state.engine
-        self.kiosks = (
-            KioskReader(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
-            if engine.dialect.name == "postgresql"
-            else None
-        )
+        dsn = libpq_dsn(state.engine)
+        self.kiosks = KioskReader(dsn) if dsn else None
 
     async def take(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> tuple[int, bytes]:
         """(status, JSON body) for one signed ticket request; idempotent on request_id."""

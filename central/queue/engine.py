@@ -178,11 +178,7 @@ class QueueEngine:
                 return row, sql.ahead(row)
             return UniqueViolation(f"nonce {order.nonce} was seen before")  # a replay
         if number is None:
-            return QueueError(
-                "range_exhausted",
-                f"all numbers for {self.types[req.type].name} are taken today "
-                f"({req.type}{self.cfg.first_number:03d}-{req.type}{self.cfg.online_last_number:03d})",
-            )
+            return self._range_exhausted(req.type)
         row = TicketRow(
             ticket_id, day, req.type, number, f"{req.type}{number:03d}", "normal", "waiting", 1, now, now, None
         )
@@ -254,12 +250,7 @@ class QueueEngine:
             booking_code=booking_code,
         )
         if taken is None:
-            raise QueueError(
-                "range_exhausted",
-                f"all numbers for {self.types[letter].name} are taken today "
-                f"({letter}{self.cfg.first_number:03d}-"
-                f"{letter}{self.cfg.online_last_number:03d})",
-            )
+            raise self._range_exhausted(letter)
         number, ahead = taken
         if booking_code:
             sql.check_in(booking_code, ticket_id)
@@ -277,6 +268,13 @@ class QueueEngine:
             person_key=person_key,
         )
         return row, ahead
+
+    def _range_exhausted(self, letter: str) -> QueueError:
+        return QueueError(
+            "range_exhausted",
+            f"all numbers for {self.types[letter].name} are taken today "
+            f"({letter}{self.cfg.first_number:03d}-{letter}{self.cfg.online_last_number:03d})",
+        )
 
     def _check_person(self, sql: QueueSql, person_key: str, letter: str, day: date) -> None:
         rows = sql.person_tickets(day, person_key)
@@ -352,21 +350,7 @@ class QueueEngine:
             return None
         ahead, low, high = 0, 0, 0
         if row.state == "waiting":
-            ahead = reads.ahead(
-                TicketRow(
-                    row.id,
-                    row.service_day,
-                    row.type,
-                    row.number,
-                    row.display,
-                    row.ticket_class,
-                    row.state,
-                    row.order_rank,
-                    row.order_at,
-                    row.issued_at,
-                    None,
-                )
-            )
+            ahead = reads.ahead(row)
             low, high = self.estimate(row.service_day, row.type, ahead, wait=True)
         kind = self.types.get(row.type)
         counter = next((c.name or f"{c.number}号窗口" for c in self.cfg.counters if c.number == row.counter), None)

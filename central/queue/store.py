@@ -335,7 +335,7 @@ class QueueSql:
             ticket_id=ticket_id,
         )
 
-    def ahead(self, row: TicketRow) -> int:
+    def ahead(self, row: TicketRow | Ticket) -> int:
         """Waiting tickets of the same type before `row` in calling order."""
         return self.db.one(
             SQL_AHEAD, day=row.service_day, type=row.type, rank=row.order_rank, at=row.order_at, number=row.number
