@@ -17,7 +17,19 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from central import __version__, db, errors, node_keys
-from central.api import api_docs, catalog, certificates, citizens, counters, fleet, hall, kiosks, ratings, tickets
+from central.api import (
+    api_docs,
+    catalog,
+    certificates,
+    citizens,
+    counters,
+    fleet,
+    hall,
+    kiosks,
+    ratings,
+    sites,
+    tickets,
+)
 from central.api.event_hub import EventHub
 from central.api.ticket_desk import CentralApp, TicketDesk
 from central.certs.backoffice import SampleBackOffice
@@ -36,6 +48,7 @@ from central.queue.offline import OfflineDesk
 from central.queue.store import QueueStore
 from central.rawsql import SqliteRunner
 from central.retention import RetentionJob
+from central.sites.store import SiteDirectory, SiteStore
 from central.staff import StaffStore
 from central.state import CentralState, open_state
 from central.voice import VoiceClips
@@ -76,11 +89,16 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(certificates.router)
     app.include_router(ratings.router)
     app.include_router(fleet.router)
+    app.include_router(sites.router)
     app.include_router(phone.router)
     app.include_router(pages.router)
     app.include_router(verify.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.state.queue = QueueEngine(config, QueueStore(app.state.central.engine, app.state.central.runner))
+    app.state.sites = SiteDirectory(app.state.central.engine)
+    app.state.site_store = SiteStore(app.state.central.engine, on_change=app.state.sites.reload)
+    app.state.queue = QueueEngine(
+        config, QueueStore(app.state.central.engine, app.state.central.runner), app.state.sites
+    )
     app.state.ticket_desk = TicketDesk(app.state.central, GroupCommit(app.state.queue))
     app.state.offline = OfflineDesk(app.state.queue)
     app.state.calling = Calling(app.state.queue, config.display)

@@ -53,6 +53,15 @@ async def authenticated_kiosk(request: Request) -> SignedKiosk:
     return signed.kiosk
 
 
+def kiosk_site(request: Request) -> str:
+    """The site of the kiosk that signed this bodiless request (a plain-`def`
+    route: this runs on a pool thread)."""
+    signed = check_signature(
+        request.app.state.central, request.method, signed_path(request), request.headers, b"", record_nonce=True
+    )
+    return signed.kiosk.site
+
+
 def signed_path(request: Request) -> str:
     """The path and query as the kiosk signed them (common.signing)."""
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -141,9 +150,10 @@ _SIGNATURE_RE = re.compile(r"[0-9a-fA-F]{64}", re.ASCII)
 _KIOSK, _TIMESTAMP, _NONCE, _SIGNATURE = (
     h.lower() for h in (signing.HEADER_KIOSK, signing.HEADER_TIMESTAMP, signing.HEADER_NONCE, signing.HEADER_SIGNATURE)
 )
+KIOSK_HEADER = _KIOSK
 
 
-SQL_KIOSK = "SELECT id, name, enrolled_at, revoked_at, secret_generation, suspended_at FROM kiosks WHERE id = :id"
+SQL_KIOSK = "SELECT id, name, enrolled_at, revoked_at, secret_generation, suspended_at, site FROM kiosks WHERE id = :id"
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,7 @@ class SignedKiosk:
     revoked_at: object
     secret_generation: int
     suspended_at: object = None
+    site: str = ""  # the site it is enrolled at: what it may act for
 
 
 def serving_kiosk(kiosk: SignedKiosk) -> SignedKiosk:

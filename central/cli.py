@@ -11,6 +11,8 @@ from pathlib import Path
 
 from central import __version__
 from central import config as central_config
+from central.sites import cli as sites_cli
+from central.sites.store import SiteStore
 from common.settings import ConfigError
 
 
@@ -34,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     add = k_sub.add_parser("add", help="register a kiosk and print its one-time enrollment code")
     add.add_argument("name")
     add.add_argument("--reissue", action="store_true", help="new code (and new secret) for an existing kiosk")
+    add.add_argument("--site", help="the site it stands at (default: the first site; `sites list`)")
     add.add_argument("--json", action="store_true")
     lst = k_sub.add_parser("list", help="list kiosks")
     lst.add_argument("--json", action="store_true")
@@ -52,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
         "review", help="a suspended kiosk (too many ID cards) was checked: let it serve citizens again"
     )
     krev.add_argument("name")
+    kmove = k_sub.add_parser("move", help="move a kiosk to another site (its settings follow at its next heartbeat)")
+    kmove.add_argument("name")
+    kmove.add_argument("site")
 
     cat = sub.add_parser("catalog", help="the matter catalog")
     c_sub = cat.add_subparsers(dest="catalog_command", required=True)
@@ -62,14 +68,26 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--matters", type=int, required=True, metavar="N")
     gen.add_argument("--out", type=Path, help="file to write (default: standard output)")
     gen.add_argument("--seed", type=int, default=20261121)
+    gen.add_argument(
+        "--city",
+        type=Path,
+        metavar="FILE",
+        help="also write a sample city for `sites import`: six sites, their kiosks, which matters each handles",
+    )
     c_sub.add_parser("status", help="catalog version and counts")
 
     staff = sub.add_parser("staff", help="staff accounts for the counter and manager pages")
     s_sub = staff.add_subparsers(dest="staff_command", required=True)
     sadd = s_sub.add_parser("add", help="add an account (the password is read from standard input)")
     sadd.add_argument("username")
-    sadd.add_argument("--role", choices=("counter", "manager"), default="counter")
+    sadd.add_argument(
+        "--role", choices=("counter", "manager", "admin"), default="counter", help="admin: the city administrator"
+    )
+    sadd.add_argument("--site", action="append", default=[], help="a site they work at (repeat; default: the first)")
     s_sub.add_parser("list", help="list accounts")
+    ssites = s_sub.add_parser("sites", help="set the sites an account works at")
+    ssites.add_argument("username")
+    ssites.add_argument("sites", nargs="+")
     sdis = s_sub.add_parser("disable", help="disable an account and end its sessions")
     sdis.add_argument("username")
 
@@ -81,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
         "(stored only as a keyed hash)",
     )
     badd.add_argument("--id-number", help=argparse.SUPPRESS)  # refused: it would show in the process list
-    badd.add_argument("--type", required=True, help="business type letter")
+    badd.add_argument("--type", required=True, help="business type code")
+    badd.add_argument("--site", help="the site (default: the first)")
     badd.add_argument("--at", required=True, help="slot start, local time: HH:MM today or YYYY-MM-DDTHH:MM")
     badd.add_argument("--minutes", type=int, default=30)
 
@@ -99,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
     ra_sub = rat.add_subparsers(dest="ratings_command", required=True)
     ra_bad = ra_sub.add_parser("bad", help="bad reviews awaiting follow-up")
     ra_bad.add_argument("--state", choices=("open", "in_progress", "resolved"))
+
+    sites_cli.add_parser(sub)
 
     voice = sub.add_parser("voice", help="spoken announcements for the display board")
     v_sub = voice.add_subparsers(dest="voice_command", required=True)
@@ -137,8 +158,6 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(cfg, args)
     if args.command == "catalog" and args.catalog_command == "generate":
         return _generate(args)
-    if args.command == "voice":
-        return _voice(cfg)
     from central.fleet import FleetError
     from central.node_keys import KeyMismatch
     from central.state import open_state
@@ -161,6 +180,12 @@ def main(argv: list[str] | None = None) -> int:
             return _bookings(cfg, state, args)
         if args.command == "staff":
             return _staff(state, args)
+        if args.command == "voice":
+            return _voice(cfg, state)
+        if args.command == "sites":
+            return sites_cli.run(state, cfg, args)
+        if args.command == "kiosks" and args.kiosks_command == "move":
+            return sites_cli.run_move(SiteStore(state.engine), args.name, args.site)
         if args.command in ("certificates", "ratings"):
             return _certificates(cfg, state, args)
         if args.command == "retention":
@@ -235,16 +260,17 @@ def _certificates(cfg, state, args) -> int:
     return 0
 
 
-def _voice(cfg) -> int:
+def _voice(cfg, state) -> int:
     from central.voice import VoiceClips, VoiceUnavailable
 
     clips = VoiceClips(cfg.data_dir / "voice", cfg.display)
+    numbers = sorted({c.number for site in SiteStore(state.engine).snapshot().sites.values() for c in site.counters})
     try:
-        made = clips.build([c.number for c in cfg.queue.counters])
+        made = clips.build(numbers)
     except (VoiceUnavailable, OSError) as exc:
         print(f"kiosk-central: cannot make the announcement clips: {exc}", file=sys.stderr)
         return 1
-    total = len(clips.all_pieces([c.number for c in cfg.queue.counters]))
+    total = len(clips.all_pieces(numbers))
     print(f"announcement clips in {clips.dir}: {made} made, {total - made} already there")
     return 0
 
@@ -286,7 +312,7 @@ def _kiosks(db, cfg, args) -> int:
     from central import fleet
 
     if args.kiosks_command == "add":
-        new = fleet.add_kiosk(db, args.name, cfg.security.enrollment_code_ttl_h, reissue=args.reissue)
+        new = fleet.add_kiosk(db, args.name, cfg.security.enrollment_code_ttl_h, reissue=args.reissue, site=args.site)
         if args.json:
             print(
                 json.dumps(
@@ -299,7 +325,7 @@ def _kiosks(db, cfg, args) -> int:
                 )
             )
         else:
-            print(f"Kiosk {new.kiosk.name!r} ({new.kiosk.id})")
+            print(f"Kiosk {new.kiosk.name!r} ({new.kiosk.id}) at site {new.kiosk.site}")
             print(f"Enrollment code: {new.code}")
             print(f"Single use, valid until {new.expires_at:%Y-%m-%d %H:%M} UTC. On the kiosk run:")
             print(f"  kiosk enroll {new.code} --server {cfg.server.public_url or 'URL'}")
@@ -309,6 +335,7 @@ def _kiosks(db, cfg, args) -> int:
             {
                 "name": k.name,
                 "kiosk_id": k.id,
+                "site": k.site,
                 "state": k.state,
                 "version": k.version,
                 "last_seen_at": k.last_seen_at.isoformat() if k.last_seen_at else None,
@@ -320,9 +347,12 @@ def _kiosks(db, cfg, args) -> int:
             for row in rows:
                 print(json.dumps(row, ensure_ascii=False))
         else:
-            print(f"{'NAME':<24} {'STATE':<9} {'VERSION':<10} LAST SEEN")
+            print(f"{'NAME':<24} {'SITE':<20} {'STATE':<9} {'VERSION':<10} LAST SEEN")
             for r in rows:
-                print(f"{r['name']:<24} {r['state']:<9} {r['version'] or '-':<10} {r['last_seen_at'] or 'never'}")
+                print(
+                    f"{r['name']:<24} {r['site']:<20} {r['state']:<9} {r['version'] or '-':<10} "
+                    f"{r['last_seen_at'] or 'never'}"
+                )
         return 0
     if args.kiosks_command in ("settings", "maintenance"):
         return _kiosk_settings(db, args)
@@ -395,11 +425,22 @@ def _staff(state, args) -> int:
     try:
         if args.staff_command == "add":
             password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-            store.add(args.username, password, args.role)
+            store.add(args.username, password, args.role, tuple(args.site))
             print(f"staff {args.username!r} added as {args.role}")
+        elif args.staff_command == "sites":
+            from central.sites.model import SiteError
+
+            try:
+                SiteStore(state.engine).set_staff_sites(args.username, args.sites)
+            except SiteError as exc:
+                print(f"kiosk-central: {exc.message}", file=sys.stderr)
+                return 1
+            print(f"staff {args.username!r} works at {', '.join(sorted(set(args.sites)))}")
         elif args.staff_command == "list":
             for row in store.list():
-                print(f"{row['username']:<20} {row['role']:<8} {'disabled' if row['disabled'] else 'active'}")
+                state_text = "disabled" if row["disabled"] else "active"
+                where = ", ".join(row["sites"]) or ("every site" if row["role"] == "admin" else "no site")
+                print(f"{row['username']:<20} {row['role']:<8} {state_text:<9} {where}")
         else:
             store.disable(args.username)
             print(f"staff {args.username!r} disabled; their sessions ended")
@@ -411,7 +452,6 @@ def _staff(state, args) -> int:
 
 def _bookings(cfg, state, args) -> int:
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
     from central.queue.engine import QueueEngine, QueueError
     from central.queue.store import QueueStore
@@ -435,7 +475,13 @@ def _bookings(cfg, state, args) -> int:
     except InvalidIdentity as exc:
         print(f"kiosk-central: {exc}", file=sys.stderr)
         return 2
-    tz = ZoneInfo(cfg.hall.timezone)
+    engine = QueueEngine(cfg, QueueStore(state.engine, state.runner))
+    try:
+        site = engine.site(args.site)
+    except QueueError as exc:
+        print(f"kiosk-central: {exc.message}", file=sys.stderr)
+        return 2
+    tz = site.tz
     try:
         at = (
             datetime.combine(datetime.now(tz).date(), datetime.strptime(args.at, "%H:%M").time())
@@ -445,14 +491,13 @@ def _bookings(cfg, state, args) -> int:
     except ValueError:
         print(f"kiosk-central: --at expects HH:MM or YYYY-MM-DDTHH:MM, got {args.at!r}", file=sys.stderr)
         return 2
-    engine = QueueEngine(cfg, QueueStore(state.engine, state.runner))
     try:
-        reply = engine.book(args.type, keyed_hash(state.id_hash_key, number), at, args.minutes)
+        reply = engine.book(args.type, keyed_hash(state.id_hash_key, number), at, args.minutes, site=site.code)
     except QueueError as exc:
-        print(f"kiosk-central: {exc.message}; one of {', '.join(engine.types)}", file=sys.stderr)
+        print(f"kiosk-central: {exc.message}; one of {', '.join(site.type_map)}", file=sys.stderr)
         return 2
     print(
-        f"booking {reply.code}: {engine.types[args.type].name} at {reply.slot_start:%Y-%m-%d %H:%M} "
+        f"booking {reply.code} at {site.code}: {site.type_map[args.type].name} at {reply.slot_start:%Y-%m-%d %H:%M} "
         f"for {mask_id(number)}"
     )
     return 0
@@ -472,6 +517,12 @@ def _generate(args) -> int:
         print(f"wrote {args.out}: {args.matters} synthetic matters", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    if args.city:
+        from central.sites.sample import sample_city
+
+        city = sample_city([m["code"] for m in data["matters"]], args.seed)
+        args.city.write_text(json.dumps(city, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.city}: a sample city of {len(city['sites'])} sites", file=sys.stderr)
     return 0
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from common.settings import BUILT_IN, config_path, default_data_dir, load_toml
+from common.tickets import type_code_problem
+from common.wire import SITE_CODE, SITE_KINDS
 
 DEFAULT_PATH = "/etc/kiosk/central.toml"
 SYSTEM_DATA_DIR = "/var/lib/kiosk-central"
@@ -115,21 +117,35 @@ class SecuritySection:
 
 @dataclass(frozen=True)
 class HallSection:
+    """The first site, seeded once into a new (or upgraded) database; later
+    changes go through `kiosk-central sites` or the API (docs/sites.md)."""
+
+    code: str = "main"
+    kind: str = "hall"
     name: str = "政务服务中心"
     name_en: str = "Government Service Center"
+    address: str = ""
     timezone: str = "Asia/Shanghai"
+
+    def validate(self):
+        if not re.fullmatch(SITE_CODE, self.code):
+            return "code", f"expected 2-24 lower-case letters, digits or '-', starting with a letter; got {self.code!r}"
+        if self.kind not in SITE_KINDS:
+            return "kind", f"expected one of {', '.join(SITE_KINDS)}, got {self.kind!r}"
+        return None
 
 
 @dataclass(frozen=True)
 class BusinessType:
-    letter: str
+    code: str
     name: str
     name_en: str = ""
     avg_minutes: float = 8.0  # average handling time at a counter
 
     def validate(self):
-        if not re.fullmatch(r"[A-HJ-NP-UW-X]", self.letter):
-            return "letter", f"expected one capital letter (not I, O, V or Y: those are reserved), got {self.letter!r}"
+        problem = type_code_problem(self.code)
+        if problem:
+            return "code", problem
         if not 0.5 <= self.avg_minutes <= 240:
             return "avg_minutes", f"expected 0.5-240 minutes, got {self.avg_minutes}"
         return None
@@ -188,9 +204,9 @@ class QueueSection:
             return "offline_block_size", f"expected 1-100 numbers per lease, got {self.offline_block_size}"
         if not 1 <= self.keep_person_days <= 3650:
             return "keep_person_days", f"expected 1-3650 days, got {self.keep_person_days}"
-        letters = [t.letter for t in self.types]
+        letters = [t.code for t in self.types]
         if len(set(letters)) != len(letters):
-            return "types", "two business types share a letter"
+            return "types", "two business types share a code"
         for counter in self.counters:
             unknown = set(counter.types) - set(letters)
             if unknown:

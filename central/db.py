@@ -227,10 +227,11 @@ def make_sessionmaker(engine: Engine) -> sessionmaker:
 MIGRATION_LOCK = 0x6B696F736C  # pg_advisory_xact_lock key: one `db upgrade` at a time, across nodes
 
 
-def upgrade(engine: Engine) -> None:
+def upgrade(engine: Engine, first_site: dict | None = None) -> None:
     """Bring the schema to the newest revision (idempotent). Nodes starting
     at once take turns: PostgreSQL's advisory lock (held to commit), SQLite's
-    write lock; the second finds the schema current and does nothing."""
+    write lock; the second finds the schema current and does nothing.
+    `first_site`: the site the sites migration seeds (central.sites.model.seed_row)."""
     from alembic import command
     from alembic.config import Config
 
@@ -240,4 +241,5 @@ def upgrade(engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         cfg.attributes["connection"] = conn
+        cfg.attributes["first_site"] = first_site
         command.upgrade(cfg, "head")

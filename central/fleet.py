@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from central.clock import utcnow
 from central.models import Heartbeat, Kiosk
+from central.sites.tables import sites
 from common import wire
 from common.signing import derive_kiosk_secret
 
@@ -50,22 +51,30 @@ class NewEnrollment:
     expires_at: datetime
 
 
-def add_kiosk(db: Session, name: str, ttl_hours: int, *, reissue: bool = False) -> NewEnrollment:
+def add_kiosk(
+    db: Session, name: str, ttl_hours: int, *, reissue: bool = False, site: str | None = None
+) -> NewEnrollment:
+    """Register a kiosk at `site` (None: the first site) with a one-time enrollment code."""
     name = name.strip()
     if not name or len(name) > 80:
         raise FleetError("bad_name", "a kiosk name is 1-80 characters")
+    known = list(db.scalars(select(sites.c.code).order_by(sites.c.position, sites.c.code)))
+    if site is not None and site not in known:
+        raise FleetError("unknown_site", f"no site {site!r}; known: {', '.join(known)}")
+    requested, site = site, site or known[0]
     kiosk = db.scalar(select(Kiosk).where(Kiosk.name == name))
     if kiosk is not None and not reissue:
         raise FleetError("exists", f"a kiosk named {name!r} exists; use --reissue to give it a new code")
     now = utcnow()
     if kiosk is None:
-        kiosk = Kiosk(id=str(uuid.uuid4()), name=name, created_at=now, secret_generation=0)
+        kiosk = Kiosk(id=str(uuid.uuid4()), name=name, site=site, created_at=now, secret_generation=0)
         db.add(kiosk)
     else:
         # a reissued kiosk gets a new secret: the old one stops working at once
         kiosk.secret_generation += 1
         kiosk.enrolled_at = None
         kiosk.revoked_at = None
+        kiosk.site = requested or kiosk.site
     code = new_enrollment_code()
     kiosk.enrollment_code_hash = hash_code(code)
     kiosk.enrollment_expires_at = now + timedelta(hours=ttl_hours)

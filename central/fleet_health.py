@@ -35,6 +35,7 @@ class KioskView:
     health: dict
     maintenance: bool
     alerts: tuple[Alert, ...]
+    site: str = ""
 
 
 def record_fault(db: Session, kiosk_id: str, fault: wire.Fault) -> bool:
@@ -126,6 +127,7 @@ def fleet_view(db: Session, rules: FleetSection, now: datetime | None = None) ->
             k.health or {},
             bool(k.maintenance),
             alerts_for(k, rules, now),
+            site=k.site,
         )
         for k in kiosks
     ]

@@ -11,9 +11,12 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from central.models import Kiosk, KioskSettingsRow
-from common.wire import KioskSettings
+from central.sites.model import Hours
+from central.sites.store import SiteSnapshot
+from common.wire import KioskSettings, SiteInfo
 
-SETTABLE = tuple(name for name in KioskSettings.model_fields if name != "version")
+# the site block and its holidays come from the kiosk's site (central.sites), not from here
+SETTABLE = tuple(name for name in KioskSettings.model_fields if name not in ("version", "site", "closed_dates"))
 
 
 class SettingsError(Exception):
@@ -25,12 +28,29 @@ def current(db: Session) -> KioskSettings:
     return KioskSettings.model_validate({**(row.body if row else {}), "version": row.version if row else 0})
 
 
-def for_kiosk(db: Session, kiosk: Kiosk) -> KioskSettings:
-    """The hall's settings, with this kiosk's own maintenance switch (a
-    suspended kiosk is out of service too, until a manager reviews it)."""
+def for_kiosk(db: Session, kiosk: Kiosk, sites: SiteSnapshot | None = None) -> KioskSettings:
+    """The settings, with this kiosk's own maintenance switch (a suspended
+    kiosk is out of service too, until a manager reviews it) and its site: who
+    it serves, the business types issued there, and the site's hours when the
+    site has its own (else the settings' hours) and its holidays."""
     settings = current(db)
     out = settings.maintenance or kiosk.maintenance or kiosk.suspended_at is not None
-    return settings.model_copy(update={"maintenance": out})
+    update: dict[str, object] = {"maintenance": out}
+    site = sites.sites.get(kiosk.site) if sites else None
+    if site is not None and sites is not None:
+        update["site"] = SiteInfo(
+            code=site.code,
+            kind=site.kind,  # type: ignore[arg-type]  # one of SITE_KINDS (checked when stored)
+            name=site.name,
+            name_en=site.name_en,
+            address=site.address,
+            types=tuple(t.code for t in site.types),
+            config_version=sites.version,
+        )
+        if site.hours != Hours():
+            update.update(open_time=site.hours.open, close_time=site.hours.close, open_days=site.hours.days)
+        update["closed_dates"] = site.hours.holidays
+    return settings.model_copy(update=update)
 
 
 def bump(db: Session) -> KioskSettings:

@@ -45,6 +45,7 @@ class Kiosk(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    site: Mapped[str] = mapped_column(String(24), index=True)  # where it stands (central.sites); can be moved
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # sha256 of the one-time code; cleared once used
     enrollment_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

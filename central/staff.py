@@ -22,6 +22,8 @@ from sqlalchemy.engine import Engine
 from central.citizens import token_hash
 from central.clock import db_now
 from central.db import insert_or_ignore, writer
+from central.sites.tables import sites as site_table
+from central.sites.tables import staff_sites
 
 metadata = MetaData()
 staff_table = Table(
@@ -39,6 +41,7 @@ sessions_table = Table(
     Column("token_hash", String(64), primary_key=True),
     Column("username", String(40), nullable=False),
     Column("counter", Integer, nullable=True),
+    Column("site", String(24), nullable=True),  # the site of the counter taken
     Column("expires_at", DateTime, nullable=False),
 )
 throttle_table = Table(
@@ -60,7 +63,8 @@ audit_table = Table(
     Column("detail", String(300), nullable=False),
 )
 
-ROLES = ("counter", "manager")
+ROLES = ("counter", "manager", "admin")  # admin: the city administrator, every site
+MANAGING = ("manager", "admin")
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 FORGET_MINUTES = 15  # failures older than this are forgotten
 MAX_BACKOFF_S = 900
@@ -109,6 +113,11 @@ class StaffSession:
     username: str
     role: str
     counter: int | None
+    site: str | None = None  # the site of the counter taken
+    sites: tuple[str, ...] = ()  # the sites this account works at (an admin: every site)
+
+    def may_see(self, site: str | None) -> bool:
+        return self.role == "admin" or (site is not None and site in self.sites)
 
 
 class StaffStore:
@@ -122,7 +131,8 @@ class StaffStore:
         cookie, but cannot read this (it lives in a SameSite=Strict cookie of ours)."""
         return hmac.new(self.key, f"csrf|{session_token}".encode(), hashlib.sha256).hexdigest()[:43]
 
-    def add(self, username: str, password: str, role: str) -> None:
+    def add(self, username: str, password: str, role: str, sites: tuple[str, ...] = ()) -> None:
+        """An account working at `sites` (none given: the first site; an admin needs none)."""
         if role not in ROLES:
             raise StaffError("bad_role", f"role is one of {', '.join(ROLES)}", 422)
         if len(password) < 10:
@@ -130,6 +140,14 @@ class StaffStore:
         with writer(self.engine) as conn, conn.begin():
             if conn.execute(select(staff_table.c.username).where(staff_table.c.username == username)).first():
                 raise StaffError("exists", f"staff {username!r} exists", 409)
+            known = list(
+                conn.execute(select(site_table.c.code).order_by(site_table.c.position, site_table.c.code)).scalars()
+            )
+            unknown = sorted(set(sites) - set(known))
+            if unknown:
+                raise StaffError("unknown_site", f"no site(s) {unknown}; known: {', '.join(known)}", 422)
+            for code in sorted(set(sites or ((known[0],) if known and role != "admin" else ()))):
+                conn.execute(insert(staff_sites).values(username=username, site=code))
             conn.execute(
                 insert(staff_table).values(
                     username=username,
@@ -147,7 +165,12 @@ class StaffStore:
                     staff_table.c.username
                 )
             ).all()
-        return [{"username": u, "role": r, "disabled": d} for u, r, d in rows]
+            where: dict[str, list[str]] = {}
+            for user, site in conn.execute(
+                select(staff_sites.c.username, staff_sites.c.site).order_by(staff_sites.c.site)
+            ):
+                where.setdefault(user, []).append(site)
+        return [{"username": u, "role": r, "disabled": d, "sites": where.get(u, [])} for u, r, d in rows]
 
     def disable(self, username: str) -> None:
         with writer(self.engine) as conn, conn.begin():
@@ -207,7 +230,15 @@ class StaffStore:
                 )
         if failed:
             raise StaffError("bad_login", "wrong username or password")
-        return token, StaffSession(username, row.role, None)
+        return token, StaffSession(username, row.role, None, None, self._sites(username))
+
+    def _sites(self, username: str) -> tuple[str, ...]:
+        with self.engine.connect() as conn:
+            return tuple(
+                conn.execute(
+                    select(staff_sites.c.site).where(staff_sites.c.username == username).order_by(staff_sites.c.site)
+                ).scalars()
+            )
 
     def session(self, token: str | None) -> StaffSession | None:
         if not token:
@@ -217,6 +248,7 @@ class StaffStore:
                 select(
                     sessions_table.c.username,
                     sessions_table.c.counter,
+                    sessions_table.c.site,
                     staff_table.c.role,
                     staff_table.c.disabled,
                     sessions_table.c.expires_at,
@@ -224,11 +256,18 @@ class StaffStore:
                 .join(staff_table, staff_table.c.username == sessions_table.c.username)
                 .where(sessions_table.c.token_hash == token_hash(token))
             ).first()
-        if row is None or row.disabled or row.expires_at < db_now():
-            return None
-        return StaffSession(row.username, row.role, row.counter)
+            if row is None or row.disabled or row.expires_at < db_now():
+                return None
+            sites = tuple(
+                conn.execute(
+                    select(staff_sites.c.site)
+                    .where(staff_sites.c.username == row.username)
+                    .order_by(staff_sites.c.site)
+                ).scalars()
+            )
+        return StaffSession(row.username, row.role, row.counter, row.site, sites)
 
-    def choose_counter(self, token: str, counter: int) -> None:
+    def choose_counter(self, token: str, counter: int, site: str) -> None:
         """Take a counter; refused (409) while another clerk's live session holds
         it. The check and the update are one transaction, and the counter's
         holders are read with a row lock, so two clerks cannot both take it."""
@@ -240,6 +279,7 @@ class StaffStore:
                 select(sessions_table.c.username)
                 .where(
                     sessions_table.c.counter == counter,
+                    sessions_table.c.site == site,
                     sessions_table.c.expires_at > db_now(),
                     sessions_table.c.username != mine,
                 )
@@ -252,14 +292,18 @@ class StaffStore:
                     409,
                 )
             conn.execute(
-                update(sessions_table).where(sessions_table.c.token_hash == token_hash(token)).values(counter=counter)
+                update(sessions_table)
+                .where(sessions_table.c.token_hash == token_hash(token))
+                .values(counter=counter, site=site)
             )
 
-    def release_counter(self, counter: int) -> int:
+    def release_counter(self, site: str, counter: int) -> int:
         """The manager closed the counter: nobody holds it any more."""
         with writer(self.engine) as conn, conn.begin():
             return conn.execute(
-                update(sessions_table).where(sessions_table.c.counter == counter).values(counter=None)
+                update(sessions_table)
+                .where(sessions_table.c.counter == counter, sessions_table.c.site == site)
+                .values(counter=None)
             ).rowcount
 
     def audit(self, username: str, action: str, target: str, detail: str = "") -> None:

@@ -195,3 +195,23 @@ class CatalogDelta(WireModel):
 def catalog_etag(version: int) -> str:
     """The ETag of catalog version `version`; a kiosk sends its own as If-None-Match."""
     return f'"catalog-{version}"'
+
+
+class MatterSite(WireModel):
+    """A site where a matter is handled (事项进驻)."""
+
+    site: str
+    name: str
+    name_en: str = ""
+    address: str = ""
+    windows: tuple[int, ...] = Field(default=(), description="counter numbers; empty: any counter")
+    distance_km: float | None = None
+
+
+class MatterAvailability(WireModel):
+    """Where a matter of the city-wide catalog can be done, seen from one site."""
+
+    code: str
+    here: bool = Field(description="the asking kiosk's site handles it")
+    here_windows: tuple[int, ...] = ()
+    elsewhere: tuple[MatterSite, ...] = Field(default=(), description="other sites handling it, nearest first")

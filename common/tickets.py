@@ -4,17 +4,37 @@ them: real-name tickets carry only a keyed hash on the way in."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field
 
-from common.wire import CitizenTokenStr, WireModel
+from common.wire import SITE_CODE, CitizenTokenStr, WireModel
 
 TicketClass = Literal["normal", "priority", "appointment"]
 PriorityClaim = Literal["elderly"]  # the green channel a kiosk may claim from the card alone
 TicketState = Literal["waiting", "called", "serving", "done", "no_show", "cancelled"]
 CLASS_PREFIX = {"normal": "", "priority": "V", "appointment": "Y"}
+# A business type's code: 1-3 capital letters or digits, starting with a letter.
+# I and O are never used (read as 1 and 0); V and Y never start one (they are the
+# green-channel and appointment prefixes: VA001 must not also be a type VA's number).
+TYPE_CODE = r"^[A-HJ-NP-UWXZ][A-HJ-NP-Z0-9]{0,2}$"
+TYPE_CODE_RULE = (
+    "1-3 capital letters or digits starting with a letter; never I or O (read as 1 and 0); "
+    "not starting with V or Y (the green-channel and appointment prefixes)"
+)
+
+
+def type_code_problem(code: str) -> str | None:
+    """Why `code` cannot name a business type, or None."""
+    if re.fullmatch(TYPE_CODE, code):
+        return None
+    if code[:1] in ("V", "Y"):
+        return f"{code!r} starts with {code[0]}, reserved for {'green-channel' if code[0] == 'V' else 'appointment'} numbers"
+    if "I" in code or "O" in code:
+        return f"{code!r} contains I or O, which are read as 1 and 0"
+    return f"{code!r} is not {TYPE_CODE_RULE}"
 
 
 class TicketRequest(WireModel):
@@ -24,13 +44,18 @@ class TicketRequest(WireModel):
         pattern=r"^[A-Za-z0-9_-]+$",
         description="idempotency key: a retried request returns the same ticket",
     )
-    type: str = Field(pattern=r"^[A-Z]$", description="business type letter")
+    type: str = Field(pattern=TYPE_CODE, description="business type code (TYPE_CODE_RULE)")
     citizen_token: CitizenTokenStr | None = Field(default=None, description="for real-name tickets")
     priority: PriorityClaim | None = Field(default=None, description="green channel claimed from the card")
     booking_code: str | None = Field(
         default=None, min_length=4, max_length=16, description="appointment check-in by booking code"
     )
     appointment: bool = Field(default=False, description="appointment check-in by ID card (needs citizen_token)")
+    site: str | None = Field(
+        default=None,
+        pattern=SITE_CODE,
+        description="the site the kiosk believes it stands in; refused when central has it enrolled at another",
+    )
 
 
 class TicketReply(WireModel):
@@ -69,6 +94,11 @@ class TicketStatus(WireModel):
     counter_number: int | None = Field(default=None, description="the counter's number, once called")
     issued_at: datetime
     called_at: datetime | None = None
+    site: str = Field(
+        default="", description="the site whose queue it is in (its board's events: /sites/{site}/events)"
+    )
+    site_name: str = ""
+    site_name_en: str = ""
 
 
 class QueueInfo(WireModel):
@@ -81,13 +111,31 @@ class QueueInfo(WireModel):
     wait_high_min: int
 
 
-class QueuesReply(WireModel):
+class SiteQueues(WireModel):
+    """Another site's queues, shown read only where no numbers are issued (a self-service point)."""
+
+    site: str
+    name: str
+    name_en: str
+    address: str = ""
+    distance_km: float | None = Field(default=None, description="as the crow flies, when both sites have coordinates")
+    open_now: bool = True
     service_day: date
     queues: tuple[QueueInfo, ...]
 
 
+class QueuesReply(WireModel):
+    service_day: date
+    queues: tuple[QueueInfo, ...]
+    site: str = ""
+    site_name: str = ""
+    site_name_en: str = ""
+    issues_tickets: bool = Field(default=True, description="False at a self-service point: see `nearby`")
+    nearby: tuple[SiteQueues, ...] = Field(default=(), description="the nearest halls' queues, where none are issued")
+
+
 class BookingRequest(WireModel):
-    type: str = Field(pattern=r"^[A-Z]$")
+    type: str = Field(pattern=TYPE_CODE)
     citizen_token: CitizenTokenStr
     slot_start: datetime
     slot_minutes: int = Field(default=30, ge=5, le=240)
@@ -103,7 +151,7 @@ class BookingReply(WireModel):
 
 # -- offline issuing (leased number blocks) ------------------------------------
 class LeaseRequest(WireModel):
-    type: str = Field(pattern=r"^[A-Z]$")
+    type: str = Field(pattern=TYPE_CODE)
     service_day: date | None = Field(default=None, description="today when empty; tomorrow to lease in advance")
 
 
@@ -132,7 +180,7 @@ class OfflineTicket(WireModel):
         min_length=12, max_length=24, pattern=r"^[A-Za-z0-9_-]+$", description="public id, made by the kiosk"
     )
     lease_id: int = Field(ge=1, le=2**31 - 1)
-    type: str = Field(pattern=r"^[A-Z]$")
+    type: str = Field(pattern=TYPE_CODE)
     number: int = Field(ge=1, le=999)
     real_name: bool = Field(default=False, description="the kiosk read the holder's card (not counted per person)")
     priority: PriorityClaim | None = None

@@ -15,6 +15,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from common.text import first_control
 
 API_PREFIX = "/api/v1"
+# A site's code (a hall, a 便民服务中心, a self-service point): in URLs, logs and the CLI
+SITE_CODE = r"^[a-z][a-z0-9-]{1,23}$"
+SITE_KINDS = ("hall", "centre", "self_service")  # 政务服务中心, 便民服务中心, 24-hour self-service point
 
 
 class WireModel(BaseModel):
@@ -120,6 +123,22 @@ class Fault(WireModel):
     at: datetime
 
 
+class SiteInfo(WireModel):
+    """The site a kiosk is enrolled at, as its settings carry it."""
+
+    code: str = Field(pattern=SITE_CODE)
+    kind: Literal["hall", "centre", "self_service"]
+    name: str
+    name_en: str = ""
+    address: str = ""
+    types: tuple[str, ...] = Field(default=(), description="business type codes issued here, in screen order")
+    config_version: int = Field(default=0, ge=0, description="grows with every change of any site's configuration")
+
+    @property
+    def issues_tickets(self) -> bool:
+        return self.kind != "self_service"
+
+
 class KioskSettings(WireModel):
     """Settings central pushes to kiosks (no restart needed). Version grows
     with each change; the kiosk keeps the last one it got."""
@@ -133,11 +152,13 @@ class KioskSettings(WireModel):
     )
     close_time: str = Field(default="24:00", pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
     open_days: tuple[int, ...] = Field(default=(1, 2, 3, 4, 5, 6, 7), description="ISO weekdays the counters work")
+    closed_dates: tuple[str, ...] = Field(default=(), description="YYYY-MM-DD the site is closed (holidays)")
     notice_zh: str = Field(default="", max_length=200, description="a line on the home screen")
     notice_en: str = Field(default="", max_length=200)
     idle_timeout_s: int = Field(default=0, ge=0, le=3600, description="0: the kiosk's own setting")
     max_copies: int = Field(default=0, ge=0, le=20, description="0: the kiosk's own setting")
     maintenance: bool = Field(default=False, description="out of service: the kiosk shows a notice only")
+    site: SiteInfo | None = Field(default=None, description="where this kiosk stands (None: an older central)")
 
     @field_validator("notice_zh", "notice_en")
     @classmethod
@@ -150,7 +171,8 @@ class KioskSettings(WireModel):
     @property
     def etag(self) -> str:
         """What central tags these settings with; a kiosk sends its own back as If-None-Match."""
-        return f'"settings-{self.version}-{int(self.maintenance)}"'
+        site = f"-{self.site.code}-{self.site.config_version}" if self.site else ""
+        return f'"settings-{self.version}-{int(self.maintenance)}{site}"'
 
 
 class Health(WireModel):

@@ -11,6 +11,7 @@ from common.fonts import resolve
 from kiosk.cards import CardService, make_reader
 from kiosk.catalog.service import CatalogService
 from kiosk.catalog.store import CatalogStore
+from kiosk.catalog.where import MatterSites
 from kiosk.certificates.render import DocumentFonts
 from kiosk.certificates.service import CertificateService
 from kiosk.config import KioskConfig
@@ -56,6 +57,8 @@ class KioskServices:
     settings: PushedSettings | None = None
     faults: FaultLog | None = None
     health: HealthProbe | None = None
+    matter_sites: MatterSites | None = None
+    _site_code: str = ""
 
     def warm_up(self) -> None:
         """Slow loads the home screen does not need, once it is showing."""
@@ -94,6 +97,11 @@ class KioskServices:
         if self.certificates:
             self.certificates.pushed_max_copies = settings.max_copies
             self.certificates.max_copies = min(self.config.document.max_copies, settings.max_copies or 99)
+        if self.tickets:
+            self.tickets.follow_site(settings.site)
+        if self.matter_sites and settings.site and settings.site.code != self._site_code:
+            self.matter_sites.forget()
+        self._site_code = settings.site.code if settings.site else ""
 
     def offline_day(self):
         """Today's service day as central counts it (from the queue list it sent)."""
@@ -187,6 +195,7 @@ def build_services(config: KioskConfig) -> KioskServices:
     services.tickets = TicketService(
         config, central, session, printing, translator, outbox, services.offline, services.outbox_worker
     )
+    services.matter_sites = MatterSites(central if creds else None)
     services.settings = PushedSettings(
         config.data_dir / "settings.json", central if creds else None, events, config.kiosk.timezone
     )

@@ -211,13 +211,14 @@ def test_an_old_estimate_is_refreshed_behind_the_ticket_not_before_it(tmp_path):
     q = make_engine(tmp_path)
     take(q, "C")
     day = q.service_day(NOON)
-    stale = q._curves[day]
+    key = ("main", day)
+    stale = q._curves[key]
     stale.at -= 60
     before = time.monotonic()
     ticket = take(q, "C")  # answered from the stale curve
     assert ticket.wait_high_min >= ticket.wait_low_min
-    wait_until(lambda: q._curves[day] is not stale, what="the curve to be refreshed in the background")
-    assert q._curves[day].at >= before
+    wait_until(lambda: q._curves[key] is not stale, what="the curve to be refreshed in the background")
+    assert q._curves[key].at >= before
 
 
 def test_booking_from_the_command_line_takes_the_id_number_from_stdin_only(tmp_path):

@@ -17,7 +17,7 @@ RATES_PER_HOUR = {"A": 18, "B": 14, "C": 5, "D": 3, "E": 10}
 
 def simulate_day(seed: int, hours: float = 8.0):
     cfg = QueueSection()
-    avg = {t.letter: t.avg_minutes for t in cfg.types}
+    avg = {t.code: t.avg_minutes for t in cfg.types}
     rng = random.Random(seed)
     arrivals = sorted(
         (rng.uniform(0, hours * 60), letter)
@@ -92,7 +92,7 @@ def test_most_tickets_start_inside_their_predicted_range():
 
 def test_estimates_are_monotonic_in_position():
     cfg = QueueSection()
-    avg = {t.letter: t.avg_minutes for t in cfg.types}
+    avg = {t.code: t.avg_minutes for t in cfg.types}
     counters = [CounterState(c.number, frozenset(c.types)) for c in cfg.counters]
     queue = ["C"] * 20
     lows = [wait_range(queue, p, counters, avg)[0] for p in range(20)]

@@ -19,7 +19,7 @@ def install(app: FastAPI, mode: str) -> None:
     def reader(request: Request) -> None:
         if mode == "managers":
             session = staff_session(request)
-            if session.role != "manager":
+            if session.role not in ("manager", "admin"):
                 raise ApiError(403, "managers_only", "the API documentation is for hall managers")
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(reader)])

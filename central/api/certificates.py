@@ -12,7 +12,7 @@ from central.api.counters import staff_session
 from central.auth import SignedKiosk, authenticated_kiosk, authenticated_serving_kiosk
 from central.certs.service import CertificateError, CertificateService
 from central.errors import ApiError, Responses
-from central.staff import StaffSession
+from central.staff import MANAGING, StaffSession
 from common import wire
 from common.certificates import (
     Acknowledged,
@@ -59,21 +59,22 @@ def issue(
 ) -> Certificate:
     """Issue and sign a certificate for the card holder present at this kiosk (idempotent on request_id)."""
     person = person_for(request, kiosk, body.citizen_token)
-    return _errors(lambda: _service(request).issue(kiosk.id, body, person))
+    return _errors(lambda: _service(request).issue(kiosk.id, body, person, kiosk.site))
 
 
 @router.post("/certificates/prints", response_model=Acknowledged, responses=ERRORS)
 def record_print(body: PrintAudit, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Acknowledged:
     """One print attempt (outbox delivery; a repeated key is acknowledged, not stored twice)."""
-    stored = _errors(lambda: _service(request).record_print(kiosk.id, body))
+    stored = _errors(lambda: _service(request).record_print(kiosk.id, body, kiosk.site))
     return Acknowledged(key=body.key, duplicate=not stored)
 
 
 @router.get("/certificates/prints")
 def print_audit(request: Request, session: StaffSession = Depends(staff_session)) -> dict:
-    if session.role != "manager":
+    if session.role not in MANAGING:
         raise ApiError(403, "managers_only", "the print audit is for the hall manager")
-    return {"prints": _service(request).audit_log()}
+    sites = None if session.role == "admin" else session.sites
+    return {"prints": _service(request).audit_log(sites=sites)}
 
 
 @router.get("/certificates/public-key", response_class=PlainTextResponse)

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from central.errors import ApiError
 from central.queue.calling import Calling
 from central.queue.engine import QueueError
 from central.rate_limit import RateLimit
-from central.staff import StaffError, StaffSession, StaffStore
+from central.staff import MANAGING, StaffError, StaffSession, StaffStore
 from common import wire
-from common.wire import WireModel
+from common.tickets import TYPE_CODE
+from common.wire import SITE_CODE, WireModel
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["counters"])
 COOKIE = "hall_session"
@@ -33,10 +34,11 @@ class Login(WireModel):
 
 class ChooseCounter(WireModel):
     counter: int = Field(ge=1, le=999)
+    site: str | None = Field(default=None, pattern=SITE_CODE, description="empty: the account's only site")
 
 
 class Transfer(WireModel):
-    to_type: str = Field(pattern=r"^[A-Z]$")
+    to_type: str = Field(pattern=TYPE_CODE)
 
 
 class Priority(WireModel):
@@ -66,9 +68,25 @@ def staff_action(request: Request, session: StaffSession = Depends(staff_session
     return session
 
 
-def _for_counter(session: StaffSession, number: int) -> None:
-    if session.role != "manager" and session.counter != number:
-        raise ApiError(403, "not_your_counter", f"this session serves counter {session.counter}, not {number}")
+SITE = Query(default=None, pattern=SITE_CODE, description="the counter's site; empty: the session's")
+
+
+def _for_counter(request: Request, session: StaffSession, number: int, site: str | None) -> str:
+    """The site whose counter `number` this session may act for, or 403 saying why.
+    A clerk acts for the counter they took; a manager for any at their sites; an
+    admin for any."""
+    if session.role not in MANAGING:
+        if session.counter != number or (site is not None and site != session.site):
+            held = f"counter {session.counter} at {session.site}" if session.counter else "no counter"
+            raise ApiError(
+                403, "not_your_counter", f"this session serves {held}, not {number} at {site or session.site}"
+            )
+        assert session.site is not None
+        return session.site
+    chosen = site or session.site or (session.sites[0] if session.sites else request.app.state.sites.get().first.code)
+    if not session.may_see(chosen):
+        raise ApiError(403, "other_site", f"you work at {', '.join(session.sites) or 'no site'}, not {chosen}")
+    return chosen
 
 
 def _queue_errors(action):
@@ -100,7 +118,13 @@ def login(body: Login, request: Request, response: Response) -> dict:
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600, secure=secure)
     csrf = _store(request).csrf_token(token)
     response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="strict", max_age=12 * 3600, secure=secure)
-    return {"username": session.username, "role": session.role, "counter": session.counter, "csrf_token": csrf}
+    return {
+        "username": session.username,
+        "role": session.role,
+        "counter": session.counter,
+        "sites": list(session.sites),
+        "csrf_token": csrf,
+    }
 
 
 @router.post("/staff/logout")
@@ -115,91 +139,132 @@ def logout(request: Request, response: Response) -> dict:
 
 @router.get("/staff/me")
 def me(session: StaffSession = Depends(staff_session)) -> dict:
-    return {"username": session.username, "role": session.role, "counter": session.counter}
+    return {
+        "username": session.username,
+        "role": session.role,
+        "counter": session.counter,
+        "site": session.site,
+        "sites": list(session.sites),
+    }
 
 
 @router.post("/staff/counter")
 def choose_counter(body: ChooseCounter, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
-    _queue_errors(lambda: _calling(request).counter_name(body.counter))
+    """Take a counter at one of the account's sites."""
+    site = body.site or (session.sites[0] if len(session.sites) == 1 else None)
+    if site is None:
+        raise ApiError(422, "choose_site", f"you work at several sites ({', '.join(session.sites)}): say which")
+    if not session.may_see(site):
+        raise ApiError(403, "other_site", f"you work at {', '.join(session.sites) or 'no site'}, not {site}")
+    _queue_errors(lambda: _calling(request).counter_name(body.counter, site))
     try:
-        _store(request).choose_counter(request.cookies[COOKIE], body.counter)
+        _store(request).choose_counter(request.cookies[COOKIE], body.counter, site)
     except StaffError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
-    return {"counter": body.counter}
+    return {"counter": body.counter, "site": site}
 
 
 @router.get("/counters/{number}")
-def counter_status(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
-    _for_counter(session, number)
-    return _queue_errors(lambda: request.app.state.board.counter(number))
+def counter_status(
+    number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_session)
+) -> dict:
+    where = _for_counter(request, session, number, site)
+    return _queue_errors(lambda: request.app.state.board.counter(number, site=where))
 
 
 @router.post("/counters/{number}/call-next")
-def call_next(number: int, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
+def call_next(
+    number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
+) -> dict:
     """A write that may wait for the database: a plain `def`, so FastAPI runs it on a pool thread."""
-    _for_counter(session, number)
-    call = _queue_errors(lambda: _calling(request).call_next(number, session.username))
+    where = _for_counter(request, session, number, site)
+    call = _queue_errors(lambda: _calling(request).call_next(number, session.username, site=where))
     return {"called": call.__dict__ if call else None}
 
 
 @router.post("/counters/{number}/recall")
-def recall(number: int, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
-    _for_counter(session, number)
-    return {"called": _queue_errors(lambda: _calling(request).recall(number)).__dict__}
+def recall(
+    number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
+) -> dict:
+    where = _for_counter(request, session, number, site)
+    return {"called": _queue_errors(lambda: _calling(request).recall(number, site=where)).__dict__}
 
 
 @router.post("/counters/{number}/no-show")
-def no_show(number: int, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
-    _for_counter(session, number)
-    _queue_errors(lambda: _calling(request).no_show(number))
+def no_show(
+    number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
+) -> dict:
+    where = _for_counter(request, session, number, site)
+    _queue_errors(lambda: _calling(request).no_show(number, site=where))
     return {"ok": True}
 
 
 @router.post("/counters/{number}/finish")
-def finish(number: int, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
-    _for_counter(session, number)
-    _queue_errors(lambda: _calling(request).finish(number))
+def finish(
+    number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
+) -> dict:
+    where = _for_counter(request, session, number, site)
+    _queue_errors(lambda: _calling(request).finish(number, site=where))
     return {"ok": True}
 
 
 @router.post("/counters/{number}/transfer")
-def transfer(number: int, body: Transfer, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
-    _for_counter(session, number)
-    _queue_errors(lambda: _calling(request).transfer(number, body.to_type))
+def transfer(
+    number: int,
+    body: Transfer,
+    request: Request,
+    site: str | None = SITE,
+    session: StaffSession = Depends(staff_action),
+) -> dict:
+    where = _for_counter(request, session, number, site)
+    _queue_errors(lambda: _calling(request).transfer(number, body.to_type, site=where))
     return {"ok": True}
 
 
 @router.post("/counters/{number}/pause")
-def pause(number: int, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
-    _for_counter(session, number)
-    _queue_errors(lambda: _calling(request).set_paused(number, True))
+def pause(
+    number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
+) -> dict:
+    where = _for_counter(request, session, number, site)
+    _queue_errors(lambda: _calling(request).set_paused(number, True, site=where))
     return {"ok": True}
 
 
 @router.post("/counters/{number}/resume")
-def resume(number: int, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
-    _for_counter(session, number)
-    _queue_errors(lambda: _calling(request).set_paused(number, False))
+def resume(
+    number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
+) -> dict:
+    where = _for_counter(request, session, number, site)
+    _queue_errors(lambda: _calling(request).set_paused(number, False, site=where))
     return {"ok": True}
 
 
 @router.post("/counters/{number}/{action}")
-def open_close(number: int, action: str, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
+def open_close(
+    number: int,
+    action: str,
+    request: Request,
+    site: str | None = SITE,
+    session: StaffSession = Depends(staff_action),
+) -> dict:
     if action not in ("open", "close"):
         raise ApiError(404, "not_found", "unknown counter action")
-    if session.role != "manager":
+    if session.role not in MANAGING:
         raise ApiError(403, "managers_only", "only the hall manager opens and closes counters")
-    _queue_errors(lambda: _calling(request).set_open(number, action == "open"))
+    where = _for_counter(request, session, number, site)
+    _queue_errors(lambda: _calling(request).set_open(number, action == "open", site=where))
     if action == "close":  # a clerk who left without logging out no longer holds it
-        _store(request).release_counter(number)
-    _store(request).audit(session.username, f"counter_{action}", str(number))
+        _store(request).release_counter(where, number)
+    _store(request).audit(session.username, f"counter_{action}", f"{where}/{number}")
     return {"ok": True}
 
 
 @router.get("/counters/{number}/waiting")
-def waiting(number: int, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
-    _for_counter(session, number)
-    return {"waiting": _queue_errors(lambda: _calling(request).waiting(number))}
+def waiting(
+    number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_session)
+) -> dict:
+    where = _for_counter(request, session, number, site)
+    return {"waiting": _queue_errors(lambda: _calling(request).waiting(number, site=where))}
 
 
 @router.post("/tickets/{ticket_id}/priority")
@@ -208,9 +273,11 @@ def grant_priority(
 ) -> dict:
     """The green channel, after staff checked the proof: a clerk for the types their counter
     serves, a manager for any; every grant goes into the audit trail."""
-    if session.role != "manager" and session.counter is None:
+    if session.role not in MANAGING and session.counter is None:
         raise ApiError(403, "not_your_counter", "choose your counter first")
-    counter = None if session.role == "manager" else session.counter
-    number = _queue_errors(lambda: _calling(request).grant_priority(ticket_id, body.reason, counter))
+    managing = session.role in MANAGING
+    counter = None if managing else session.counter
+    sites = None if session.role == "admin" else ((session.site,) if not managing and session.site else session.sites)
+    number = _queue_errors(lambda: _calling(request).grant_priority(ticket_id, body.reason, counter, sites))
     _store(request).audit(session.username, "priority_granted", number, body.reason)
     return {"ok": True}

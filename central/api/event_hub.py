@@ -152,20 +152,31 @@ class EventHub:
         self._last_id = newest
         return newest
 
-    async def after(self, last: int, wait_s: float) -> list[dict]:
-        """Events after `last`: at once if there are some, else when the reader sees
-        new ones, or an empty list after `wait_s` (time for a keep-alive)."""
+    async def after(self, last: int, wait_s: float, site: str | None = None) -> tuple[list[dict], int]:
+        """(events after `last`, the id the stream has now seen up to). Only
+        `site`'s events when given: another site's do not wake the stream, but
+        move it on (so a quiet site's stream never falls behind memory). At once
+        if there are some, else when the reader sees new ones, or none after
+        `wait_s` (time for a keep-alive)."""
         behind_memory = not self._recent or last < self._recent[0]["id"] - 1
         if behind_memory and (self._last_id is None or last < self._last_id):
-            batch = await asyncio.to_thread(self.calling.events_since, last, 500)  # a resume from far back
+            known = self._last_id or 0  # the reader read up to here before this read begins: it sees them too
+            batch = await asyncio.to_thread(self.calling.events_since, last, 500, site=site)  # a resume from far back
             if batch:
-                return batch
-        ready = [e for e in self._recent if e["id"] > last]
-        if ready:
-            return ready
-        changed = self._changed
-        try:
-            await asyncio.wait_for(changed.wait(), wait_s)
-        except TimeoutError:
-            return []
-        return [e for e in self._recent if e["id"] > last]
+                return batch, batch[-1]["id"]
+            last = max(last, known)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while True:
+            seen = self._last_id if self._last_id is not None else last
+            ready = [e for e in self._recent if e["id"] > last and (site is None or e["site"] == site)]
+            if ready:
+                return ready, max(seen, ready[-1]["id"])
+            left = deadline - loop.time()
+            if left <= 0:
+                return [], max(last, seen)
+            changed = self._changed
+            try:
+                await asyncio.wait_for(changed.wait(), left)
+            except TimeoutError:
+                return [], max(last, self._last_id or last)

@@ -10,7 +10,7 @@ from central import db as central_db
 from central import fleet, fleet_health, kiosk_settings
 from central.api.counters import staff_action, staff_session
 from central.errors import ApiError
-from central.staff import StaffSession
+from central.staff import MANAGING, StaffSession
 from common import wire
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["fleet"])
@@ -21,19 +21,27 @@ class MaintenanceSwitch(BaseModel):
 
 
 def _manager(session: StaffSession) -> None:
-    if session.role != "manager":
+    if session.role not in MANAGING:
         raise ApiError(403, "managers_only", "the fleet is for the hall manager")
+
+
+def _theirs(session: StaffSession, kiosk) -> None:
+    """A site manager looks after their own sites' kiosks; the city administrator after all."""
+    if not session.may_see(kiosk.site):
+        raise ApiError(403, "other_site", f"kiosk {kiosk.name!r} stands at {kiosk.site}, not at your sites")
 
 
 @router.get("/fleet")
 def fleet_status(request: Request, session: StaffSession = Depends(staff_session)) -> dict:
-    """Kiosks with their last heartbeat, alerts (most severe first) and recent faults."""
+    """Kiosks with their last heartbeat, alerts (most severe first) and recent faults:
+    of the manager's sites, or of every site for the city administrator."""
     _manager(session)
     state = request.app.state.central
     with state.sessions() as db:
-        views = fleet_health.fleet_view(db, state.config.fleet)
-        faults = fleet_health.recent_faults(db, limit=30)
-        names = {k.id: k.name for k in fleet.list_kiosks(db)}
+        views = [v for v in fleet_health.fleet_view(db, state.config.fleet) if session.may_see(v.site)]
+        mine = {k.id: k.name for k in fleet.list_kiosks(db) if session.may_see(k.site)}
+        faults = [f for f in fleet_health.recent_faults(db, limit=200) if f.kiosk_id in mine][:30]
+        names = mine
         settings = kiosk_settings.current(db)
     rank = {"critical": 0, "warning": 1, "info": 2}
     return {
@@ -41,6 +49,7 @@ def fleet_status(request: Request, session: StaffSession = Depends(staff_session
             {
                 "id": v.id,
                 "name": v.name,
+                "site": v.site,
                 "state": v.state,
                 "version": v.version,
                 "last_seen_at": v.last_seen_at.isoformat() if v.last_seen_at else None,
@@ -78,6 +87,7 @@ def switch_maintenance(
             kiosk = fleet.find(db, name)
         except fleet.FleetError as exc:
             raise ApiError(404, exc.code, exc.message) from None
+        _theirs(session, kiosk)
         settings = kiosk_settings.set_maintenance(db, kiosk, body.on)
     return {"ok": True, "settings_version": settings.version}
 
@@ -91,6 +101,7 @@ def review(name: str, request: Request, session: StaffSession = Depends(staff_ac
             kiosk = fleet.find(db, name)
         except fleet.FleetError as exc:
             raise ApiError(404, exc.code, exc.message) from None
+        _theirs(session, kiosk)
         reason = kiosk.suspended_reason or ""
     if not request.app.state.citizens.lift(kiosk.id):
         raise ApiError(409, "not_suspended", f"kiosk {name!r} is not suspended")

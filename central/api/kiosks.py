@@ -9,6 +9,7 @@ from central import fleet, fleet_health, kiosk_settings
 from central.auth import SignedKiosk, authenticated_kiosk
 from central.errors import ApiError, Responses
 from central.models import Kiosk
+from central.sites.store import site_config_version
 from common import wire
 from common.certificates import Acknowledged
 
@@ -52,7 +53,10 @@ def settings(request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)
     """The settings central pushes to this kiosk; 304 when its ETag still matches."""
     state = request.app.state.central
     with state.sessions() as db:
-        current = kiosk_settings.for_kiosk(db, db.get(Kiosk, kiosk.id))
+        sites = request.app.state.sites.get()
+        if sites.version != site_config_version(db):  # changed on another node a moment ago
+            sites = request.app.state.sites.reload()
+        current = kiosk_settings.for_kiosk(db, db.get(Kiosk, kiosk.id), sites)
     tag = current.etag
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers={"ETag": tag})

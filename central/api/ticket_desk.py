@@ -72,7 +72,7 @@ class TicketDesk:
                 raise ApiError(
                     422, "invalid_request", f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
                 ) from None
-            reply = await self.queue.issue(TicketOrder(signed.kiosk.id, request, signed.nonce))
+            reply = await self.queue.issue(TicketOrder(signed.kiosk.id, request, signed.nonce, signed.kiosk.site))
         except (ApiError, QueueError) as exc:
             return exc.status, error_json(exc.code, exc.message), []
         except UniqueViolation:  # the nonce was seen before: a replay; nothing was stored

@@ -3,10 +3,17 @@ follow it (the QR on the ticket); queues are public (waiting counts only)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from central.api.citizens import person_for
-from central.auth import SignedKiosk, authenticated_kiosk, authenticated_serving_kiosk, signed_path
+from central.auth import (
+    KIOSK_HEADER,
+    SignedKiosk,
+    authenticated_kiosk,
+    authenticated_serving_kiosk,
+    kiosk_site,
+    signed_path,
+)
 from central.errors import ApiError, Responses
 from central.queue.engine import QueueError
 from central.queue.offline import OfflineDesk
@@ -25,6 +32,7 @@ from common.tickets import (
     TicketRequest,
     TicketStatus,
 )
+from common.wire import SITE_CODE
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["queue"])
 REFUSED: Responses = {
@@ -77,7 +85,7 @@ def _offline(request: Request) -> OfflineDesk:
 @router.post("/tickets/leases", response_model=Lease, responses=REFUSED)
 def lease(body: LeaseRequest, request: Request, kiosk: SignedKiosk = Depends(authenticated_serving_kiosk)) -> Lease:
     """A block of numbers this kiosk may issue while central is unreachable."""
-    return _queue_errors(lambda: _offline(request).lease(kiosk.id, body))
+    return _queue_errors(lambda: _offline(request).lease(kiosk.id, body, site=kiosk.site))
 
 
 @router.post("/tickets/offline", response_model=Acknowledged, responses=REFUSED)
@@ -101,7 +109,7 @@ def ticket_print(
     body: TicketPrint, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)
 ) -> Acknowledged:
     """One attempt to print a ticket (once per key)."""
-    stored = _queue_errors(lambda: _offline(request).record_print(kiosk.id, body))
+    stored = _queue_errors(lambda: _offline(request).record_print(kiosk.id, body, site=kiosk.site))
     return Acknowledged(key=body.key, duplicate=not stored)
 
 
@@ -114,10 +122,18 @@ def ticket_status(ticket_id: str, request: Request) -> TicketStatus:
     return status
 
 
-@router.get("/queues", response_model=QueuesReply)
-def queues(request: Request) -> QueuesReply:
-    """Waiting people and estimated wait per business type."""
-    return _engine(request).queues()
+@router.get("/queues", response_model=QueuesReply, responses={404: {"model": wire.ErrorReply}})
+def queues(
+    request: Request,
+    site: str | None = Query(
+        default=None, pattern=SITE_CODE, description="whose queues; empty: a signed kiosk's own site, else the first"
+    ),
+) -> QueuesReply:
+    """Waiting people and estimated wait per business type at a site; at a
+    self-service point, the nearest halls' queues instead (`nearby`)."""
+    if site is None and request.headers.get(KIOSK_HEADER):
+        site = kiosk_site(request)
+    return _queue_errors(lambda: _engine(request).queues(site_code=site))
 
 
 @router.post("/bookings", response_model=BookingReply, responses=REFUSED)
@@ -126,7 +142,9 @@ def book(
 ) -> BookingReply:
     """Book a slot for the card holder present at this kiosk (a hall's booking system normally does this)."""
     person = person_for(request, kiosk, body.citizen_token)
-    return _queue_errors(lambda: _engine(request).book(body.type, person, body.slot_start, body.slot_minutes))
+    return _queue_errors(
+        lambda: _engine(request).book(body.type, person, body.slot_start, body.slot_minutes, site=kiosk.site)
+    )
 
 
 def _queue_errors(action):

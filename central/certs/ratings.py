@@ -33,10 +33,11 @@ class RatingService:
     def __init__(self, config: CentralConfig, engine: Engine):
         self.cfg = config.ratings
         self.tz = ZoneInfo(config.hall.timezone)
+        self.first_site = config.hall.code
         self.engine = engine
 
-    def record(self, kiosk_id: str, rating: RatingRequest) -> tuple[str, bool]:
-        """(case number, duplicate)."""
+    def record(self, kiosk_id: str, rating: RatingRequest, site: str | None = None) -> tuple[str, bool]:
+        """(case number, duplicate); `site`: where the kiosk stands."""
         unknown = set(rating.reasons) - set(RATING_REASONS)
         if unknown:
             raise RatingError("bad_reason", f"unknown reasons {sorted(unknown)}; known: {', '.join(RATING_REASONS)}")
@@ -47,6 +48,7 @@ class RatingService:
         values = {
             "case_number": case,
             "kiosk_id": kiosk_id,
+            "site": site or self.first_site,
             "key": rating.key,
             "level": rating.level,
             "level_code": self.cfg.level_codes[rating.level - 1],
@@ -73,8 +75,11 @@ class RatingService:
                 ).scalar_one(), True
         return case, False
 
-    def bad_reviews(self, state: str | None = None) -> list[dict]:
+    def bad_reviews(self, state: str | None = None, sites: tuple[str, ...] | None = None) -> list[dict]:
+        """Bad reviews awaiting or done with follow-up: at `sites`, or everywhere (None)."""
         query = select(ratings).where(_r.follow_up_state.is_not(None))
+        if sites is not None:
+            query = query.where(_r.site.in_(sites))
         if state:
             query = query.where(_r.follow_up_state == state)
         today = datetime.now(self.tz).date()
@@ -83,6 +88,7 @@ class RatingService:
         return [
             {
                 "case_number": r.case_number,
+                "site": r.site,
                 "level": r.level,
                 "level_code": r.level_code,
                 "subject": r.subject,
@@ -100,21 +106,21 @@ class RatingService:
             for r in rows
         ]
 
-    def follow_up(self, case_number: str, state: str, note: str) -> None:
+    def follow_up(self, case_number: str, state: str, note: str, sites: tuple[str, ...] | None = None) -> None:
         if state not in FOLLOW_UP_STATES:
             raise RatingError("bad_state", f"state is one of {', '.join(FOLLOW_UP_STATES)}")
+        query = update(ratings).where(_r.case_number == case_number, _r.follow_up_state.is_not(None))
+        if sites is not None:
+            query = query.where(_r.site.in_(sites))
         with writer(self.engine) as conn, conn.begin():
-            changed = conn.execute(
-                update(ratings)
-                .where(_r.case_number == case_number, _r.follow_up_state.is_not(None))
-                .values(follow_up_state=state, follow_up_note=note[:2000])
-            ).rowcount
+            changed = conn.execute(query.values(follow_up_state=state, follow_up_note=note[:2000])).rowcount
         if not changed:
             raise RatingError("unknown_case", f"no bad review {case_number}", 404)
 
-    def summary(self) -> dict:
+    def summary(self, sites: tuple[str, ...] | None = None) -> dict:
+        query = select(_r.level) if sites is None else select(_r.level).where(_r.site.in_(sites))
         with self.engine.connect() as conn:
-            levels = [r.level for r in conn.execute(select(_r.level))]
+            levels = [r.level for r in conn.execute(query)]
         return {
             "count": len(levels),
             "by_level": {str(lv): levels.count(lv) for lv in range(1, 6)},

@@ -66,6 +66,7 @@ class CertificateService:
         self.cfg = config.certificates
         self.public_url = config.server.public_url.rstrip("/")
         self.tz = ZoneInfo(config.hall.timezone)
+        self.first_site = config.hall.code  # where a caller that names no site stands (in-process tools)
         self.engine = engine
         self.key = key
         self.keyring = keyring if keyring is not None else {key.key_id: key.public_raw}
@@ -105,8 +106,11 @@ class CertificateService:
     def verify_url(self, cert_id: str, signature: str) -> str:
         return f"{self.public_url}/verify/{cert_id}?s={signature}"
 
-    def issue(self, kiosk_id: str, request: CertificateRequest, person_key: str) -> Certificate:
-        """`person_key`: the keyed hash of the card holder central resolved from the request's citizen token."""
+    def issue(
+        self, kiosk_id: str, request: CertificateRequest, person_key: str, site: str | None = None
+    ) -> Certificate:
+        """`person_key`: the keyed hash of the card holder central resolved from the request's citizen token;
+        `site`: where the kiosk stands (the print audit's site)."""
         kind = self.kinds.get(request.kind)
         if kind is None:
             raise CertificateError("unknown_kind", f"no certificate kind {request.kind!r}", 422)
@@ -138,6 +142,7 @@ class CertificateService:
             "key_id": self.key.key_id,
             "check_code": check_code(signature),
             "kiosk_id": kiosk_id,
+            "site": site or self.first_site,
             "request_id": request.request_id,
             "person_key": person_key,
         }
@@ -145,7 +150,7 @@ class CertificateService:
             with writer(self.engine) as conn, conn.begin():
                 conn.execute(insert(certificates).values(**values))
         except IntegrityError:  # the same request twice at once: the other one won
-            return self.issue(kiosk_id, request, person_key)
+            return self.issue(kiosk_id, request, person_key, site)
         return self._row_to_cert(SimpleNamespace(**values))  # what was stored, without reading it back
 
     def verify(
@@ -197,7 +202,7 @@ class CertificateService:
                 ).rowcount
             )
 
-    def record_print(self, kiosk_id: str, audit: PrintAudit) -> bool:
+    def record_print(self, kiosk_id: str, audit: PrintAudit, site: str | None = None) -> bool:
         """Store one print attempt; False when this key was stored before."""
         with self.engine.connect() as conn:
             if (
@@ -211,6 +216,7 @@ class CertificateService:
                 conn.execute(
                     insert(prints).values(
                         kiosk_id=kiosk_id,
+                        site=site or self.first_site,
                         key=audit.key,
                         certificate_id=audit.certificate_id,
                         kind=audit.kind,
@@ -227,11 +233,13 @@ class CertificateService:
             return False
         return True
 
-    def audit_log(self, limit: int = 100) -> list[dict]:
+    def audit_log(self, limit: int = 100, sites: tuple[str, ...] | None = None) -> list[dict]:
+        """The newest print attempts: at `sites`, or everywhere (None)."""
+        query = select(prints).order_by(prints.c.received_at.desc(), prints.c.id.desc()).limit(limit)
+        if sites is not None:
+            query = query.where(prints.c.site.in_(sites))
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(prints).order_by(prints.c.received_at.desc(), prints.c.id.desc()).limit(limit)
-            ).all()
+            rows = conn.execute(query).all()
         return [
             {**row._asdict(), "at": row.at.isoformat() + "Z", "received_at": row.received_at.isoformat() + "Z"}
             for row in rows

@@ -19,6 +19,7 @@ certificates = Table(
     Column("key_id", String(16), nullable=False),
     Column("check_code", String(14), nullable=False, unique=True),
     Column("kiosk_id", String(36), nullable=False),
+    Column("site", String(24), nullable=False),  # where the kiosk stood
     Column("request_id", String(64), nullable=False),
     Column("person_key", String(64), nullable=False),  # keyed hash: who asked, for audits; never shown
     Column("revoked_at", DateTime, nullable=True),
@@ -33,6 +34,7 @@ prints = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kiosk_id", String(36), nullable=False),
+    Column("site", String(24), nullable=False),  # where the kiosk stood
     Column("key", String(64), nullable=False),
     Column("certificate_id", String(16), nullable=False, index=True),
     Column("kind", String(40), nullable=False),
@@ -52,6 +54,7 @@ ratings = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("case_number", String(24), nullable=False, unique=True),
     Column("kiosk_id", String(36), nullable=False),
+    Column("site", String(24), nullable=False),  # where the kiosk stood
     Column("key", String(64), nullable=False),
     Column("level", Integer, nullable=False),
     Column("level_code", String(8), nullable=False),

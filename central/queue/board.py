@@ -10,6 +10,7 @@ from datetime import datetime
 from central.clock import utcnow
 from central.queue.calling import Calling
 from central.queue.store import QueueSql
+from central.sites.model import Site
 
 CALL_KINDS = ("call", "recall")
 
@@ -27,33 +28,34 @@ class HallBoard:
         self.calling = calling
         self.q = calling.q
 
-    def _type(self, letter: str) -> dict:
-        kind = self.q.types.get(letter)
+    @staticmethod
+    def _type(site: Site, letter: str) -> dict:
+        kind = site.type_map.get(letter)
         return {
             "type": letter,
             "type_name": kind.name if kind else letter,
             "type_name_en": (kind.name_en or kind.name) if kind else letter,
         }
 
-    def _counters(self, reads: QueueSql) -> list[dict]:
-        rows = {row.number: (row, ticket) for row, ticket in reads.counters()}
+    def _counters(self, site: Site, reads: QueueSql) -> list[dict]:
+        rows = {row.number: (row, ticket) for row, ticket in reads.counters(site.code)}
         out = []
-        for counter in self.q.cfg.counters:
+        for counter in site.counters:
             row, ticket = rows.get(counter.number, (None, None))
             current = None
             if ticket is not None:
                 current = {
                     "id": ticket.id,
                     "number": ticket.display,
-                    **self._type(ticket.type),
+                    **self._type(site, ticket.type),
                     "state": ticket.state,
                     "called_at": _iso(ticket.called_at),
                 }
             out.append(
                 {
                     "number": counter.number,
-                    "name": self.calling.counter_name(counter.number),
-                    "types": list(counter.types) or sorted(self.q.types),
+                    "name": counter.label,
+                    "types": list(counter.types) or [t.code for t in site.types],
                     "open": row.open if row is not None else True,
                     "paused": row.paused if row is not None else False,
                     "staff": row.staff if row is not None else None,
@@ -62,18 +64,20 @@ class HallBoard:
             )
         return out
 
-    def _waiting(self, reads: QueueSql, day) -> dict[str, int]:
-        return {**dict.fromkeys(self.q.types, 0), **reads.waiting_counts(day)}
+    @staticmethod
+    def _waiting(site: Site, reads: QueueSql, day) -> dict[str, int]:
+        return {**dict.fromkeys(site.type_map, 0), **reads.waiting_counts(site.code, day)}
 
-    def snapshot(self, latest: int | None = None) -> dict:
-        """Everything the display board draws, in one reply."""
+    def snapshot(self, site: str | None = None, latest: int | None = None) -> dict:
+        """Everything the site's display board draws, in one reply."""
+        where = self.q.site(site)
         latest = latest or self.calling.display.latest_calls
-        day = self.q.service_day(utcnow())
+        day = self.q.service_day(utcnow(), where)
         reads = self.q.store.read()
         last_id = reads.last_event_id()
-        events = reads.latest_events(CALL_KINDS, latest * 4)
-        counters = self._counters(reads)
-        waiting = self._waiting(reads, day)
+        events = reads.latest_events(where.code, CALL_KINDS, latest * 4)
+        counters = self._counters(where, reads)
+        waiting = self._waiting(where, reads, day)
         calls, seen = [], set()
         for event in events:  # newest first; a recall does not list a ticket twice
             if event.ticket_id in seen:
@@ -101,31 +105,37 @@ class HallBoard:
             if len(calls) == latest:
                 break
         return {
+            "site": where.code,
+            "site_name": where.name,
+            "site_name_en": where.name_en,
+            "kind": where.kind,
             "last_event_id": last_id,
             "service_day": day.isoformat(),
             "counters": counters,
-            "waiting": [{**self._type(letter), "waiting": n} for letter, n in waiting.items()],
+            "waiting": [{**self._type(where, letter), "waiting": n} for letter, n in waiting.items()],
             "latest_calls": calls,
         }
 
-    def counter(self, number: int) -> dict:
+    def counter(self, number: int, site: str | None = None) -> dict:
         """One counter's state, for its own page."""
-        self.calling.counter_name(number)  # unknown counter -> 404
-        return next(c for c in self._counters(self.q.store.read()) if c["number"] == number)
+        where = self.q.site(site)
+        self.calling.counter_name(number, where.code)  # unknown counter -> 404
+        return next(c for c in self._counters(where, self.q.store.read()) if c["number"] == number)
 
-    def today(self) -> dict:
-        """The manager's figures: per type, waiting now, served, no-shows, the
-        average wait before a call and the average time at the counter."""
+    def today(self, site: str | None = None) -> dict:
+        """The manager's figures for a site: per type, waiting now, served,
+        no-shows, the average wait before a call and the average time at the counter."""
+        where = self.q.site(site)
         now = utcnow()
-        day = self.q.service_day(now)
+        day = self.q.service_day(now, where)
         reads = self.q.store.read()
-        rows = reads.day_tickets(day)
-        counters = self._counters(reads)
+        rows = reads.day_tickets(where.code, day)
+        counters = self._counters(where, reads)
 
         def tally() -> dict:
             return {"issued": 0, "waiting": 0, "served": 0, "no_show": 0, "waits": [], "handling": [], "longest": 0.0}
 
-        per = {letter: tally() for letter in self.q.types}
+        per = {letter: tally() for letter in where.type_map}
         for letter, state, issued_at, called_at, finished_at in rows:
             s = per.setdefault(letter, tally())
             s["issued"] += 1
@@ -143,7 +153,7 @@ class HallBoard:
         for letter, s in per.items():
             types.append(
                 {
-                    **self._type(letter),
+                    **self._type(where, letter),
                     "issued": s["issued"],
                     "waiting": s["waiting"],
                     "served": s["served"],
@@ -153,4 +163,18 @@ class HallBoard:
                     "longest_waiting_min": _minutes(s["longest"]) if s["waiting"] else None,
                 }
             )
-        return {"service_day": day.isoformat(), "types": types, "counters": counters}
+        return {
+            "site": where.code,
+            "site_name": where.name,
+            "service_day": day.isoformat(),
+            "types": types,
+            "counters": counters,
+        }
+
+    def city(self) -> dict:
+        """Every site's figures side by side, with the city's totals (the city view)."""
+        sites = [self.today(code) for code, site in self.q.sites.get().sites.items() if site.issues_tickets]
+        totals = {
+            key: sum(t[key] for s in sites for t in s["types"]) for key in ("issued", "waiting", "served", "no_show")
+        }
+        return {"sites": sites, "totals": totals}

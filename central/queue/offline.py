@@ -22,6 +22,7 @@ from central.clock import utcnow
 from central.queue.engine import QueueEngine, QueueError
 from central.queue.store import LeaseRow, QueueSql
 from central.rawsql import UniqueViolation
+from central.sites.model import Site
 from common.tickets import CLASS_PREFIX, AbandonRequest, Lease, LeaseRequest, OfflineTicket, TicketPrint
 
 log = logging.getLogger(__name__)
@@ -35,60 +36,72 @@ class OfflineDesk:
         self.cfg = queue.cfg
 
     # -- leases ----------------------------------------------------------------
-    def lease(self, kiosk_id: str, req: LeaseRequest, now: datetime | None = None) -> Lease:
-        """This kiosk's block for the type and day: the one it holds while it
-        has not used it up (asking again is harmless), else a new one."""
+    def lease(self, kiosk_id: str, req: LeaseRequest, now: datetime | None = None, site: str | None = None) -> Lease:
+        """This kiosk's block for the type and day at its site: the one it holds
+        while it has not used it up (asking again is harmless), else a new one."""
         now = now or utcnow()
-        today = self.queue.service_day(now)
+        where = self.queue.site(site)
+        today = self.queue.service_day(now, where)
         day = req.service_day or today
         if not self.cfg.offline_first_number:
             raise QueueError(
-                "offline_disabled", "this hall issues no offline tickets ([queue] offline_first_number = 0)"
+                "offline_disabled", "this deployment issues no offline tickets ([queue] offline_first_number = 0)"
             )
-        if req.type not in self.queue.types:
-            raise QueueError("unknown_type", f"no business type {req.type!r} in this hall", 422)
+        if not where.issues_tickets:
+            raise QueueError("no_numbers_here", f"{where.name} is a self-service point: it issues no numbers", 409)
+        if req.type not in where.type_map:
+            raise QueueError("unknown_type", f"no business type {req.type!r} at {where.name}", 422)
         if not today <= day <= today + timedelta(days=1):
             raise QueueError("bad_service_day", f"leases are for today or tomorrow ({today}), not {day}", 422)
 
         def work(sql: QueueSql) -> LeaseRow:
             # the type's number row is locked first: two kiosks (or two nodes)
             # asking at once get consecutive blocks, one after the other
-            sql.lock_numbers(day, req.type, self.cfg.first_number)
-            held = sql.open_lease(kiosk_id, day, req.type)
+            sql.lock_numbers(where.code, day, req.type, self.cfg.first_number)
+            held = sql.open_lease(kiosk_id, where.code, day, req.type)
             if held is not None and not sql.lease_used(held):
                 return held
-            top = sql.top_leased(day, req.type)
+            top = sql.top_leased(where.code, day, req.type)
             first = (top or self.cfg.offline_first_number - 1) + 1
             if first > self.cfg.last_number:
                 raise QueueError("range_exhausted", f"no offline numbers left for {req.type} on {day}")
             last = min(self.cfg.last_number, first + self.cfg.offline_block_size - 1)
-            lease_id = sql.add_lease(kiosk_id, day, req.type, first, last, now)
-            log.info("leased %s%03d-%s%03d for %s to kiosk %s", req.type, first, req.type, last, day, kiosk_id)
-            return LeaseRow(lease_id, kiosk_id, day, req.type, first, last, now)
+            lease_id = sql.add_lease(kiosk_id, where.code, day, req.type, first, last, now)
+            log.info(
+                "leased %s%03d-%s%03d at %s for %s to kiosk %s",
+                req.type,
+                first,
+                req.type,
+                last,
+                where.code,
+                day,
+                kiosk_id,
+            )
+            return LeaseRow(lease_id, kiosk_id, where.code, day, req.type, first, last, now)
 
         lease = self.queue.store.transact(work)
-        return self._lease_reply(lease.id, req.type, day, lease.first, lease.last)
+        return self._lease_reply(where, lease.id, req.type, day, lease.first, lease.last)
 
-    def _lease_reply(self, lease_id: int, letter: str, day: date, first: int, last: int) -> Lease:
-        kind = self.queue.types[letter]
-        start = self._day_start(day)
+    def _lease_reply(self, site: Site, lease_id: int, letter: str, day: date, first: int, last: int) -> Lease:
+        kind = site.type_map[letter]
+        start = self._day_start(site, day)
         return Lease(
             id=lease_id,
             type=letter,
             type_name=kind.name,
             type_name_en=kind.name_en,
-            counters=tuple(self.queue.counters_for(letter)),
+            counters=tuple(site.counters_for(letter)),
             service_day=day,
             first=first,
             last=last,
             valid_from=start,
-            valid_until=self._day_start(day + timedelta(days=1)),
+            valid_until=self._day_start(site, day + timedelta(days=1)),
             url_base=self.queue.public_url,
         )
 
-    def _day_start(self, day: date) -> datetime:
+    def _day_start(self, site: Site, day: date) -> datetime:
         minutes = self.queue.reset_minutes
-        local = datetime.combine(day, datetime.min.time(), self.queue.tz) + timedelta(minutes=minutes)
+        local = datetime.combine(day, datetime.min.time(), site.tz) + timedelta(minutes=minutes)
         return local.astimezone(UTC)
 
     # -- delivery ------------------------------------------------------------------
@@ -111,8 +124,9 @@ class OfflineDesk:
                 )
             issued = t.issued_at if t.issued_at.tzinfo else t.issued_at.replace(tzinfo=UTC)
             ordered = min(issued + timedelta(seconds=self._offset(sql, kiosk_id, t.clock_offset_s)), now)
-            earliest = max(lease.leased_at, self._day_start(day)) - timedelta(seconds=LATE_TOLERANCE_S)
-            if not earliest <= ordered < self._day_start(day + timedelta(days=1)):
+            site = self.queue.site(lease.site)
+            earliest = max(lease.leased_at, self._day_start(site, day)) - timedelta(seconds=LATE_TOLERANCE_S)
+            if not earliest <= ordered < self._day_start(site, day + timedelta(days=1)):
                 raise QueueError(
                     "outside_lease_day",
                     f"{t.type}{t.number:03d} claims to be issued at {ordered:%Y-%m-%d %H:%M:%S} UTC, before its "
@@ -125,6 +139,7 @@ class OfflineDesk:
                 with sql.db.savepoint():
                     sql.insert_ticket(
                         id=t.id,
+                        site=lease.site,
                         service_day=day,
                         type=letter,
                         number=t.number,
@@ -179,8 +194,8 @@ class OfflineDesk:
         log.info("ticket %s abandoned by kiosk %s (never shown to anyone)", found.display, kiosk_id)
         return True
 
-    def record_print(self, kiosk_id: str, p: TicketPrint, now: datetime | None = None) -> bool:
-        """One print attempt; False when this key was stored before."""
+    def record_print(self, kiosk_id: str, p: TicketPrint, now: datetime | None = None, site: str | None = None) -> bool:
+        """One print attempt at the kiosk's site; False when this key was stored before."""
 
         def work(sql: QueueSql) -> bool:
             if not sql.issued_by(p.ticket_id, kiosk_id):
@@ -189,6 +204,7 @@ class OfflineDesk:
                 with sql.db.savepoint():
                     sql.add_print(
                         kiosk_id,
+                        site=site or self.queue.site().code,
                         key=p.key,
                         ticket_id=p.ticket_id,
                         number=p.number,

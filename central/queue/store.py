@@ -39,21 +39,25 @@ RETRIES = 8
 EVENT_LOCK = 0x6B696F736B  # pg_advisory_xact_lock key: one writer of the event log at a time, until commit
 EVENT_CHANNEL = "queue_events"
 
-ROW_COLUMNS = "id, service_day, type, number, display, ticket_class, state, order_rank, order_at, issued_at, person_key"
+ROW_COLUMNS = (
+    "id, service_day, type, number, display, ticket_class, state, order_rank, order_at, issued_at, person_key, site"
+)
 SQL_BY_REQUEST = f"SELECT {ROW_COLUMNS} FROM tickets WHERE kiosk_id = :kiosk_id AND request_id = :request_id"
 SQL_NEXT_NUMBER = (
-    "INSERT INTO number_counters (service_day, type, last_number) VALUES (:day, :type, :first) "
-    "ON CONFLICT (service_day, type) DO UPDATE SET last_number = number_counters.last_number + 1 "
+    "INSERT INTO number_counters (site, service_day, type, last_number) VALUES (:site, :day, :type, :first) "
+    "ON CONFLICT (site, service_day, type) DO UPDATE SET last_number = number_counters.last_number + 1 "
     "RETURNING last_number"
 )
 SQL_INSERT_TICKET = (
-    "INSERT INTO tickets (id, service_day, type, issued_type, number, display, ticket_class, state, order_rank, "
+    "INSERT INTO tickets (id, site, service_day, type, issued_type, number, display, ticket_class, state, order_rank, "
     "order_at, issued_at, kiosk_id, request_id, person_key, priority_reason, booking_code, offline, kiosk_issued_at, "
-    "received_at) VALUES (:id, :service_day, :type, :type, :number, :display, :ticket_class, 'waiting', :order_rank, "
+    "received_at) VALUES (:id, :site, :service_day, :type, :type, :number, :display, :ticket_class, 'waiting', :order_rank, "
     ":order_at, :issued_at, :kiosk_id, :request_id, :person_key, :priority_reason, :booking_code, :offline, "
     ":kiosk_issued_at, :received_at)"
 )
-_WAITING = "SELECT COUNT(*) FROM tickets WHERE service_day = :day AND type = :type AND state = 'waiting' AND "
+_WAITING = (
+    "SELECT COUNT(*) FROM tickets WHERE site = :site AND service_day = :day AND type = :type AND state = 'waiting' AND "
+)
 # People ahead in calling order (order_rank, order_at, number): three index
 # ranges summed, each answered from ix_tickets_queue alone. One OR-ed range
 # costs twice as much, since every waiting ticket is then tested row by row.
@@ -69,12 +73,14 @@ CALLING_ORDER = "ORDER BY order_rank, order_at, number"
 SQL_PG_FIND_REQUEST = f"WITH seen AS ({INSERT_NONCE} RETURNING 1) {SQL_BY_REQUEST}"
 # the calling order as one row comparison: a single range of ix_tickets_queue (SQLite cannot use
 # a row comparison as an index range, hence SQL_AHEAD's three ranges there)
-_PG_AHEAD = "SELECT COUNT(*) FROM tickets WHERE service_day = :day AND type = :type AND state = 'waiting' AND "
+_PG_AHEAD = (
+    "SELECT COUNT(*) FROM tickets WHERE site = :site AND service_day = :day AND type = :type AND state = 'waiting' AND "
+)
 SQL_PG_ADD_TICKET = (
     f"WITH num AS ({SQL_NEXT_NUMBER}), "
-    "ins AS (INSERT INTO tickets (id, service_day, type, issued_type, number, display, ticket_class, state, "
+    "ins AS (INSERT INTO tickets (id, site, service_day, type, issued_type, number, display, ticket_class, state, "
     "order_rank, order_at, issued_at, kiosk_id, request_id, person_key, priority_reason, booking_code, offline) "
-    "SELECT :id, :day, :type, :type, last_number, :prefix || lpad(CAST(last_number AS TEXT), 3, '0'), "
+    "SELECT :id, :site, :day, :type, :type, last_number, :prefix || lpad(CAST(last_number AS TEXT), 3, '0'), "
     ":ticket_class, 'waiting', :order_rank, :order_at, :issued_at, :kiosk_id, :request_id, :person_key, "
     ":priority_reason, :booking_code, FALSE FROM num WHERE last_number <= :last RETURNING number) "
     f"SELECT num.last_number, ({_PG_AHEAD}(order_rank, order_at, number) < (:order_rank, :order_at, num.last_number)) "
@@ -89,13 +95,13 @@ SQL_PG_PLAIN_TICKET = (
     "WITH prior AS (SELECT id FROM tickets WHERE kiosk_id = :kiosk_id AND request_id = :request_id), "
     "seen AS (INSERT INTO used_nonces (kiosk_id, nonce, seen_at) VALUES (:kiosk_id, :nonce, :issued_at) "
     "ON CONFLICT DO NOTHING RETURNING 1), "
-    "num AS (INSERT INTO number_counters (service_day, type, last_number) SELECT :day, :type, :first FROM seen "
-    "WHERE NOT EXISTS (SELECT 1 FROM prior) ON CONFLICT (service_day, type) DO UPDATE "
+    "num AS (INSERT INTO number_counters (site, service_day, type, last_number) SELECT :site, :day, :type, :first "
+    "FROM seen WHERE NOT EXISTS (SELECT 1 FROM prior) ON CONFLICT (site, service_day, type) DO UPDATE "
     "SET last_number = number_counters.last_number + 1 WHERE number_counters.last_number < :last "
     "RETURNING last_number), "
-    "ins AS (INSERT INTO tickets (id, service_day, type, issued_type, number, display, ticket_class, state, "
+    "ins AS (INSERT INTO tickets (id, site, service_day, type, issued_type, number, display, ticket_class, state, "
     "order_rank, order_at, issued_at, kiosk_id, request_id, person_key, priority_reason, booking_code, offline) "
-    "SELECT :id, :day, :type, :type, last_number, :prefix || lpad(CAST(last_number AS TEXT), 3, '0'), "
+    "SELECT :id, :site, :day, :type, :type, last_number, :prefix || lpad(CAST(last_number AS TEXT), 3, '0'), "
     ":ticket_class, 'waiting', :order_rank, :order_at, :issued_at, :kiosk_id, :request_id, NULL, NULL, NULL, "
     "FALSE FROM num RETURNING number) "
     "SELECT (SELECT COUNT(*) FROM seen), (SELECT id FROM prior), num.last_number, "
@@ -119,10 +125,11 @@ class TicketRow:
     order_at: datetime
     issued_at: datetime
     person_key: str | None
+    site: str
 
     @classmethod
     def from_db(cls, row: Sequence[Any]) -> TicketRow:
-        ident, day, kind, number, display, cls_, state, rank, order_at, issued_at, person = row
+        ident, day, kind, number, display, cls_, state, rank, order_at, issued_at, person, site = row
         return cls(
             ident,
             day_from_db(day),
@@ -135,6 +142,7 @@ class TicketRow:
             from_db(order_at),
             from_db(issued_at),
             person,
+            site,
         )
 
 
@@ -155,18 +163,19 @@ class Ticket:
     counter: int | None
     called_at: datetime | None
     finished_at: datetime | None
+    site: str
 
 
 TICKET_COLUMNS = (
     "id, service_day, type, display, ticket_class, state, order_rank, order_at, number, issued_at, counter, "
-    "called_at, finished_at"
+    "called_at, finished_at, site"
 )
 
 
 def _ticket(row) -> Ticket | None:
     if row is None:
         return None
-    ident, day, kind, display, cls_, state, rank, order_at, number, issued, counter, called, finished = row
+    ident, day, kind, display, cls_, state, rank, order_at, number, issued, counter, called, finished, site = row
     return Ticket(
         ident,
         day_from_db(day),
@@ -181,11 +190,13 @@ def _ticket(row) -> Ticket | None:
         counter,
         from_db(called),
         from_db(finished),
+        site,
     )
 
 
 @dataclass(frozen=True)
 class CounterRow:
+    site: str
     number: int
     open: bool
     paused: bool
@@ -196,6 +207,7 @@ class CounterRow:
 @dataclass(frozen=True)
 class Event:
     id: int
+    site: str
     at: datetime
     kind: str
     ticket_id: str | None
@@ -206,6 +218,7 @@ class Event:
 class LeaseRow:
     id: int
     kiosk_id: str
+    site: str
     service_day: date
     type: str
     first: int
@@ -257,13 +270,15 @@ class QueueSql:
         if self.postgres:
             number, ahead = self.db.one(SQL_PG_ADD_TICKET, first=first, last=last, prefix=prefix, **values)
             return (number, ahead) if number <= last else None
-        number = self.next_number(values["day"], values["type"], first)
+        number = self.next_number(values["site"], values["day"], values["type"], first)
         if number > last:
             return None
         day = values.pop("day")
         self.insert_ticket(service_day=day, number=number, display=f"{prefix}{number:03d}", **values)
         rank, at = values["order_rank"], values["order_at"]
-        ahead = self.db.one(SQL_AHEAD, day=day, type=values["type"], rank=rank, at=at, number=number)[0]
+        ahead = self.db.one(
+            SQL_AHEAD, site=values["site"], day=day, type=values["type"], rank=rank, at=at, number=number
+        )[0]
         return number, ahead
 
     def add_plain_ticket(
@@ -279,45 +294,51 @@ class QueueSql:
         )
         return bool(fresh), prior, number, ahead
 
-    def person_tickets(self, day: date, person_key: str) -> list[tuple[str, str, str]]:
-        """(type, state, display) of the person's tickets that day."""
+    def person_tickets(self, day: date, person_key: str) -> list[tuple[str, str, str, str]]:
+        """(site, type, state, display) of the person's tickets that day, at every site."""
         return [
             tuple(r)
             for r in self.db.all(
-                "SELECT type, state, display FROM tickets WHERE service_day = :day AND person_key = :person_key",
+                "SELECT site, type, state, display FROM tickets WHERE service_day = :day AND person_key = :person_key",
                 day=day,
                 person_key=person_key,
             )
         ]
 
-    def booking_by_code(self, code: str) -> tuple[str, str, datetime] | None:
+    def booking_by_code(self, site: str, code: str) -> tuple[str, str, datetime] | None:
         row = self.db.one(
-            "SELECT code, type, slot_start FROM bookings WHERE state = 'booked' AND code = :code ORDER BY slot_start",
+            "SELECT code, type, slot_start FROM bookings WHERE state = 'booked' AND code = :code AND site = :site "
+            "ORDER BY slot_start",
             code=code,
+            site=site,
         )
         return (row[0], row[1], from_db(row[2])) if row else None
 
-    def booking_of_person(self, person_key: str, start: datetime, end: datetime) -> tuple[str, str, datetime] | None:
+    def booking_of_person(
+        self, site: str, person_key: str, start: datetime, end: datetime
+    ) -> tuple[str, str, datetime] | None:
         row = self.db.one(
             "SELECT code, type, slot_start FROM bookings WHERE state = 'booked' AND person_key = :person_key "
-            "AND slot_start >= :start AND slot_start < :end ORDER BY slot_start",
+            "AND site = :site AND slot_start >= :start AND slot_start < :end ORDER BY slot_start",
             person_key=person_key,
+            site=site,
             start=start,
             end=end,
         )
         return (row[0], row[1], from_db(row[2])) if row else None
 
-    def next_number(self, day: date, letter: str, first: int) -> int:
-        """The next number of the type that day (locks its counter row to commit)."""
-        return self.db.one(SQL_NEXT_NUMBER, day=day, type=letter, first=first)[0]
+    def next_number(self, site: str, day: date, letter: str, first: int) -> int:
+        """The next number of the site's type that day (locks its counter row to commit)."""
+        return self.db.one(SQL_NEXT_NUMBER, site=site, day=day, type=letter, first=first)[0]
 
-    def lock_numbers(self, day: date, letter: str, first: int) -> None:
+    def lock_numbers(self, site: str, day: date, letter: str, first: int) -> None:
         """Lock the type's counter row without taking a number (leases). Creates
         it at first - 1, so the next online ticket still gets `first`."""
         self.db.one(
-            "INSERT INTO number_counters (service_day, type, last_number) VALUES (:day, :type, :before) "
-            "ON CONFLICT (service_day, type) DO UPDATE SET last_number = number_counters.last_number "
+            "INSERT INTO number_counters (site, service_day, type, last_number) VALUES (:site, :day, :type, :before) "
+            "ON CONFLICT (site, service_day, type) DO UPDATE SET last_number = number_counters.last_number "
             "RETURNING last_number",
+            site=site,
             day=day,
             type=letter,
             before=first - 1,
@@ -338,14 +359,21 @@ class QueueSql:
     def ahead(self, row: TicketRow | Ticket) -> int:
         """Waiting tickets of the same type before `row` in calling order."""
         return self.db.one(
-            SQL_AHEAD, day=row.service_day, type=row.type, rank=row.order_rank, at=row.order_at, number=row.number
+            SQL_AHEAD,
+            site=row.site,
+            day=row.service_day,
+            type=row.type,
+            rank=row.order_rank,
+            at=row.order_at,
+            number=row.number,
         )[0]
 
-    def add_booking(self, code: str, letter: str, person_key: str, start: datetime, end: datetime) -> None:
+    def add_booking(self, site: str, code: str, letter: str, person_key: str, start: datetime, end: datetime) -> None:
         self.db.run(
-            "INSERT INTO bookings (code, type, person_key, slot_start, slot_end, state) "
-            "VALUES (:code, :type, :person_key, :start, :end, 'booked')",
+            "INSERT INTO bookings (code, site, type, person_key, slot_start, slot_end, state) "
+            "VALUES (:code, :site, :type, :person_key, :start, :end, 'booked')",
             code=code,
+            site=site,
             type=letter,
             person_key=person_key,
             start=start,
@@ -360,38 +388,44 @@ class QueueSql:
             )
         )
 
-    def waiting_counts(self, day: date) -> dict[str, int]:
+    def waiting_counts(self, site: str, day: date) -> dict[str, int]:
         return dict(
             self.db.all(
-                "SELECT type, COUNT(*) FROM tickets WHERE service_day = :day AND state = 'waiting' GROUP BY type",
+                "SELECT type, COUNT(*) FROM tickets WHERE site = :site AND service_day = :day AND state = 'waiting' "
+                "GROUP BY type",
+                site=site,
                 day=day,
             )
         )
 
-    def waiting_types(self, day: date, limit: int) -> list[str]:
-        """The types of the waiting tickets in calling order (the estimate's queue)."""
+    def waiting_types(self, site: str, day: date, limit: int) -> list[str]:
+        """The types of the site's waiting tickets in calling order (the estimate's queue)."""
         rows = self.db.all(
-            f"SELECT type FROM tickets WHERE service_day = :day AND state = 'waiting' {CALLING_ORDER} LIMIT :limit",
+            "SELECT type FROM tickets WHERE site = :site AND service_day = :day AND state = 'waiting' "
+            f"{CALLING_ORDER} LIMIT :limit",
+            site=site,
             day=day,
             limit=limit,
         )
         return [r[0] for r in rows]
 
-    def busy_counters(self, day: date) -> dict[int, tuple[str, datetime | None]]:
+    def busy_counters(self, site: str, day: date) -> dict[int, tuple[str, datetime | None]]:
         """Counter -> (type, called_at) of the ticket it is calling or serving."""
         rows = self.db.all(
-            "SELECT counter, type, called_at FROM tickets WHERE service_day = :day AND state IN ('called', 'serving') "
-            "AND counter IS NOT NULL",
+            "SELECT counter, type, called_at FROM tickets WHERE site = :site AND service_day = :day "
+            "AND state IN ('called', 'serving') AND counter IS NOT NULL",
+            site=site,
             day=day,
         )
         return {r[0]: (r[1], from_db(r[2])) for r in rows}
 
-    def waiting_list(self, day: date, types: Sequence[str], limit: int) -> list[dict]:
+    def waiting_list(self, site: str, day: date, types: Sequence[str], limit: int) -> list[dict]:
         where, params = _in("t", types) if types else ("", {})
         rows = self.db.all(
             "SELECT id, display, type, ticket_class, issued_at, order_rank, priority_reason FROM tickets "
-            f"WHERE service_day = :day AND state = 'waiting'{' AND type IN ' + where if types else ''} "
+            f"WHERE site = :site AND service_day = :day AND state = 'waiting'{' AND type IN ' + where if types else ''} "
             f"{CALLING_ORDER} LIMIT :limit",
+            site=site,
             day=day,
             limit=limit,
             **params,
@@ -409,54 +443,67 @@ class QueueSql:
             for r in rows
         ]
 
-    def day_tickets(self, day: date) -> list[tuple[str, str, datetime, datetime | None, datetime | None]]:
-        """(type, state, issued_at, called_at, finished_at) of the day's tickets (the manager's figures)."""
+    def day_tickets(self, site: str, day: date) -> list[tuple[str, str, datetime, datetime | None, datetime | None]]:
+        """(type, state, issued_at, called_at, finished_at) of the site's tickets that day (the manager's figures)."""
         rows = self.db.all(
-            "SELECT type, state, issued_at, called_at, finished_at FROM tickets WHERE service_day = :day", day=day
+            "SELECT type, state, issued_at, called_at, finished_at FROM tickets WHERE site = :site AND service_day = :day",
+            site=site,
+            day=day,
         )
         return [(r[0], r[1], from_db(r[2]), from_db(r[3]), from_db(r[4])) for r in rows]
 
     # -- counters ------------------------------------------------------------------
-    def lock_counter(self, number: int) -> CounterRow:
+    def lock_counter(self, site: str, number: int) -> CounterRow:
         """The counter's row, made if missing, locked to commit (first in the lock order)."""
-        sql = f"SELECT number, open, paused, ticket_id, staff FROM counter_states WHERE number = :number{self._for_update}"
-        row = self.db.one(sql, number=number)
+        sql = (
+            "SELECT site, number, open, paused, ticket_id, staff FROM counter_states "
+            f"WHERE site = :site AND number = :number{self._for_update}"
+        )
+        row = self.db.one(sql, site=site, number=number)
         if row is None:
             self.db.run(
-                "INSERT INTO counter_states (number, open, paused) VALUES (:number, TRUE, FALSE) "
-                "ON CONFLICT (number) DO NOTHING",
+                "INSERT INTO counter_states (site, number, open, paused) VALUES (:site, :number, TRUE, FALSE) "
+                "ON CONFLICT (site, number) DO NOTHING",
+                site=site,
                 number=number,
             )
-            row = self.db.one(sql, number=number)
-        return CounterRow(row[0], bool(row[1]), bool(row[2]), row[3], row[4])
+            row = self.db.one(sql, site=site, number=number)
+        return CounterRow(row[0], row[1], bool(row[2]), bool(row[3]), row[4], row[5])
 
-    def counters(self) -> list[tuple[CounterRow, Ticket | None]]:
-        """Every counter's row with the ticket it holds."""
+    def counters(self, site: str) -> list[tuple[CounterRow, Ticket | None]]:
+        """Every counter's row at the site, with the ticket it holds."""
         rows = self.db.all(
-            "SELECT c.number, c.open, c.paused, c.ticket_id, c.staff, "
+            "SELECT c.site, c.number, c.open, c.paused, c.ticket_id, c.staff, "
             + ", ".join(f"t.{name.strip()}" for name in TICKET_COLUMNS.split(","))
-            + " FROM counter_states c LEFT JOIN tickets t ON t.id = c.ticket_id"
+            + " FROM counter_states c LEFT JOIN tickets t ON t.id = c.ticket_id WHERE c.site = :site",
+            site=site,
         )
         return [
-            (CounterRow(r[0], bool(r[1]), bool(r[2]), r[3], r[4]), _ticket(r[5:]) if r[5] is not None else None)
+            (CounterRow(r[0], r[1], bool(r[2]), bool(r[3]), r[4], r[5]), _ticket(r[6:]) if r[6] is not None else None)
             for r in rows
         ]
 
-    def update_counter(self, number: int, **values: Any) -> None:
+    def update_counter(self, site: str, number: int, **values: Any) -> None:
         """Set columns of a counter's row: ticket_id, staff, open, paused."""
         allowed = {"ticket_id", "staff", "open", "paused"}
         if not values or set(values) - allowed:
             raise ValueError(f"counter columns are {sorted(allowed)}")
         sets = ", ".join(f"{name} = :{name}" for name in values)
-        self.db.run(f"UPDATE counter_states SET {sets} WHERE number = :number", number=number, **values)
+        self.db.run(
+            f"UPDATE counter_states SET {sets} WHERE site = :site AND number = :number",
+            site=site,
+            number=number,
+            **values,
+        )
 
-    def next_waiting(self, day: date, types: Sequence[str]) -> tuple[str, str, str] | None:
-        """(id, display, type) of the first waiting ticket of `types`, locked;
-        one another counter is calling right now is skipped (PostgreSQL)."""
+    def next_waiting(self, site: str, day: date, types: Sequence[str]) -> tuple[str, str, str] | None:
+        """(id, display, type) of the site's first waiting ticket of `types`,
+        locked; one another counter is calling right now is skipped (PostgreSQL)."""
         where, params = _in("t", types)
         row = self.db.one(
-            f"SELECT id, display, type FROM tickets WHERE service_day = :day AND state = 'waiting' AND type IN {where} "
-            f"{CALLING_ORDER} LIMIT 1{' FOR UPDATE SKIP LOCKED' if self.postgres else ''}",
+            "SELECT id, display, type FROM tickets WHERE site = :site AND service_day = :day AND state = 'waiting' "
+            f"AND type IN {where} {CALLING_ORDER} LIMIT 1{' FOR UPDATE SKIP LOCKED' if self.postgres else ''}",
+            site=site,
             day=day,
             **params,
         )
@@ -511,14 +558,16 @@ class QueueSql:
         )
 
     # -- the event log ---------------------------------------------------------------
-    def add_event(self, kind: str, ticket_id: str | None, payload: dict, at: datetime) -> None:
+    def add_event(self, site: str, kind: str, ticket_id: str | None, payload: dict, at: datetime) -> None:
         """Append to the event log: the last statement of its transaction (the
         lock it takes on PostgreSQL is the last in the lock order)."""
         if self.postgres:
             self.db.run("SELECT pg_advisory_xact_lock(:key)", key=EVENT_LOCK)
             self.db.run(f"NOTIFY {EVENT_CHANNEL}")  # delivered at commit, to every node's listener
         self.db.run(
-            "INSERT INTO queue_events (at, kind, ticket_id, payload) VALUES (:at, :kind, :ticket_id, :payload)",
+            "INSERT INTO queue_events (site, at, kind, ticket_id, payload) "
+            "VALUES (:site, :at, :kind, :ticket_id, :payload)",
+            site=site,
             at=at,
             kind=kind,
             ticket_id=ticket_id,
@@ -529,31 +578,39 @@ class QueueSql:
     def last_event_id(self) -> int:
         return self.db.one("SELECT MAX(id) FROM queue_events")[0] or 0
 
-    def events_since(self, last_id: int, limit: int) -> list[Event]:
+    def events_since(self, last_id: int, limit: int, site: str | None = None) -> list[Event]:
+        """Events after `last_id` in id order: every site's (the event hub sorts them
+        out per stream), or one site's."""
+        where = " AND site = :site" if site else ""
         rows = self.db.all(
-            "SELECT id, at, kind, ticket_id, payload FROM queue_events WHERE id > :last ORDER BY id LIMIT :limit",
+            f"SELECT id, site, at, kind, ticket_id, payload FROM queue_events WHERE id > :last{where} "
+            "ORDER BY id LIMIT :limit",
             last=last_id,
             limit=limit,
+            **({"site": site} if site else {}),
         )
-        return [Event(r[0], from_db(r[1]), r[2], r[3], json.loads(r[4])) for r in rows]
+        return [Event(r[0], r[1], from_db(r[2]), r[3], r[4], json.loads(r[5])) for r in rows]
 
-    def latest_events(self, kinds: Sequence[str], limit: int) -> list[Event]:
-        """The newest events of `kinds`, newest first."""
+    def latest_events(self, site: str, kinds: Sequence[str], limit: int) -> list[Event]:
+        """The site's newest events of `kinds`, newest first (ix_queue_events_site, read backwards)."""
         where, params = _in("k", kinds)
         rows = self.db.all(
-            f"SELECT id, at, kind, ticket_id, payload FROM queue_events WHERE kind IN {where} ORDER BY id DESC "
-            "LIMIT :limit",
+            f"SELECT id, site, at, kind, ticket_id, payload FROM queue_events WHERE site = :site AND kind IN {where} "
+            "ORDER BY id DESC LIMIT :limit",
+            site=site,
             limit=limit,
             **params,
         )
-        return [Event(r[0], from_db(r[1]), r[2], r[3], json.loads(r[4])) for r in rows]
+        return [Event(r[0], r[1], from_db(r[2]), r[3], r[4], json.loads(r[5])) for r in rows]
 
     # -- offline numbers -------------------------------------------------------------
-    def open_lease(self, kiosk_id: str, day: date, letter: str) -> LeaseRow | None:
+    def open_lease(self, kiosk_id: str, site: str, day: date, letter: str) -> LeaseRow | None:
         row = self.db.one(
-            "SELECT id, kiosk_id, service_day, type, first_number, last_number, leased_at FROM number_leases "
-            "WHERE kiosk_id = :kiosk_id AND service_day = :day AND type = :type ORDER BY id DESC LIMIT 1",
+            "SELECT id, kiosk_id, site, service_day, type, first_number, last_number, leased_at FROM number_leases "
+            "WHERE kiosk_id = :kiosk_id AND site = :site AND service_day = :day AND type = :type "
+            "ORDER BY id DESC LIMIT 1",
             kiosk_id=kiosk_id,
+            site=site,
             day=day,
             type=letter,
         )
@@ -562,8 +619,8 @@ class QueueSql:
     def lease(self, lease_id: int) -> LeaseRow | None:
         return self._lease(
             self.db.one(
-                "SELECT id, kiosk_id, service_day, type, first_number, last_number, leased_at FROM number_leases "
-                "WHERE id = :id",
+                "SELECT id, kiosk_id, site, service_day, type, first_number, last_number, leased_at "
+                "FROM number_leases WHERE id = :id",
                 id=lease_id,
             )
         )
@@ -572,15 +629,16 @@ class QueueSql:
     def _lease(row) -> LeaseRow | None:
         if row is None:
             return None
-        return LeaseRow(row[0], row[1], day_from_db(row[2]), row[3], row[4], row[5], from_db(row[6]))
+        return LeaseRow(row[0], row[1], row[2], day_from_db(row[3]), row[4], row[5], row[6], from_db(row[7]))
 
     def lease_used(self, lease: LeaseRow) -> bool:
         """Whether any number of the block was delivered."""
         return (
             self.db.one(
-                "SELECT COUNT(*) FROM tickets WHERE kiosk_id = :kiosk_id AND offline = :yes AND service_day = :day "
-                "AND issued_type = :type AND number BETWEEN :first AND :last",
+                "SELECT COUNT(*) FROM tickets WHERE kiosk_id = :kiosk_id AND offline = :yes AND site = :site "
+                "AND service_day = :day AND issued_type = :type AND number BETWEEN :first AND :last",
                 kiosk_id=lease.kiosk_id,
+                site=lease.site,
                 day=lease.service_day,
                 type=lease.type,
                 first=lease.first,
@@ -590,16 +648,20 @@ class QueueSql:
             > 0
         )
 
-    def top_leased(self, day: date, letter: str) -> int | None:
+    def top_leased(self, site: str, day: date, letter: str) -> int | None:
         return self.db.one(
-            "SELECT MAX(last_number) FROM number_leases WHERE service_day = :day AND type = :type", day=day, type=letter
+            "SELECT MAX(last_number) FROM number_leases WHERE site = :site AND service_day = :day AND type = :type",
+            site=site,
+            day=day,
+            type=letter,
         )[0]
 
-    def add_lease(self, kiosk_id: str, day: date, letter: str, first: int, last: int, at: datetime) -> int:
+    def add_lease(self, kiosk_id: str, site: str, day: date, letter: str, first: int, last: int, at: datetime) -> int:
         return self.db.one(
-            "INSERT INTO number_leases (kiosk_id, service_day, type, first_number, last_number, leased_at) "
-            "VALUES (:kiosk_id, :day, :type, :first, :last, :at) RETURNING id",
+            "INSERT INTO number_leases (kiosk_id, site, service_day, type, first_number, last_number, leased_at) "
+            "VALUES (:kiosk_id, :site, :day, :type, :first, :last, :at) RETURNING id",
             kiosk_id=kiosk_id,
+            site=site,
             day=day,
             type=letter,
             first=first,
@@ -633,8 +695,9 @@ class QueueSql:
     def add_print(self, kiosk_id: str, **values: Any) -> None:
         """One print attempt; UniqueViolation when its key was stored before."""
         self.db.run(
-            "INSERT INTO ticket_prints (kiosk_id, key, ticket_id, number, outcome, reason, attempt, at, received_at) "
-            "VALUES (:kiosk_id, :key, :ticket_id, :number, :outcome, :reason, :attempt, :at, :received_at)",
+            "INSERT INTO ticket_prints (kiosk_id, site, key, ticket_id, number, outcome, reason, attempt, at, "
+            "received_at) VALUES (:kiosk_id, :site, :key, :ticket_id, :number, :outcome, :reason, :attempt, :at, "
+            ":received_at)",
             kiosk_id=kiosk_id,
             **values,
         )

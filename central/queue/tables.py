@@ -11,8 +11,9 @@ metadata = MetaData()
 number_counters = Table(
     "number_counters",
     metadata,
+    Column("site", String(24), primary_key=True),
     Column("service_day", Date, primary_key=True),
-    Column("type", String(1), primary_key=True),
+    Column("type", String(3), primary_key=True),
     Column("last_number", Integer, nullable=False),
 )
 
@@ -20,9 +21,10 @@ tickets = Table(
     "tickets",
     metadata,
     Column("id", String(24), primary_key=True),
+    Column("site", String(24), nullable=False),
     Column("service_day", Date, nullable=False),
-    Column("type", String(1), nullable=False),  # the queue it waits in now (a transfer changes it)
-    Column("issued_type", String(1), nullable=False),  # the type its number was taken from
+    Column("type", String(3), nullable=False),  # the queue it waits in now (a transfer changes it)
+    Column("issued_type", String(3), nullable=False),  # the type its number was taken from
     Column("number", Integer, nullable=False),
     Column("display", String(8), nullable=False),
     Column("ticket_class", String(12), nullable=False),
@@ -41,11 +43,12 @@ tickets = Table(
     Column("offline", Boolean, nullable=False, default=False),  # issued by a kiosk from its leased block
     Column("kiosk_issued_at", DateTime, nullable=True),  # offline tickets: the kiosk's clock, kept as given
     Column("received_at", DateTime, nullable=True),  # offline tickets: when central got it
-    UniqueConstraint("service_day", "issued_type", "number", name="uq_ticket_number"),
+    UniqueConstraint("site", "service_day", "issued_type", "number", name="uq_ticket_number"),
     UniqueConstraint("kiosk_id", "request_id", name="uq_ticket_request"),
 )
 Index(
     "ix_tickets_queue",
+    tickets.c.site,
     tickets.c.service_day,
     tickets.c.type,
     tickets.c.state,
@@ -59,7 +62,8 @@ bookings = Table(
     "bookings",
     metadata,
     Column("code", String(16), primary_key=True),
-    Column("type", String(1), nullable=False),
+    Column("site", String(24), nullable=False),
+    Column("type", String(3), nullable=False),
     Column("person_key", String(64), nullable=False, index=True),
     Column("slot_start", DateTime, nullable=False),
     Column("slot_end", DateTime, nullable=False),
@@ -70,6 +74,7 @@ bookings = Table(
 counter_states = Table(
     "counter_states",
     metadata,
+    Column("site", String(24), primary_key=True),
     Column("number", Integer, primary_key=True),
     Column("open", Boolean, nullable=False, default=True),
     Column("paused", Boolean, nullable=False, default=False),
@@ -83,11 +88,13 @@ queue_events = Table(
     "queue_events",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site", String(24), nullable=False),
     Column("at", DateTime, nullable=False),
     Column("kind", String(20), nullable=False),
     Column("ticket_id", String(24), nullable=True),
     Column("payload", Text, nullable=False),
 )
+Index("ix_queue_events_site", queue_events.c.site, queue_events.c.id)  # a site's board: its latest calls
 
 # Blocks of numbers leased to a kiosk for issuing while central is unreachable.
 # They come from the top of the day's range ([queue] offline_first_number up),
@@ -97,12 +104,13 @@ number_leases = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kiosk_id", String(36), nullable=False, index=True),
+    Column("site", String(24), nullable=False),
     Column("service_day", Date, nullable=False),
-    Column("type", String(1), nullable=False),
+    Column("type", String(3), nullable=False),
     Column("first_number", Integer, nullable=False),
     Column("last_number", Integer, nullable=False),
     Column("leased_at", DateTime, nullable=False),
-    UniqueConstraint("service_day", "type", "first_number", name="uq_lease_block"),
+    UniqueConstraint("site", "service_day", "type", "first_number", name="uq_lease_block"),
 )
 
 ticket_prints = Table(
@@ -110,6 +118,7 @@ ticket_prints = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kiosk_id", String(36), nullable=False),
+    Column("site", String(24), nullable=False),
     Column("key", String(64), nullable=False),
     Column("ticket_id", String(24), nullable=False, index=True),
     Column("number", String(8), nullable=False),

@@ -129,8 +129,13 @@ MANAGER = {
 
 
 def _page(request: Request, template: str, messages: dict) -> HTMLResponse:
-    hall = request.app.state.central.config.hall
-    return html_page(render(template, messages, hall=hall.name, hall_en=hall.name_en))
+    """The page for the site in its address (?site=), else the first site."""
+    code = request.query_params.get("site")
+    known = request.app.state.sites.get().sites
+    site = known.get(code) if code else None
+    if site is None:
+        site = request.app.state.sites.get().first
+    return html_page(render(template, messages, hall=site.name, hall_en=site.name_en))
 
 
 @router.get("/counter", response_class=HTMLResponse)

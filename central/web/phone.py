@@ -34,6 +34,7 @@ MESSAGES = {
 
 @router.get("/t/{ticket_id}", response_class=HTMLResponse)
 def phone_page(ticket_id: str, request: Request) -> HTMLResponse:
-    return html_page(
-        render("phone.html", MESSAGES, hall=request.app.state.central.config.hall.name, ticket_id=ticket_id)
-    )
+    """The ticket's own page; its header names the site whose queue it is in."""
+    status = request.app.state.queue.status(ticket_id) if len(ticket_id) <= 24 else None
+    hall = status.site_name if status is not None else request.app.state.queue.site().name
+    return html_page(render("phone.html", MESSAGES, hall=hall, ticket_id=ticket_id))

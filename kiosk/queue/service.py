@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from common import wire
 from common.tickets import PriorityClaim, QueuesReply, TicketPrint, TicketReply, TicketRequest
 from kiosk.config import KioskConfig
 from kiosk.i18n import Translator
@@ -68,11 +69,16 @@ class TicketService:
         self._refreshing = threading.Lock()
         self._attempts: dict[str, int] = {}  # print attempts per ticket id, for the print records' keys
         self.online = True  # the last call to central got through
+        self.site: wire.SiteInfo | None = None  # from the settings central pushes (follow_site)
+        self._stale_site = False
 
     def queues(self, *, fresh: bool = False) -> QueuesReply | None:
         """Business types with waiting counts; the last answer (kept on disk)
         when central cannot be reached, so the list is there offline too."""
         stale = self._queues is None or time.monotonic() - self._queues_at > QUEUES_TTL_S
+        if self._stale_site and self.online:  # another site, or its types changed: never show the old list
+            self._stale_site = False
+            fresh = True
         if (fresh or stale) and (self.online or self._queues is None or fresh):
             self._fetch_queues()
         elif stale and not self._refreshing.locked():  # offline: never make the screen wait on a timeout
@@ -92,6 +98,16 @@ class TicketService:
             if self._queues is None or [q.type for q in queues.queues] != self.types():
                 _save_queues(self._saved, queues)
             self._queues, self._queues_at = queues, time.monotonic()
+
+    def follow_site(self, site: wire.SiteInfo | None) -> None:
+        """The site central has this kiosk at (its settings): tickets are asked
+        for there, and a change of the site or its business types fetches the
+        queue list again at once (a type added at runtime shows on the next visit)."""
+        before = (self.site.code, self.site.types, self.site.config_version) if self.site else None
+        self.site = site
+        if site is not None and before != (site.code, site.types, site.config_version):
+            self._queues_at = 0.0
+            self._stale_site = True
 
     def types(self) -> list[str]:
         return [q.type for q in self._queues.queues] if self._queues else []
@@ -124,6 +140,7 @@ class TicketService:
             priority=self.priority_claim() if real_name else None,
             appointment=appointment and not booking_code,
             booking_code=booking_code,
+            site=self.site.code if self.site else None,
         )
         intent = {"request_id": request.request_id, "type": letter}
         self.outbox.put("ticket", request.request_id, intent, held=True)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
         PrintAudit,
         RatingRequest,
     )
-    from common.matters import CatalogDelta
+    from common.matters import CatalogDelta, MatterAvailability
     from common.tickets import (
         AbandonRequest,
         BookingReply,
@@ -214,6 +214,14 @@ class CentralClient:
             "GET", f"{wire.API_PREFIX}/catalog?since={int(since)}", None, CatalogDelta, if_none_match=if_none_match
         )
 
+    def matter_sites(self, code: str) -> MatterAvailability:
+        """Where the matter is handled: this kiosk's site or others (事项进驻)."""
+        from urllib.parse import quote
+
+        from common.matters import MatterAvailability
+
+        return self.request("GET", f"{wire.API_PREFIX}/matters/{quote(code, safe='')}/sites", None, MatterAvailability)
+
     def settings(self, *, if_none_match: str | None = None) -> wire.KioskSettings | None:
         return self.request(
             "GET", f"{wire.API_PREFIX}/kiosks/config", None, wire.KioskSettings, if_none_match=if_none_match
@@ -257,7 +265,10 @@ class CentralClient:
     def queues(self) -> QueuesReply:
         from common.tickets import QueuesReply
 
-        return self.request("GET", f"{wire.API_PREFIX}/queues", None, QueuesReply, signed=False)
+        # signed when enrolled: central answers with this kiosk's own site (or, at a
+        # self-service point, the nearest halls')
+        signed = self.credentials is not None
+        return self.request("GET", f"{wire.API_PREFIX}/queues", None, QueuesReply, signed=signed)
 
     def book(self, request: BookingRequest) -> BookingReply:
         from common.tickets import BookingReply

@@ -25,6 +25,8 @@ def mode_at(settings: wire.KioskSettings, local: datetime, *, forced: str = "") 
     if forced == "maintenance" or settings.maintenance:
         return "maintenance"
     hhmm = f"{local:%H:%M}"
+    if local.date().isoformat() in settings.closed_dates:
+        return "after_hours"
     if local.isoweekday() not in settings.open_days or not settings.open_time <= hhmm < settings.close_time:
         return "after_hours"
     return "normal"

@@ -3,6 +3,12 @@
 "use strict";
 const Hall = {
   T: {},
+  // The site this page shows: ?site= in its address, else set by the page from
+  // the staff member's session or the first snapshot (central's first site).
+  site: new URLSearchParams(location.search).get("site") || "",
+  sited(path) {
+    return Hall.site ? path + (path.includes("?") ? "&" : "?") + "site=" + encodeURIComponent(Hall.site) : path;
+  },
   EVENT_KINDS: ["call", "recall", "no_show", "finish", "transfer", "pause", "resume", "open", "close", "priority"],
 
   fill(text, values) {
@@ -53,7 +59,7 @@ const Hall = {
     let last = after;
     let source = null;
     const open = () => {
-      source = new EventSource("/api/v1/events?after=" + last);
+      source = new EventSource(Hall.sited("/api/v1/events?after=" + last));
       source.onopen = () => onState(true);
       source.onerror = () => {
         onState(false);
@@ -154,7 +160,7 @@ Hall.managerSession = async function () {
   const $ = (id) => document.getElementById(id);
   let session = null;
   try { session = await Hall.api("GET", "/staff/me"); } catch (e) { /* log in below */ }
-  while (!session || session.role !== "manager") {
+  while (!session || (session.role !== "manager" && session.role !== "admin")) {
     $("login-form").classList.remove("hidden");
     if (session) $("login-error").textContent = Hall.both("err_managers_only");
     session = await Hall.login($("login-form"), $("login-error"));
@@ -163,6 +169,7 @@ Hall.managerSession = async function () {
   $("view").classList.remove("hidden");
   $("btn-logout").classList.remove("hidden");
   $("who").textContent = session.username;
+  Hall.site = Hall.site || (session.sites && session.sites[0]) || "";
   $("btn-logout").onclick = async () => { await Hall.api("POST", "/staff/logout").catch(() => {}); location.reload(); };
   return session;
 };

@@ -47,6 +47,9 @@ class MatterScreen(KioskScreen):
             self.print_state = self.print_message = ""
             self._render()
             self.ids.scroll.scroll_y = 1
+            sites = self.services.matter_sites
+            if sites is not None and code:
+                self.in_background("matter-sites", lambda: sites.lookup(code), lambda found: self._where(code, found))
 
     def wipe(self) -> None:
         self.code = ""
@@ -105,6 +108,34 @@ class MatterScreen(KioskScreen):
                     box.add_widget(_make("TextRow", text=row.text))
         if matter.sample_data:
             box.add_widget(_make("TextRow", text=_("Sample data for demonstration, not legal advice."), muted=True))
+
+    def _where(self, code: str, found) -> None:
+        """A line at the top of the guide: the counters here, or, when this
+        site does not handle the matter, the nearest places that do."""
+        if found is None or code != self.code:
+            return
+        _ = self.tr._
+        english = self.services.translator.language == "en"
+        if found.here:
+            if not found.here_windows:
+                return
+            text = _("Handled here at counter(s) {windows}").format(windows=", ".join(map(str, found.here_windows)))
+        else:
+            places = []
+            for place in found.elsewhere:
+                name = place.name_en if english and place.name_en else place.name
+                extra = [place.address] if place.address else []
+                if place.distance_km is not None:
+                    extra.append(_("{km} km").format(km=f"{place.distance_km:g}"))
+                places.append(name + (f" ({', '.join(extra)})" if extra else ""))
+            if places:
+                text = _("This site does not handle this matter. It is handled at: {places}").format(
+                    places="; ".join(places)
+                )
+            else:
+                text = _("This site does not handle this matter. Please ask staff where it is handled.")
+        box = self.ids.sections
+        box.add_widget(_make("WhereRow", text=text, here=found.here), index=len(box.children))
 
     def section_widgets(self, key: str) -> list:
         """The rows under one section heading (tests and screenshots use this)."""

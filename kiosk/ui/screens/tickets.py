@@ -36,8 +36,13 @@ PRINT_FAILED = {
 }
 
 
+NOT_HERE = N_("Numbers are not issued at this self-service point. Queues at the nearest halls:")
+NEARBY_EMPTY = N_("No hall's queue can be shown right now.")
+
+
 class TicketsScreen(KioskScreen):
     state = StringProperty("choose")  # choose, confirm, code, working, done, error
+    issues = BooleanProperty(True)  # False at a self-service point: the nearest halls' queues, read only
     booking_code = StringProperty("")
     items = ListProperty([])
     chosen = DictProperty({})
@@ -80,6 +85,11 @@ class TicketsScreen(KioskScreen):
             return
         self.message = ""
         english = self.services.translator.language == "en"
+        self.issues = queues.issues_tickets
+        if not self.issues:
+            self.items = self._nearby(queues, english)
+            self.message = _(NOT_HERE) if self.items else _(NEARBY_EMPTY)
+            return
         self.items = [
             {
                 "viewclass": "QueueItem",
@@ -92,6 +102,30 @@ class TicketsScreen(KioskScreen):
             }
             for q in queues.queues
         ]
+
+    def _nearby(self, queues, english: bool) -> list[dict]:
+        """Rows for the nearest halls: a heading per hall (name, distance, open
+        now or not), then its queues; nothing here can be tapped."""
+        _ = self.tr._
+        rows: list[dict] = []
+        for hall in queues.nearby:
+            where = [hall.name_en if english and hall.name_en else hall.name]
+            if hall.distance_km is not None:
+                where.append(_("{km} km").format(km=f"{hall.distance_km:g}"))
+            where.append(_("open now") if hall.open_now else _("closed now"))
+            rows.append({"viewclass": "NearbyHall", "text": "  ·  ".join(where), "site": hall.site})
+            for q in hall.queues:
+                name = q.name_en if english and q.name_en else q.name
+                rows.append(
+                    {
+                        "viewclass": "NearbyQueue",
+                        "text": _("{name}: {n} waiting · about {low}-{high} min").format(
+                            name=name, n=q.waiting, low=q.wait_low_min, high=q.wait_high_min
+                        ),
+                        "site": hall.site,
+                    }
+                )
+        return rows
 
     def toggle_real_name(self) -> None:
         if self.real_name:
