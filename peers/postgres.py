@@ -98,6 +98,33 @@ class PostgresCluster:
         self._names.add(name)
         return self.url(name)
 
+    def load_sql(self, name: str, path: Path) -> None:
+        """Run a plain SQL dump into database `name` as the test role (who then owns what it makes)."""
+        result = subprocess.run(
+            [
+                server_bin("psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                USER,
+                "-d",
+                name,
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-f",
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PGPASSWORD": PASSWORD},
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"loading {path.name} failed: {result.stderr.strip()}")
+
     def url(self, name: str) -> str:
         return f"postgresql+psycopg://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{name}"
 

@@ -27,13 +27,13 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import PASSWORD, add_staff, enrolled_client, login  # noqa: E402
-from peers import central as central_peer  # noqa: E402
-from peers.central import Central  # noqa: E402
-from peers.postgres import DatabaseFactory, PostgresCluster, server_bin  # noqa: E402
 
 from common.certificates import CertificateRequest, PrintAudit, RatingRequest  # noqa: E402
 from common.tickets import BookingRequest, TicketPrint, TicketRequest  # noqa: E402
 from common.wire import CardPresented  # noqa: E402
+from peers import central as central_peer  # noqa: E402
+from peers.central import Central  # noqa: E402
+from peers.postgres import DatabaseFactory, PostgresCluster, server_bin  # noqa: E402
 
 CITIZEN = "11010519491231002X"  # in the sample back office: social insurance, tax, real estate
 
@@ -50,7 +50,9 @@ def story(server: Central, work: Path) -> dict:
     booking = kiosk.book(BookingRequest(type="D", citizen_token=token, slot_start=slot))
     now = datetime.now(UTC)
     kiosk.record_ticket_print(
-        TicketPrint(key=uuid.uuid4().hex, ticket_id=plain[0].id, number=plain[0].number, outcome="printed", attempt=1, at=now)
+        TicketPrint(
+            key=uuid.uuid4().hex, ticket_id=plain[0].id, number=plain[0].number, outcome="printed", attempt=1, at=now
+        )
     )
     clerk = login(server, "carl", counter=1)
     called = clerk.post(f"{server.url}/api/v1/counters/1/call-next", timeout=5).json()
@@ -60,8 +62,14 @@ def story(server: Central, work: Path) -> dict:
     )
     kiosk.record_print(
         PrintAudit(
-            key=uuid.uuid4().hex, certificate_id=cert.id, kind=cert.kind, copies=1, pages=1, outcome="printed",
-            attempt=1, at=now,
+            key=uuid.uuid4().hex,
+            certificate_id=cert.id,
+            kind=cert.kind,
+            copies=1,
+            pages=1,
+            outcome="printed",
+            attempt=1,
+            at=now,
         )
     )
     kiosk.rate(RatingRequest(key=uuid.uuid4().hex, level=1, subject="ticket", subject_ref="A", at=now))
@@ -102,9 +110,23 @@ def main(out: Path) -> int:
             server.stop()
         name = url.rsplit("/", 1)[1]
         dump = subprocess.run(
-            [server_bin("pg_dump"), "--no-owner", "--no-privileges", "-h", "127.0.0.1", "-p", str(cluster.port),
-             "-U", "kiosk", "-d", name],
-            capture_output=True, text=True, check=True, env={"PGPASSWORD": "kiosk-test"},
+            [
+                server_bin("pg_dump"),
+                "--no-owner",
+                "--no-privileges",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(cluster.port),
+                "-U",
+                "kiosk",
+                "-d",
+                name,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PGPASSWORD": "kiosk-test"},
         )
         (out / "postgresql.sql").write_text(dump.stdout)
     finally:

@@ -149,7 +149,10 @@ def test_a_self_service_point_shows_the_halls_queues_and_issues_nothing(city):
     _server, _admin, _main, _east, point = city
     queues = point.queues()
     assert not queues.issues_tickets and queues.queues == () and queues.site == "bank-247"
-    assert [hall.site for hall in queues.nearby] == ["east-hall", "main"]  # 0.1 km away; the main hall has no coordinates
+    assert [hall.site for hall in queues.nearby] == [
+        "east-hall",
+        "main",
+    ]  # 0.1 km away; the main hall has no coordinates
     east_queues = {q.type: q for q in queues.nearby[0].queues}
     assert set(east_queues) == {"A", "B2", "GJJ"} and queues.nearby[0].distance_km is not None
     assert queues.nearby[0].distance_km < 1
