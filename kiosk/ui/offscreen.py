@@ -134,12 +134,14 @@ class OffscreenKiosk:
         x1, y1 = x0 + widget.width, y0 + widget.height
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, Window.width), min(y1, Window.height)
         parent = widget.parent
+        hidden = widget.opacity <= 0  # a transparent parent hides its children too (Kivy multiplies opacity)
         while parent is not None and parent is not parent.parent:
             if isinstance(parent, ScrollView):
                 cx, cy = parent.to_window(parent.x, parent.y)
                 x0, y0, x1, y1 = max(x0, cx), max(y0, cy), min(x1, cx + parent.width), min(y1, cy + parent.height)
+            hidden = hidden or parent.opacity <= 0
             parent = parent.parent
-        if x1 - x0 < 2 or y1 - y0 < 2 or widget.opacity <= 0:
+        if x1 - x0 < 2 or y1 - y0 < 2 or hidden:
             return None
         return (x0 + x1) / 2, (y0 + y1) / 2
 

@@ -22,6 +22,9 @@ ERRORS = {
     "kiosk_suspended": N_("This kiosk is paused for a check. Please use another kiosk or ask staff."),
     "too_many_tickets": N_("This kiosk is busy. Please wait a moment and try again."),
     "network": N_("The queue system cannot be reached right now. Please ask at the service desk."),
+    "wrong_site": N_("This kiosk was just moved to another site. Please try again in a minute or ask staff."),
+    "no_numbers_here": N_("Numbers are not issued here. Please take a number at a service hall."),
+    "unknown_type": N_("This service is no longer offered here. Please choose another one."),
     "checkin_offline": N_(
         "Appointment check-in is not available at the moment. Please take a normal ticket, "
         "staff will honour your appointment."
