@@ -218,3 +218,68 @@ def test_a_site_manager_sees_and_changes_only_their_sites(city):
     assert {s["site"] for s in city_view["sites"]} == {"main", "east-hall"} and city_view["totals"]["issued"] > 0
     sites = requests.get(f"{server.url}/api/v1/sites", timeout=5).json()["sites"]
     assert [s["code"] for s in sites] == ["main", "east-hall", "bank-247"]
+
+
+def test_a_sites_board_and_desk_in_the_browser_show_only_that_site(city, browser):
+    """The east clerk's desk finds their site from their account; the east board
+    (`/display?site=east-hall`) names the site, shows its calls, and never the main hall's."""
+    from test_web_hall import counter_desk
+
+    server, _admin, main, east, _point = city
+    board = browser.new_page(viewport={"width": 1920, "height": 1080})
+    board.goto(f"{server.url}/display?site=east-hall")
+    board.wait_for_function("window.board && window.board.connected")
+    assert "东区政务服务中心" in board.text_content("header")
+    assert board.evaluate("board.snapshot.site") == "east-hall"
+    east_ticket, main_ticket = ticket(east, "A"), ticket(main, "A")
+    desk = counter_desk(browser, server, "east-clerk", 1)
+    assert desk.evaluate("Hall.site") == "east-hall"
+    main_clerk = login(server, "main-clerk", counter=1)
+    main_call = main_clerk.post(f"{server.url}/api/v1/counters/1/call-next", timeout=5).json()["called"]
+    desk.click("#btn-call")
+    desk.wait_for_function("document.getElementById('current-number').textContent !== '—'")
+    called = desk.text_content("#current-number")
+    board.wait_for_function(f"board.events.some(e => e.kind === 'call' && e.number === '{called}')")
+    assert board.evaluate("board.events.every(e => e.site === 'east-hall')"), board.evaluate("board.events")
+    assert main_call["site"] == "main"
+    assert not board.evaluate(f"board.events.some(e => e.ticket_id === '{main_call['ticket_id']}')")
+    assert east_ticket.id != main_ticket.id
+    desk.context.close()
+    board.close()
+
+
+def test_a_generated_city_is_imported_with_its_kiosks_from_the_command_line(tmp_path):
+    """`catalog generate --city` and `sites import`, as the demo loads its sample city."""
+    server = Central(tmp_path / "c")  # the commands work on the database; no server needed
+    made = server.cli(
+        "catalog",
+        "generate",
+        "--matters",
+        "40",
+        "--out",
+        str(tmp_path / "cat.json"),
+        "--city",
+        str(tmp_path / "city.json"),
+    )
+    assert made.returncode == 0, made.stderr
+    city = json.loads((tmp_path / "city.json").read_text())
+    kinds = [s["kind"] for s in city["sites"]]
+    assert kinds.count("hall") == 3 and kinds.count("centre") == 1 and kinds.count("self_service") == 2
+    loaded = server.cli("sites", "import", str(tmp_path / "city.json"))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "added 6 sites" in loaded.stdout and loaded.stdout.count("enrollment code") == 7
+    listed = json.loads(server.cli("sites", "list", "--json").stdout)
+    assert listed[0]["code"] == "main" and len(listed) == 7
+    centre = next(s for s in listed if s["kind"] == "centre")
+    assert [t["code"] for t in centre["types"]] == ["A", "B"] and not next(
+        s for s in listed if s["kind"] == "self_service"
+    )["issues_tickets"]
+    kiosks = server.cli("kiosks", "list", "--json").stdout.splitlines()
+    assert {json.loads(k)["site"] for k in kiosks} == {s["code"] for s in city["sites"]}
+    with server.db() as db:
+        handled = db.execute("SELECT COUNT(*) FROM site_matters WHERE site = ?", ("heping-centre",)).fetchone()[0]
+    assert handled == 8  # a fifth of the 40 matters
+    again = server.cli("sites", "import", str(tmp_path / "city.json"))
+    assert again.returncode == 0 and "added 0 sites" in again.stdout and "enrollment code" not in again.stdout
+    bad = server.cli("sites", "type-set", "city-hall", "V1", "--name", "x")
+    assert bad.returncode == 1 and "green-channel" in bad.stderr and "Traceback" not in bad.stderr
