@@ -99,9 +99,12 @@ class KioskServices:
             self.certificates.max_copies = min(self.config.document.max_copies, settings.max_copies or 99)
         if self.tickets:
             self.tickets.follow_site(settings.site)
-        if self.matter_sites and settings.site and settings.site.code != self._site_code:
+        moved = bool(settings.site and self._site_code and settings.site.code != self._site_code)
+        if moved and self.matter_sites:
             self.matter_sites.forget()
-        self._site_code = settings.site.code if settings.site else ""
+        if moved and self.offline:
+            self.offline.forget_leases()
+        self._site_code = settings.site.code if settings.site else self._site_code
 
     def offline_day(self):
         """Today's service day as central counts it (from the queue list it sent)."""

@@ -193,9 +193,12 @@ def test_a_node_waiting_for_a_locked_row_keeps_answering(nodes):
     holder = a.db().engine
     with holder.connect() as conn, conn.begin():
         conn.execute(
-            text("INSERT INTO counter_states (number, open, paused) VALUES (5, TRUE, FALSE) ON CONFLICT DO NOTHING")
+            text(
+                "INSERT INTO counter_states (site, number, open, paused) VALUES ('main', 5, TRUE, FALSE) "
+                "ON CONFLICT DO NOTHING"
+            )
         )
-        conn.execute(text("SELECT number FROM counter_states WHERE number = 5 FOR UPDATE"))
+        conn.execute(text("SELECT number FROM counter_states WHERE site = 'main' AND number = 5 FOR UPDATE"))
         waiting: list = []
         caller = threading.Thread(
             target=lambda: waiting.append(session.post(f"{a.url}/api/v1/counters/5/call-next", timeout=60))

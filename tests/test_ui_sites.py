@@ -106,9 +106,11 @@ def test_a_type_added_at_runtime_is_offered_after_the_next_settings_sync(city, r
 )
 def test_at_a_self_service_point_the_nearest_halls_queues_are_shown_and_nothing_is_issued(city, rig):
     server, _admin = city
+    assert rig.services.offline.leases()  # blocks of the main hall's numbers, for issuing offline
     assert server.cli("kiosks", "move", rig.name, "corner-247").returncode == 0
     rig.services.heartbeat.beat_once()
     assert rig.services.settings.current.site.code == "corner-247"
+    assert rig.services.offline.leases() == []  # never issued here: they were the main hall's numbers
     screen = open_tickets(rig)
     english = rig.services.translator.language == "en"
     rig.wait_until(lambda: not screen.issues and screen.items)

@@ -185,6 +185,17 @@ class OfflineTickets:
             log.info("leased %s%03d-%s%03d for %s", lease.type, lease.first, lease.type, lease.last, lease.service_day)
         return cur.rowcount
 
+    def forget_leases(self) -> int:
+        """The kiosk was moved to another site: its blocks are the old site's numbers
+        and must not be issued here (tickets already issued still deliver there).
+        New blocks are leased at the next refill."""
+        with self.outbox.transaction() as db:
+            dropped = db.execute("DELETE FROM leases").rowcount
+        self._refilled_at = 0.0
+        if dropped:
+            log.info("moved to another site: %d leased number block(s) dropped", dropped)
+        return dropped
+
     def _prune(self) -> None:
         with self.outbox.transaction() as db:
             db.execute("DELETE FROM leases WHERE valid_until < ?", (self.clock() - 86400,))
