@@ -44,6 +44,7 @@ OPEN_STATES = ("waiting", "called", "serving")
 BOOKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # read off a phone, typed on the kiosk
 SIMULATED = 400  # tickets simulated for estimates; beyond that, extrapolated
 ESTIMATE_TTL_S = 2.0
+REFRESH_REST = 19.0  # the refresher rests 19x as long as a simulation took: at most 5 % of a core
 
 
 class QueueError(Exception):
@@ -92,7 +93,8 @@ class QueueEngine:
         self.reset_minutes = hh * 60 + mm
         self._curves: dict[tuple[str, date], _Curve] = {}
         self._lock = threading.Lock()
-        self._refreshing: set[str] = set()
+        self._stale: dict[tuple[str, date], Site] = {}  # curves a ticket found stale, for the refresher
+        self._refreshing = False
 
     def site(self, code: str | None = None) -> Site:
         """The site (the first one for None); QueueError 404 for an unknown code."""
@@ -527,28 +529,38 @@ class QueueEngine:
     def _curve(self, site: Site, day: date, wait: bool) -> _Curve:
         """The site's simulated queue that day, recomputed every ESTIMATE_TTL_S
         (or when the site's configuration changed). Without `wait` (issuing a
-        ticket) a stale curve is used while a background thread recomputes it:
-        the simulation takes milliseconds, which no ticket should wait for."""
+        ticket) a stale curve is used and the site is queued for the refresher
+        thread: the simulation takes milliseconds, which no ticket should wait for."""
         key = (site.code, day)
         with self._lock:
             cached = self._curves.get(key)
             if cached and cached.site == site and time.monotonic() - cached.at < ESTIMATE_TTL_S:
                 return cached
             if cached and not wait:
-                if site.code not in self._refreshing:
-                    self._refreshing.add(site.code)
-                    threading.Thread(target=self._refresh, args=(site, day), name="estimate", daemon=True).start()
+                self._stale[key] = site
+                if not self._refreshing:
+                    self._refreshing = True
+                    threading.Thread(target=self._refresh, name="estimate", daemon=True).start()
                 return cached
         return self._compute_curve(site, day)
 
-    def _refresh(self, site: Site, day: date) -> None:
-        try:
-            self._compute_curve(site, day)
-        except Exception:  # the stale curve stays; the next ticket tries again
-            log.exception("recomputing the wait estimates of %s failed", site.code)
-        finally:
+    def _refresh(self) -> None:
+        """One thread recomputes the stale curves, stalest first, resting REFRESH_REST
+        times as long as each took: with many busy sites their curves age a little
+        longer instead of the simulations taking the CPU the tickets need."""
+        while True:
             with self._lock:
-                self._refreshing.discard(site.code)
+                if not self._stale:
+                    self._refreshing = False
+                    return
+                key = min(self._stale, key=lambda k: self._curves[k].at if k in self._curves else 0.0)
+                site = self._stale.pop(key)
+            started = time.monotonic()
+            try:
+                self._compute_curve(site, key[1])
+            except Exception:  # the stale curve stays; the next ticket asks again
+                log.exception("recomputing the wait estimates of %s failed", site.code)
+            time.sleep((time.monotonic() - started) * REFRESH_REST)
 
     def _compute_curve(self, site: Site, day: date) -> _Curve:
         reads = self.store.read()
