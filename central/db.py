@@ -231,7 +231,7 @@ def upgrade(engine: Engine, first_site: dict | None = None) -> None:
     """Bring the schema to the newest revision (idempotent). Nodes starting
     at once take turns: PostgreSQL's advisory lock (held to commit), SQLite's
     write lock; the second finds the schema current and does nothing.
-    `first_site`: the site the sites migration seeds (central.sites.model.seed_row)."""
+    `first_site`: the site the sites migration seeds (`Site.describe()`)."""
     from alembic import command
     from alembic.config import Config
 

@@ -57,12 +57,12 @@ def open_state(config: CentralConfig, *, migrate: bool = True) -> CentralState:
     from central import node_keys
     from central.certs.keys import load_or_create
     from central.rawsql import runner_for
-    from central.sites.model import seed_from_config, seed_row
+    from central.sites.model import seed_from_config
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(config.database_url, config.database)
     if migrate:
-        db.upgrade(engine, seed_row(seed_from_config(config)))
+        db.upgrade(engine, seed_from_config(config).describe())
     secrets_dir = config.secrets_dir
     master = load_master_key(secrets_dir, node_keys.MASTER)
     id_hash = load_master_key(secrets_dir, node_keys.ID_HASH)

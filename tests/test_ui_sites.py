@@ -10,19 +10,11 @@ import json
 
 import pytest
 from conftest import Central, add_staff, login, run_cli, still_clock, write_kiosk_config
+from test_sites import EAST
 from test_ui_guides import open_guide
 
 pytestmark = [pytest.mark.ui, pytest.mark.central]
 ID_CARD_MATTER = "1199010207020010000001"  # 居民身份证办理 in the bundled sample catalog
-EAST = {
-    "code": "east-hall",
-    "kind": "hall",
-    "name": "东区政务服务中心",
-    "name_en": "East District Hall",
-    "address": "东区一路1号",
-    "latitude": 39.93,
-    "longitude": 116.42,
-}
 CORNER = {
     "code": "corner-247",
     "kind": "self_service",

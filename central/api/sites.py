@@ -74,25 +74,6 @@ class MoveKiosk(WireModel):
     site: str = Field(pattern=SITE_CODE)
 
 
-def site_json(site: Site) -> dict:
-    return {
-        "code": site.code,
-        "kind": site.kind,
-        "name": site.name,
-        "name_en": site.name_en,
-        "address": site.address,
-        "timezone": site.timezone,
-        "latitude": site.latitude,
-        "longitude": site.longitude,
-        "hours": site.hours.to_json(),
-        "issues_tickets": site.issues_tickets,
-        "types": [
-            {"code": t.code, "name": t.name, "name_en": t.name_en, "avg_minutes": t.avg_minutes} for t in site.types
-        ],
-        "counters": [{"number": c.number, "name": c.label, "types": list(c.types)} for c in site.counters],
-    }
-
-
 def _store(request: Request) -> SiteStore:
     return request.app.state.site_store
 
@@ -118,7 +99,7 @@ def _changed(request: Request, session: StaffSession, action: str, target: str, 
 @router.get("/sites")
 def sites(request: Request) -> dict:
     """Every site in service: kind, names, address, hours, business types and counters (public)."""
-    return {"sites": [site_json(site) for site in request.app.state.sites.get().sites.values() if site.active]}
+    return {"sites": [site.describe() for site in request.app.state.sites.get().sites.values() if site.active]}
 
 
 @router.post("/sites", status_code=201)
@@ -129,7 +110,7 @@ def add_site(body: SiteBody, request: Request, session: StaffSession = Depends(s
         body.code, body.kind, body.name, body.name_en, body.address, body.timezone, body.latitude, body.longitude, hours
     )
     made = _changed(request, session, "site_added", body.code, body.kind, lambda: _store(request).add_site(site))
-    return site_json(made)
+    return made.describe()
 
 
 @router.patch("/sites/{code}")
@@ -144,7 +125,7 @@ def change_site(code: str, body: SiteChange, request: Request, session: StaffSes
     changed = _changed(
         request, session, "site_changed", code, detail, lambda: _store(request).update_site(code, **changes)
     )
-    return site_json(changed)
+    return changed.describe()
 
 
 @router.put("/sites/{code}/types/{type_code}")
@@ -156,7 +137,7 @@ def put_type(
     site = _changed(
         request, session, "type_set", f"{code}/{type_code}", body.name, lambda: _store(request).put_type(code, kind)
     )
-    return site_json(site)
+    return site.describe()
 
 
 @router.delete("/sites/{code}/types/{type_code}")
@@ -170,7 +151,7 @@ def remove_type(code: str, type_code: str, request: Request, session: StaffSessi
         "",
         lambda: _store(request).remove_type(code, type_code),
     )
-    return site_json(site)
+    return site.describe()
 
 
 @router.put("/sites/{code}/counters/{number}")
@@ -186,7 +167,7 @@ def put_counter(
     site = _changed(
         request, session, "counter_set", f"{code}/{number}", detail, lambda: _store(request).put_counter(code, counter)
     )
-    return site_json(site)
+    return site.describe()
 
 
 @router.delete("/sites/{code}/counters/{number}")
@@ -200,7 +181,7 @@ def remove_counter(code: str, number: int, request: Request, session: StaffSessi
         "",
         lambda: _store(request).remove_counter(code, number),
     )
-    return site_json(site)
+    return site.describe()
 
 
 @router.put("/sites/{code}/matters")

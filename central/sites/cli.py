@@ -239,9 +239,7 @@ def import_city(store: SiteStore, data: dict) -> int:
 def _list(store: SiteStore, as_json: bool) -> int:
     snapshot = store.snapshot()
     if as_json:
-        from central.api.sites import site_json
-
-        print(json.dumps([site_json(s) for s in snapshot.sites.values()], ensure_ascii=False, indent=2))
+        print(json.dumps([s.describe() for s in snapshot.sites.values()], ensure_ascii=False, indent=2))
         return 0
     for site in snapshot.sites.values():
         state = "" if site.active else " (out of service)"

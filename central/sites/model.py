@@ -110,6 +110,26 @@ class Site:
         """The names of the counters serving business type `code`."""
         return [c.label for c in self.counters if not c.types or code in c.types]
 
+    def describe(self) -> dict:
+        """The site as JSON: what `GET /sites` and `sites list --json` answer, and what
+        `sites import` and the seeding migration (0011) read."""
+        return {
+            "code": self.code,
+            "kind": self.kind,
+            "name": self.name,
+            "name_en": self.name_en,
+            "address": self.address,
+            "timezone": self.timezone,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+            "hours": self.hours.to_json(),
+            "issues_tickets": self.issues_tickets,
+            "types": [
+                {"code": t.code, "name": t.name, "name_en": t.name_en, "avg_minutes": t.avg_minutes} for t in self.types
+            ],
+            "counters": [{"number": c.number, "name": c.label, "types": list(c.types)} for c in self.counters],
+        }
+
     def distance_km(self, other: Site) -> float | None:
         """Great-circle distance, when both sites have coordinates."""
         if None in (self.latitude, self.longitude, other.latitude, other.longitude):
@@ -196,19 +216,3 @@ def seed_from_config(config) -> Site:
         types=tuple(BusinessType(t.code, t.name, t.name_en, t.avg_minutes) for t in queue.types),
         counters=tuple(Counter(c.number, c.name, tuple(c.types)) for c in queue.counters),
     )
-
-
-def seed_row(site: Site) -> dict:
-    """The first site as the seeding migration (0011) takes it."""
-    return {
-        "code": site.code,
-        "kind": site.kind,
-        "name": site.name,
-        "name_en": site.name_en,
-        "address": site.address,
-        "timezone": site.timezone,
-        "types": [
-            {"code": t.code, "name": t.name, "name_en": t.name_en, "avg_minutes": t.avg_minutes} for t in site.types
-        ],
-        "counters": [{"number": c.number, "name": c.name, "types": ",".join(c.types)} for c in site.counters],
-    }

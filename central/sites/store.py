@@ -90,16 +90,12 @@ def load_sites(conn: Connection) -> SiteSnapshot:
 
 
 def site_row(site: Site) -> dict:
+    """The `sites` row of a site."""
+    described = site.describe()
+    own = ("code", "kind", "name", "name_en", "address", "timezone", "latitude", "longitude")
     return {
-        "code": site.code,
-        "kind": site.kind,
-        "name": site.name,
-        "name_en": site.name_en,
-        "address": site.address,
-        "timezone": site.timezone,
-        "latitude": site.latitude,
-        "longitude": site.longitude,
-        "hours": json.dumps(site.hours.to_json()),
+        **{key: described[key] for key in own},
+        "hours": json.dumps(described["hours"]),
         "position": site.position,
         "active": site.active,
     }

@@ -38,7 +38,8 @@ SITED = (
 
 
 def _first_site() -> dict:
-    """The seed central passed in (central.db.upgrade), or a plain hall."""
+    """The seed central passed in (central.db.upgrade: `Site.describe()` of the TOML's
+    first site), or a plain hall."""
     seed = context.config.attributes.get("first_site")
     if seed is not None:
         return seed
@@ -121,7 +122,13 @@ def upgrade() -> None:
         ],
     )
     op.bulk_insert(types, [{"site": code, "position": i, **t} for i, t in enumerate(seed["types"])])
-    op.bulk_insert(counters, [{"site": code, **c} for c in seed["counters"]])
+    op.bulk_insert(
+        counters,
+        [
+            {"site": code, "number": c["number"], "name": c["name"], "types": ",".join(c["types"])}
+            for c in seed["counters"]
+        ],
+    )
     op.bulk_insert(config, [{"id": 1, "version": 1}])
     op.execute(
         sa.text("INSERT INTO staff_sites (username, site) SELECT username, :site FROM staff").bindparams(site=code)
