@@ -285,3 +285,28 @@ def test_a_generated_city_is_imported_with_its_kiosks_from_the_command_line(tmp_
     assert again.returncode == 0 and "added 0 sites" in again.stdout and "enrollment code" not in again.stdout
     bad = server.cli("sites", "type-set", "city-hall", "V1", "--name", "x")
     assert bad.returncode == 1 and "green-channel" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_manager_of_two_sites_switches_between_them_in_the_page(city, browser):
+    """The manager page names the site it shows and offers the manager's other site."""
+    from conftest import PASSWORD
+
+    server, _admin, _main, _east, _point = city
+    add_staff(server, "two-site-boss", "manager")
+    assert server.cli("staff", "sites", "two-site-boss", "main", "east-hall").returncode == 0
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{server.url}/manager")
+    page.fill("#username", "two-site-boss")
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button")
+    page.wait_for_selector("#site-picker:not(.hidden)")
+    assert page.text_content("#site-name") == "政务服务中心"  # the first of the account's sites
+    options = page.eval_on_selector_all("#site-picker option", "o => o.map(x => [x.value, x.textContent])")
+    assert options == [["main", "政务服务中心"], ["east-hall", "东区政务服务中心"]]  # not the self-service point
+    page.select_option("#site-picker", "east-hall")
+    page.wait_for_url("**/manager?site=east-hall")
+    page.wait_for_function("document.getElementById('site-name').textContent === '东区政务服务中心'")
+    sites = requests.get(f"{server.url}/api/v1/sites", timeout=5).json()["sites"]
+    east_types = len(next(s for s in sites if s["code"] == "east-hall")["types"])
+    page.wait_for_function(f"document.querySelectorAll('#types tbody tr').length === {east_types}")
+    page.close()

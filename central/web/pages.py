@@ -34,6 +34,7 @@ ERRORS = {
 
 COMMON = {
     "logout": N_("Log out"),
+    "site_label": N_("Site"),
     "login_title": N_("Staff login"),
     "username": N_("Username"),
     "password": N_("Password"),

@@ -153,6 +153,26 @@ Hall.login = async function (form, errorNode) {
   });
 };
 
+// The header names the site the page shows (it may not be the one in the address: a
+// clerk's own site), and offers the account's other sites when it has several.
+Hall.showSite = async function (session, siteName) {
+  const name = document.getElementById("site-name");
+  if (name && siteName) name.textContent = siteName;
+  const picker = document.getElementById("site-picker");
+  if (!picker || !session || (session.role !== "admin" && (session.sites || []).length < 2)) return;
+  let sites = [];
+  try { sites = (await Hall.api("GET", "/sites")).sites; } catch (e) { return; }
+  const mine = sites.filter((s) => s.issues_tickets && (session.role === "admin" || session.sites.includes(s.code)));
+  picker.replaceChildren(...mine.map((s) => Hall.el("option", {value: s.code}, s.name)));
+  picker.value = Hall.site;
+  picker.onchange = () => {
+    const query = new URLSearchParams(location.search);
+    query.set("site", picker.value);
+    location.search = query.toString();
+  };
+  picker.classList.remove("hidden");
+};
+
 // The manager pages (/manager, /fleet): an existing manager session or a
 // manager login, then the view shown and the logout button wired. Resolves
 // with the session.
