@@ -138,11 +138,19 @@ def test_event_streams_carry_only_their_sites_events(city):
 
 
 def test_a_kiosk_issues_only_at_its_own_site(city):
-    _server, _admin, main, east, _point = city
+    server, admin, main, east, _point = city
     with pytest.raises(CentralError) as wrong:
         ticket(main, "A", site="east-hall")
     assert wrong.value.status == 403 and wrong.value.code == "wrong_site"
     assert ticket(east, "A", site="east-hall").number.startswith("A")
+    url = f"{server.url}/api/v1/sites/east-hall"
+    assert admin.patch(url, json={"active": False}, timeout=5).ok  # a site out of service issues nothing
+    with pytest.raises(CentralError) as closed:
+        ticket(east, "A")
+    assert closed.value.code == "site_closed"
+    assert "east-hall" not in [s["code"] for s in requests.get(f"{server.url}/api/v1/sites", timeout=5).json()["sites"]]
+    assert admin.patch(url, json={"active": True}, timeout=5).ok
+    assert ticket(east, "A").number.startswith("A")
 
 
 def test_a_self_service_point_shows_the_halls_queues_and_issues_nothing(city):

@@ -149,6 +149,8 @@ class QueueEngine:
                         "for its own site only (its settings follow at the next sync)",
                         403,
                     )
+                if not site.active:
+                    raise QueueError("site_closed", f"{site.name} is out of service; numbers are taken elsewhere", 409)
                 if not site.issues_tickets:
                     raise QueueError(
                         "no_numbers_here",

@@ -24,6 +24,7 @@ ERRORS = {
     "network": N_("The queue system cannot be reached right now. Please ask at the service desk."),
     "wrong_site": N_("This kiosk was just moved to another site. Please try again in a minute or ask staff."),
     "no_numbers_here": N_("Numbers are not issued here. Please take a number at a service hall."),
+    "site_closed": N_("This service point is closed. Please take a number at another service hall."),
     "unknown_type": N_("This service is no longer offered here. Please choose another one."),
     "checkin_offline": N_(
         "Appointment check-in is not available at the moment. Please take a normal ticket, "
