@@ -35,6 +35,13 @@ class KioskSection:
     data_dir: str = ""  # empty: /var/lib/kiosk, or the XDG data directory for a user who cannot write there
     timezone: str = "Asia/Shanghai"  # the hall's local time (dates printed on certificates)
 
+    def place_name(self, language: str, site=None) -> str:
+        """What the kiosk calls where it stands, in `language`: its site as central
+        has it (a `wire.SiteInfo` from the pushed settings), else the configured name."""
+        if site is not None:
+            return site.name_en if language == "en" and site.name_en else site.name
+        return self.hall_name_en if language == "en" else self.hall_name
+
     def validate(self):
         from zoneinfo import ZoneInfo
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from common import wire
 from common.fonts import resolve
 from drivers.printer import PrinterError, TicketPrinter
 from kiosk.catalog.notice import notice_receipt
@@ -74,6 +75,7 @@ class TicketPrinting:
         self._printer = printer
         self._made = printer is not None
         self.last_fault = ""  # the latest print failure, for the heartbeat
+        self.site: wire.SiteInfo | None = None  # the kiosk's site from central's settings: named on the notice
         self.faults: FaultLog | None = None  # when the kiosk keeps one
 
     @property
@@ -119,7 +121,7 @@ class TicketPrinting:
         matter = self.catalog.matter(code)
         if matter is None:
             return PrintOutcome(False, "unknown_matter")
-        hall = self.config.kiosk.hall_name if translator.language == "zh_CN" else self.config.kiosk.hall_name_en
+        hall = self.config.kiosk.place_name(translator.language, self.site)
         receipt = notice_receipt(
             matter, translator.gettext, hall_name=hall, guide_url=self.config.catalog.guide_url, kiosk_name=kiosk_name
         )

@@ -99,6 +99,7 @@ class KioskServices:
             self.certificates.max_copies = min(self.config.document.max_copies, settings.max_copies or 99)
         if self.tickets:
             self.tickets.follow_site(settings.site)
+        self.printing.site = settings.site
         moved = bool(settings.site and self._site_code and settings.site.code != self._site_code)
         if moved and self.matter_sites:
             self.matter_sites.forget()

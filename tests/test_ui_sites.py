@@ -7,6 +7,8 @@ does not handle it. Portrait and landscape, Chinese and English."""
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from conftest import Central, add_staff, login, run_cli, still_clock, write_kiosk_config
@@ -14,6 +16,7 @@ from test_sites import EAST
 from test_ui_guides import open_guide
 
 pytestmark = [pytest.mark.ui, pytest.mark.central]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 ID_CARD_MATTER = "1199010207020010000001"  # 居民身份证办理 in the bundled sample catalog
 CORNER = {
     "code": "corner-247",
@@ -62,6 +65,11 @@ def rig(city, tmp_path, request):
         yield kiosk
 
 
+def shot(rig, name: str) -> None:
+    if "KIOSK_SCREENSHOTS" in os.environ:  # ./scripts/screenshots-style docs images, on request
+        rig.screenshot(SCREENSHOTS / name)
+
+
 def open_tickets(rig):
     rig.tap(rig.app.screen("home").ids.tile_tickets)
     assert rig.app.current_screen == "tickets"
@@ -102,6 +110,7 @@ def test_at_a_self_service_point_the_nearest_halls_queues_are_shown_and_nothing_
     assert server.cli("kiosks", "move", rig.name, "corner-247").returncode == 0
     rig.services.heartbeat.beat_once()
     assert rig.services.settings.current.site.code == "corner-247"
+    rig.wait_until(lambda: rig.shell.ids.hall_name.text == ("社区24小时自助服务点"))  # the header names its new site
     assert rig.services.offline.leases() == []  # never issued here: they were the main hall's numbers
     screen = open_tickets(rig)
     english = rig.services.translator.language == "en"
@@ -119,6 +128,7 @@ def test_at_a_self_service_point_the_nearest_halls_queues_are_shown_and_nothing_
         assert rig.visible_point(screen.ids[button]) is None and screen.ids[button].disabled
     rig.tap(queue_rows[0])
     assert screen.state == "choose" and rig.app.current_screen == "tickets"
+    shot(rig, f"tickets-self-service-{'landscape-en' if english else 'portrait-zh_CN'}.png")
 
 
 def test_a_guide_says_where_else_its_matter_is_handled(city, rig):
@@ -137,5 +147,6 @@ def test_a_guide_says_where_else_its_matter_is_handled(city, rig):
     assert "本服务点不办理此事项" in row.text and "东区政务服务中心" in row.text and "东区一路1号" in row.text
     assert guide.ids.sections.children[-1] is row  # the first thing under the title
     assert rig.visible_point(row) is not None
+    shot(rig, "guide-where-else-zh_CN.png")
     for body in ({"matters": {}, "replace": True},):  # main handles every matter again
         assert admin.put(f"{server.url}/api/v1/sites/main/matters", json=body, timeout=5).ok

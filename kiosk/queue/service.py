@@ -218,8 +218,7 @@ class TicketService:
         return outcome
 
     def _hall(self) -> str:
-        k = self.config.kiosk
-        return k.hall_name if self.translator.language == "zh_CN" else k.hall_name_en
+        return self.config.kiosk.place_name(self.translator.language, self.site)
 
 
 def _load_queues(path: Path) -> QueuesReply | None:

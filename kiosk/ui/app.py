@@ -93,6 +93,10 @@ class KioskApp(App):
         self.services.events.subscribe(ModeChanged, self._on_mode)
         self._on_network(None)
         if self.services.settings:
+            # new settings arrive on the heartbeat's thread: the header follows on the UI thread
+            self.services.settings.on_change.append(
+                lambda _settings: Clock.schedule_once(lambda _dt: self._update_hall_name(), 0)
+            )
             self.mode = self.services.settings.mode()
             Clock.schedule_interval(lambda _dt: self.services.settings.check_mode(), MODE_CHECK_S)
         Clock.schedule_interval(self._tick_idle, IDLE_TICK_S)
@@ -178,8 +182,9 @@ class KioskApp(App):
         self._on_network(None)
 
     def _update_hall_name(self) -> None:
-        k = self.services.config.kiosk
-        self.hall_name = k.hall_name if self.lang == "zh_CN" else k.hall_name_en
+        """The site central has this kiosk at (its settings), else the configured name."""
+        site = self.services.settings.current.site if self.services.settings else None
+        self.hall_name = self.services.config.kiosk.place_name(self.lang, site)
 
     # -- session and idle timeout -----------------------------------------
     def _on_any_touch(self, _window, touch):
