@@ -4,6 +4,7 @@ the UI (which never builds services or talks HTTP itself)."""
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 from common import wire
@@ -214,6 +215,8 @@ def build_services(config: KioskConfig) -> KioskServices:
     certificates = services.certificates
     events.subscribe(SessionEnded, lambda _event: certificates.wipe())
     services.settings.on_change.append(services.apply_limits)
+    settings = services.settings
+    services.tickets.on_moved = lambda: threading.Thread(target=settings.fetch, name="settings", daemon=True).start()
     services.settings.apply()
     guard = DiskGuard(config.data_dir, config.maintenance.disk_min_free_mb, prune_outbox=outbox.prune_acked)
     if creds is None:

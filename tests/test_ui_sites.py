@@ -150,3 +150,27 @@ def test_a_guide_says_where_else_its_matter_is_handled(city, rig):
     shot(rig, "guide-where-else-zh_CN.png")
     for body in ({"matters": {}, "replace": True},):  # main handles every matter again
         assert admin.put(f"{server.url}/api/v1/sites/main/matters", json=body, timeout=5).ok
+
+
+def test_a_kiosk_moved_between_heartbeats_says_so_and_catches_up_at_once(city, rig):
+    """Moved while a citizen stands at it: the refused ticket says why in words, the
+    kiosk fetches its settings at once, and the next try is a number of the new site."""
+    server, admin = city
+    screen = open_tickets(rig)
+    rig.wait_until(lambda: "A" in shown_letters(rig, screen))
+    assert admin.post(f"{server.url}/api/v1/kiosks/{rig.name}/site", json={"site": "east-hall"}, timeout=5).ok
+    row = next(w for w in screen.ids.types.children[0].children if getattr(w, "letter", "") == "A")
+    rig.tap(row)
+    rig.tap(screen.ids.confirm)
+    rig.wait_until(lambda: screen.state == "error")
+    assert "调整了所属服务点" in screen.message
+    rig.wait_until(lambda: rig.services.settings.current.site.code == "east-hall")  # no heartbeat needed
+    rig.tap(screen.ids.error_back)
+    rig.wait_until(lambda: shown_letters(rig, screen) == ["A"])  # the east hall's one business type
+    row = next(w for w in screen.ids.types.children[0].children if getattr(w, "letter", "") == "A")
+    rig.tap(row)
+    rig.tap(screen.ids.confirm)
+    rig.wait_until(lambda: screen.state == "done")
+    with server.db() as db:
+        site = db.execute("SELECT site FROM tickets WHERE id = ?", (screen.ticket.id,)).fetchone()[0]
+    assert site == "east-hall"

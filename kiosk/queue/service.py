@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from kiosk.sync.client import CentralClient, CentralError
 from kiosk.sync.outbox import Outbox, OutboxWorker
 
 log = logging.getLogger(__name__)
+MOVED = ("wrong_site", "no_numbers_here", "site_closed")  # refusals that mean the kiosk's settings are out of date
 QUEUES_TTL_S = 5.0
 
 
@@ -70,6 +72,7 @@ class TicketService:
         self._attempts: dict[str, int] = {}  # print attempts per ticket id, for the print records' keys
         self.online = True  # the last call to central got through
         self.site: wire.SiteInfo | None = None  # from the settings central pushes (follow_site)
+        self.on_moved: Callable[[], None] | None = None  # central has this kiosk at another site now
         self._stale_site = False
 
     def queues(self, *, fresh: bool = False) -> QueuesReply | None:
@@ -151,6 +154,8 @@ class TicketService:
         except CentralError as exc:
             if exc.kind != "network":
                 self.outbox.settle(request.request_id)  # refused: central issued nothing
+                if exc.code in MOVED and self.on_moved is not None:
+                    self.on_moved()  # moved or retired just now: fetch the settings at once, not at the next beat
                 return TakeResult(None, error=exc.code or exc.kind, detail=str(exc))
             self.online = False
             self.outbox.release(request.request_id)  # cancel at central whatever it may have issued
