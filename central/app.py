@@ -95,6 +95,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(verify.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.sites = SiteDirectory(app.state.central.engine)
+    app.state.sites.reload()  # loaded before serving: the first ticket never reads it on the event loop
     app.state.site_store = SiteStore(app.state.central.engine, on_change=app.state.sites.reload)
     app.state.queue = QueueEngine(
         config, QueueStore(app.state.central.engine, app.state.central.runner), app.state.sites

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException
 from common import wire
 
 Responses = dict[int | str, dict[str, Any]]  # a route's documented error replies, for OpenAPI
+T = TypeVar("T")
 
 
 class ApiError(Exception):
@@ -20,6 +22,15 @@ class ApiError(Exception):
         self.status = status
         self.code = code
         self.message = message
+
+
+def refused(kinds: type[Exception] | tuple[type[Exception], ...], action: Callable[[], T]) -> T:
+    """`action()`; a refusal of `kinds` (errors carrying code, message and status, such
+    as QueueError or SiteError) is answered as the ApiError it describes."""
+    try:
+        return action()
+    except kinds as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None  # type: ignore[attr-defined]
 
 
 def error_json(code: str, message: str) -> bytes:

@@ -40,40 +40,22 @@ def matter_sites(code: str, request: Request, kiosk: SignedKiosk = Depends(authe
     do, nearest first. A site that lists no matters handles every matter; a
     self-service point handles only those it lists."""
     snapshot = request.app.state.sites.get()
-    store = request.app.state.site_store
-    listing = store.listing_sites()
-    listed = store.availability([code[:64]]).get(code[:64], {})
     here = snapshot.sites.get(kiosk.site) or snapshot.first
-    handled: list[tuple[str, str]] = []  # (site, windows)
-    for site in snapshot.sites.values():
-        if not site.active:
-            continue
-        if site.code in listing:
-            if site.code in listed:
-                handled.append((site.code, listed[site.code]))
-        elif site.issues_tickets:
-            handled.append((site.code, ""))
-
-    def windows(text: str) -> tuple[int, ...]:
-        return tuple(int(w) for w in text.split(",") if w.strip().isdigit())
-
-    elsewhere = []
-    for code_, where in handled:
-        if code_ == here.code:
-            continue
-        site = snapshot.sites[code_]
-        elsewhere.append(
+    handled = request.app.state.site_store.handled_at(snapshot, code[:64])
+    elsewhere = sorted(
+        (
             MatterSite(
                 site=site.code,
                 name=site.name,
                 name_en=site.name_en,
                 address=site.address,
-                windows=windows(where),
+                windows=windows,
                 distance_km=here.distance_km(site),
             )
-        )
-    elsewhere.sort(key=lambda s: (s.distance_km is None, s.distance_km or 0.0))
-    mine = next((where for code_, where in handled if code_ == here.code), None)
+            for site, windows in ((snapshot.sites[c], w) for c, w in handled.items() if c != here.code)
+        ),
+        key=lambda s: (s.distance_km is None, s.distance_km or 0.0),
+    )
     return MatterAvailability(
-        code=code, here=mine is not None, here_windows=windows(mine or ""), elsewhere=tuple(elsewhere[:5])
+        code=code, here=here.code in handled, here_windows=handled.get(here.code, ()), elsewhere=tuple(elsewhere[:5])
     )

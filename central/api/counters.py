@@ -13,7 +13,7 @@ import hmac
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
-from central.errors import ApiError
+from central.errors import ApiError, refused
 from central.queue.calling import Calling
 from central.queue.engine import QueueError
 from central.rate_limit import RateLimit
@@ -89,13 +89,6 @@ def _for_counter(request: Request, session: StaffSession, number: int, site: str
     return chosen
 
 
-def _queue_errors(action):
-    try:
-        return action()
-    except QueueError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None
-
-
 def _login_limit(request: Request) -> RateLimit:
     limit = getattr(request.app.state, "login_limit", None)
     if limit is None:
@@ -156,7 +149,7 @@ def choose_counter(body: ChooseCounter, request: Request, session: StaffSession 
         raise ApiError(422, "choose_site", f"you work at several sites ({', '.join(session.sites)}): say which")
     if not session.may_see(site):
         raise ApiError(403, "other_site", f"you work at {', '.join(session.sites) or 'no site'}, not {site}")
-    _queue_errors(lambda: _calling(request).counter_name(body.counter, site))
+    refused(QueueError, lambda: _calling(request).counter_name(body.counter, site))
     try:
         _store(request).choose_counter(request.cookies[COOKIE], body.counter, site)
     except StaffError as exc:
@@ -169,7 +162,7 @@ def counter_status(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_session)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    return _queue_errors(lambda: request.app.state.board.counter(number, site=where))
+    return refused(QueueError, lambda: request.app.state.board.counter(number, site=where))
 
 
 @router.post("/counters/{number}/call-next")
@@ -178,7 +171,7 @@ def call_next(
 ) -> dict:
     """A write that may wait for the database: a plain `def`, so FastAPI runs it on a pool thread."""
     where = _for_counter(request, session, number, site)
-    call = _queue_errors(lambda: _calling(request).call_next(number, session.username, site=where))
+    call = refused(QueueError, lambda: _calling(request).call_next(number, session.username, site=where))
     return {"called": call.__dict__ if call else None}
 
 
@@ -187,7 +180,7 @@ def recall(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    return {"called": _queue_errors(lambda: _calling(request).recall(number, site=where)).__dict__}
+    return {"called": refused(QueueError, lambda: _calling(request).recall(number, site=where)).__dict__}
 
 
 @router.post("/counters/{number}/no-show")
@@ -195,7 +188,7 @@ def no_show(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    _queue_errors(lambda: _calling(request).no_show(number, site=where))
+    refused(QueueError, lambda: _calling(request).no_show(number, site=where))
     return {"ok": True}
 
 
@@ -204,7 +197,7 @@ def finish(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    _queue_errors(lambda: _calling(request).finish(number, site=where))
+    refused(QueueError, lambda: _calling(request).finish(number, site=where))
     return {"ok": True}
 
 
@@ -217,7 +210,7 @@ def transfer(
     session: StaffSession = Depends(staff_action),
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    _queue_errors(lambda: _calling(request).transfer(number, body.to_type, site=where))
+    refused(QueueError, lambda: _calling(request).transfer(number, body.to_type, site=where))
     return {"ok": True}
 
 
@@ -226,7 +219,7 @@ def pause(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    _queue_errors(lambda: _calling(request).set_paused(number, True, site=where))
+    refused(QueueError, lambda: _calling(request).set_paused(number, True, site=where))
     return {"ok": True}
 
 
@@ -235,7 +228,7 @@ def resume(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    _queue_errors(lambda: _calling(request).set_paused(number, False, site=where))
+    refused(QueueError, lambda: _calling(request).set_paused(number, False, site=where))
     return {"ok": True}
 
 
@@ -252,7 +245,7 @@ def open_close(
     if session.role not in MANAGING:
         raise ApiError(403, "managers_only", "only the hall manager opens and closes counters")
     where = _for_counter(request, session, number, site)
-    _queue_errors(lambda: _calling(request).set_open(number, action == "open", site=where))
+    refused(QueueError, lambda: _calling(request).set_open(number, action == "open", site=where))
     if action == "close":  # a clerk who left without logging out no longer holds it
         _store(request).release_counter(where, number)
     _store(request).audit(session.username, f"counter_{action}", f"{where}/{number}")
@@ -264,7 +257,7 @@ def waiting(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_session)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    return {"waiting": _queue_errors(lambda: _calling(request).waiting(number, site=where))}
+    return {"waiting": refused(QueueError, lambda: _calling(request).waiting(number, site=where))}
 
 
 @router.post("/tickets/{ticket_id}/priority")
@@ -278,6 +271,6 @@ def grant_priority(
     managing = session.role in MANAGING
     counter = None if managing else session.counter
     sites = None if session.role == "admin" else ((session.site,) if not managing and session.site else session.sites)
-    number = _queue_errors(lambda: _calling(request).grant_priority(ticket_id, body.reason, counter, sites))
+    number = refused(QueueError, lambda: _calling(request).grant_priority(ticket_id, body.reason, counter, sites))
     _store(request).audit(session.username, "priority_granted", number, body.reason)
     return {"ok": True}

@@ -13,7 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from central.api.counters import staff_session
 from central.api.event_hub import EventHub, TooManyStreams
-from central.errors import ApiError, error_json
+from central.errors import ApiError, error_json, refused
 from central.queue.engine import QueueError
 from central.staff import MANAGING, StaffSession
 from central.voice import VoiceUnavailable
@@ -29,17 +29,10 @@ TICKET_NUMBER = re.compile(r"^[A-Z][A-Z0-9]{0,3}\d{3}$")  # (V|Y) + a type code 
 SITE = Query(default=None, pattern=SITE_CODE, description="the site (a hall's code); empty: the first site")
 
 
-def _queue_errors(action):
-    try:
-        return action()
-    except QueueError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None
-
-
 @router.get("/hall")
 def hall(request: Request, site: str | None = SITE) -> dict:
     """The site's counters with their current numbers, waiting per type, the latest calls."""
-    snapshot = _queue_errors(lambda: request.app.state.board.snapshot(site))
+    snapshot = refused(QueueError, lambda: request.app.state.board.snapshot(site))
     for counter in snapshot["counters"]:
         counter.pop("staff")  # who works where is for the manager, not the public board
     return snapshot
@@ -55,7 +48,7 @@ def today(request: Request, site: str | None = SITE, session: StaffSession = Dep
     chosen = site or (session.sites[0] if session.sites else None)
     if not session.may_see(chosen):
         raise ApiError(403, "other_site", f"you manage {', '.join(session.sites) or 'no site'}, not {chosen}")
-    return _queue_errors(lambda: request.app.state.board.today(chosen))
+    return refused(QueueError, lambda: request.app.state.board.today(chosen))
 
 
 @router.get("/announcements/{lang}.wav", response_class=Response, responses={200: {"content": {"audio/wav": {}}}})
@@ -67,7 +60,7 @@ def announcement(
         raise ApiError(404, "not_found", "announcements exist in zh and en")
     if not TICKET_NUMBER.match(number):
         raise ApiError(422, "bad_number", f"not a ticket number: {number[:12]!r}")
-    where = _queue_errors(lambda: request.app.state.queue.site(site))
+    where = refused(QueueError, lambda: request.app.state.queue.site(site))
     if counter is not None and counter not in where.counter_map:
         raise ApiError(404, "unknown_counter", f"no counter {counter} at {where.code}")
     try:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from central.api.counters import staff_action
-from central.errors import ApiError
+from central.errors import ApiError, refused
 from central.sites.model import BusinessType, Counter, Hours, Site, SiteError
 from central.sites.store import SiteStore
 from central.staff import MANAGING, StaffSession
@@ -88,10 +88,7 @@ def _may_change(session: StaffSession, site: str | None) -> None:
 
 
 def _changed(request: Request, session: StaffSession, action: str, target: str, detail: str, change):
-    try:
-        result = change()
-    except SiteError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None
+    result = refused(SiteError, change)
     request.app.state.staff.audit(session.username, action, target, detail)
     return result
 

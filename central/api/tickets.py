@@ -14,7 +14,7 @@ from central.auth import (
     kiosk_site,
     signed_path,
 )
-from central.errors import ApiError, Responses
+from central.errors import ApiError, Responses, refused
 from central.queue.engine import QueueError
 from central.queue.offline import OfflineDesk
 from common import wire
@@ -85,7 +85,7 @@ def _offline(request: Request) -> OfflineDesk:
 @router.post("/tickets/leases", response_model=Lease, responses=REFUSED)
 def lease(body: LeaseRequest, request: Request, kiosk: SignedKiosk = Depends(authenticated_serving_kiosk)) -> Lease:
     """A block of numbers this kiosk may issue while central is unreachable."""
-    return _queue_errors(lambda: _offline(request).lease(kiosk.id, body, site=kiosk.site))
+    return refused(QueueError, lambda: _offline(request).lease(kiosk.id, body, site=kiosk.site))
 
 
 @router.post("/tickets/offline", response_model=Acknowledged, responses=REFUSED)
@@ -93,14 +93,14 @@ def offline_ticket(
     body: OfflineTicket, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)
 ) -> Acknowledged:
     """A ticket the kiosk issued from its lease; joins the queue by issue time (once per request id)."""
-    stored = _queue_errors(lambda: _offline(request).accept(kiosk.id, body))
+    stored = refused(QueueError, lambda: _offline(request).accept(kiosk.id, body))
     return Acknowledged(key=body.request_id, duplicate=not stored)
 
 
 @router.post("/tickets/abandon", response_model=Acknowledged, responses=REFUSED)
 def abandon(body: AbandonRequest, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Acknowledged:
     """Cancel a ticket the kiosk never showed to anyone (it crashed mid-issue, or fell back to offline)."""
-    cancelled = _queue_errors(lambda: _offline(request).abandon(kiosk.id, body))
+    cancelled = refused(QueueError, lambda: _offline(request).abandon(kiosk.id, body))
     return Acknowledged(key=body.request_id, duplicate=not cancelled)
 
 
@@ -109,7 +109,7 @@ def ticket_print(
     body: TicketPrint, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)
 ) -> Acknowledged:
     """One attempt to print a ticket (once per key)."""
-    stored = _queue_errors(lambda: _offline(request).record_print(kiosk.id, body, site=kiosk.site))
+    stored = refused(QueueError, lambda: _offline(request).record_print(kiosk.id, body, site=kiosk.site))
     return Acknowledged(key=body.key, duplicate=not stored)
 
 
@@ -133,7 +133,7 @@ def queues(
     self-service point, the nearest halls' queues instead (`nearby`)."""
     if site is None and request.headers.get(KIOSK_HEADER):
         site = kiosk_site(request)
-    return _queue_errors(lambda: _engine(request).queues(site_code=site))
+    return refused(QueueError, lambda: _engine(request).queues(site_code=site))
 
 
 @router.post("/bookings", response_model=BookingReply, responses=REFUSED)
@@ -142,13 +142,7 @@ def book(
 ) -> BookingReply:
     """Book a slot for the card holder present at this kiosk (a hall's booking system normally does this)."""
     person = person_for(request, kiosk, body.citizen_token)
-    return _queue_errors(
-        lambda: _engine(request).book(body.type, person, body.slot_start, body.slot_minutes, site=kiosk.site)
+    return refused(
+        QueueError,
+        lambda: _engine(request).book(body.type, person, body.slot_start, body.slot_minutes, site=kiosk.site),
     )
-
-
-def _queue_errors(action):
-    try:
-        return action()
-    except QueueError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None

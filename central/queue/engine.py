@@ -137,11 +137,10 @@ class QueueEngine:
         in the same order (no deadlock between batches of two nodes).
         `locked`: the caller holds the database's WriteLock (SQLite)."""
         now = now or utcnow()
-        snapshot = self.sites.get()
         placed: list[tuple[Site, date] | QueueError] = []
         for order in orders:
             try:
-                site = snapshot.get(order.site)
+                site = self.site(order.site)
                 if order.request.site and order.request.site != site.code:
                     raise QueueError(
                         "wrong_site",
@@ -160,8 +159,6 @@ class QueueEngine:
                 placed.append((site, self.service_day(now, site)))
             except QueueError as exc:
                 placed.append(exc)
-            except SiteError as exc:
-                placed.append(QueueError(exc.code, exc.message, exc.status))
 
         def order_key(i: int) -> tuple[str, str]:
             where = placed[i]

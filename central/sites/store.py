@@ -316,6 +316,22 @@ class SiteStore:
         with self.engine.connect() as conn:
             return set(conn.execute(select(site_matters.c.site).distinct()).scalars())
 
+    def handled_at(self, sites: SiteSnapshot, matter_code: str) -> dict[str, tuple[int, ...]]:
+        """Site -> windows (empty: any counter) of every site in service handling the
+        matter: those listing it, and the halls and centres that list nothing; a
+        self-service point handles only what it lists."""
+        listing = self.listing_sites()
+        listed = self.availability([matter_code]).get(matter_code, {})
+        handled: dict[str, tuple[int, ...]] = {}
+        for site in sites.sites.values():
+            if not site.active:
+                continue
+            if site.code in listing and site.code in listed:
+                handled[site.code] = tuple(int(w) for w in listed[site.code].split(",") if w.strip().isdigit())
+            elif site.code not in listing and site.issues_tickets:
+                handled[site.code] = ()
+        return handled
+
     # -- kiosks and staff -------------------------------------------------------
     def move_kiosk(self, name: str, code: str) -> None:
         """The kiosk belongs to `code` from its next request on (its settings follow at the next heartbeat)."""
