@@ -274,3 +274,32 @@ def test_two_upgrades_of_an_empty_database_at_once(tmp_path):
     with CentralDatabase(url) as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
         assert db.execute("SELECT COUNT(*) FROM central_keys").fetchone() == (3,)
+
+
+def test_site_changes_on_both_nodes_at_once_all_land_and_reach_every_worker(nodes):
+    """Configuration changed at runtime from both nodes together: every change lands
+    (they queue on the config row), each one bumps the version, and within the
+    directory's second every worker of both nodes issues the new business types."""
+    a, b = nodes
+    add_staff(a, "city-admin", "admin")
+    admins = [login(a, "city-admin"), login(b, "city-admin")]
+    codes = [f"N{i}" for i in range(8)]
+    with a.db() as db:
+        before = db.execute("SELECT version FROM site_config WHERE id = 1").fetchone()[0]
+
+    def change(i: int):
+        node, admin = (a, b)[i % 2], admins[i % 2]
+        return admin.put(f"{node.url}/api/v1/sites/main/types/{codes[i]}", json={"name": f"业务{i}"}, timeout=30)
+
+    replies = in_threads(len(codes), change)
+    assert all(r.ok for r in replies), [r.text for r in replies if not r.ok]
+    with a.db() as db:
+        after = db.execute("SELECT version FROM site_config WHERE id = 1").fetchone()[0]
+        stored = {r[0] for r in db.execute("SELECT code FROM business_types WHERE site = 'main'").fetchall()}
+    assert after == before + len(codes) and set(codes) <= stored
+    (kiosk,) = enrolled_clients(a, ["config-follower"])
+    for node in (a, b):
+        client = on(node, kiosk)
+        wait_until(lambda c=client: set(codes) <= {q.type for q in c.queues().queues}, what="new types on every worker")
+        for code in codes[:4]:  # several requests, so both workers of the node answer
+            assert client.take_ticket(TicketRequest(request_id=uuid.uuid4().hex, type=code)).number.startswith(code)

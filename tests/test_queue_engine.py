@@ -241,3 +241,21 @@ def test_booking_from_the_command_line_takes_the_id_number_from_stdin_only(tmp_p
     assert "1101**********002X" in booked.stdout and "11010519491231002" not in booked.stdout + booked.stderr
     bad = subprocess.run(base, input="110105194912310021\n", capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_a_type_added_elsewhere_is_issued_and_estimated_before_this_view_reloads(tmp_path):
+    """Another node (here: another engine on the same database, with its own view of
+    the sites) adds a business type and issues it; this engine, its view a second
+    old, still issues the new type and estimates a queue that holds it."""
+    from central.sites.model import BusinessType
+    from central.sites.store import SiteStore
+
+    here = make_engine(tmp_path)
+    there = QueueEngine(central_config(tmp_path), here.store)
+    assert "N1" not in here.site().type_map  # this view is loaded, and does not know N1
+    SiteStore(here.store.engine).put_type("main", BusinessType("N1", "新业务"))
+    assert take(there, "N1").number == "N1001"  # (there loads the view now: it knows N1)
+    queues = {q.type: q for q in here.queues(NOON).queues}  # stale view, a queue holding N1: no KeyError
+    assert queues["A"].waiting == 0
+    assert take(here, "N1").number == "N1002"  # the unknown type makes this view reload once
+    assert "N1" in here.site().type_map

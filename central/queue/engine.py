@@ -44,6 +44,7 @@ OPEN_STATES = ("waiting", "called", "serving")
 BOOKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # read off a phone, typed on the kiosk
 SIMULATED = 400  # tickets simulated for estimates; beyond that, extrapolated
 ESTIMATE_TTL_S = 2.0
+UNKNOWN_AVG_MIN = 8.0  # handling time assumed for a type the site's configuration does not (yet) name
 REFRESH_REST = 19.0  # the refresher rests 19x as long as a simulation took: at most 5 % of a core
 
 
@@ -103,6 +104,11 @@ class QueueEngine:
         except SiteError as exc:
             raise QueueError(exc.code, exc.message, exc.status) from None
 
+    def _reloaded(self, site: Site) -> Site:
+        """The site as the database has it now: asked only when a request names a type
+        this process's view lacks (the view reloads by itself within a second)."""
+        return self.sites.reload().sites.get(site.code, site)
+
     # -- time --------------------------------------------------------------------
     def service_day(self, now: datetime, site: Site | None = None) -> date:
         """Numbers restart at `reset_at` local time (the site's zone), not at midnight UTC."""
@@ -156,6 +162,8 @@ class QueueEngine:
                         f"{site.name} is a self-service point: numbers are taken at a hall (see its queues)",
                         409,
                     )
+                if order.request.type not in site.type_map and not _checks_in(order):
+                    site = self._reloaded(site)  # perhaps added on another node within the last second
                 placed.append((site, self.service_day(now, site)))
             except QueueError as exc:
                 placed.append(exc)
@@ -521,7 +529,7 @@ class QueueEngine:
         if step is None or step <= 0 or len(starts) < 4:  # too few points to trust: average over servers
             servers = max(1, len(curve.site.counters_for(letter)))
             kind = curve.site.type_map.get(letter)
-            step = (kind.avg_minutes if kind else 8.0) * factor / servers
+            step = (kind.avg_minutes if kind else UNKNOWN_AVG_MIN) * factor / servers
         base = starts[-1] if starts else 0.0
         return base + step * (position - len(starts) + (1 if starts else 0))
 
@@ -566,14 +574,16 @@ class QueueEngine:
         queue = reads.waiting_types(site.code, day, SIMULATED)
         busy = reads.busy_counters(site.code, day)
         now = utcnow()
-        avg = {t.code: t.avg_minutes for t in site.types}
+        # a type this process's view does not know yet (added on another node a moment
+        # ago) or any more is simulated with a default handling time, never a KeyError
+        avg = {**dict.fromkeys(queue, UNKNOWN_AVG_MIN), **{t.code: t.avg_minutes for t in site.types}}
         counters = []
         for c in site.counters:
             free_in = 0.0
             letter, called_at = busy.get(c.number, ("", None))
             if called_at is not None:
                 elapsed = (now - called_at).total_seconds() / 60
-                free_in = max(0.0, avg.get(letter, 5.0) - elapsed)
+                free_in = max(0.0, avg.get(letter, UNKNOWN_AVG_MIN) - elapsed)
             counters.append(CounterState(c.number, frozenset(c.types), free_in))
         curve = _Curve(time.monotonic(), site, {}, {}, {}, {})
         for factor, starts_by_type, steps in ((FAST, curve.low, curve.step_low), (SLOW, curve.high, curve.step_high)):
