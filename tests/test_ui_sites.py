@@ -53,7 +53,7 @@ def rig(city, tmp_path, request):
     cfg_path = write_kiosk_config(tmp_path, server.url)
     assert run_cli("kiosk", "--config", str(cfg_path), "enroll", code).returncode == 0
     cfg = load(cfg_path)
-    size, english = getattr(request, "param", ((1080, 1920), False))
+    size, english, *large = getattr(request, "param", ((1080, 1920), False))
     services = build_services(cfg)
     still_clock(services)
     services.heartbeat.beat_once()  # as the running kiosk does: its settings, with its site
@@ -62,6 +62,9 @@ def rig(city, tmp_path, request):
         if english:  # as a citizen switches: the header's language button
             kiosk.tap(kiosk.shell.ids.language_toggle)
             assert services.translator.language == "en"
+        if large:  # 大字模式, as a citizen turns it on
+            kiosk.tap(kiosk.shell.ids.large_text_toggle)
+            assert kiosk.app.large_text
         yield kiosk
 
 
@@ -102,7 +105,10 @@ def test_a_type_added_at_runtime_is_offered_after_the_next_settings_sync(city, r
 
 
 @pytest.mark.parametrize(
-    "rig", [((1080, 1920), False), ((1920, 1080), True)], indirect=True, ids=["portrait-zh", "landscape-en"]
+    "rig",
+    [((1080, 1920), False), ((1920, 1080), True), ((1080, 1920), False, "large")],
+    indirect=True,
+    ids=["portrait-zh", "landscape-en", "portrait-zh-large"],
 )
 def test_at_a_self_service_point_the_nearest_halls_queues_are_shown_and_nothing_is_issued(city, rig):
     server, _admin = city
@@ -128,7 +134,8 @@ def test_at_a_self_service_point_the_nearest_halls_queues_are_shown_and_nothing_
         assert rig.visible_point(screen.ids[button]) is None and screen.ids[button].disabled
     rig.tap(queue_rows[0])
     assert screen.state == "choose" and rig.app.current_screen == "tickets"
-    shot(rig, f"tickets-self-service-{'landscape-en' if english else 'portrait-zh_CN'}.png")
+    if not english:  # (a landscape capture after a portrait one in the same process comes out half black)
+        shot(rig, f"tickets-self-service-{'portrait-large-zh_CN' if rig.app.large_text else 'portrait-zh_CN'}.png")
 
 
 def test_a_guide_says_where_else_its_matter_is_handled(city, rig):
