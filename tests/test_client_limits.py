@@ -49,6 +49,14 @@ class Hostile(BaseHTTPRequestHandler):
                 except OSError:
                     return
                 time.sleep(0.1)
+        elif self.path.startswith("/cut"):  # central killed while it answered: fewer bytes than promised
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "394")
+            self.end_headers()
+            self.wfile.write(b'{"status": ')
+            self.wfile.flush()
+            self.close_connection = True
         else:
             self.send_response(404)
             self.end_headers()
@@ -95,3 +103,13 @@ def test_a_drip_fed_reply_ends_at_the_total_time(hostile):
         client(hostile, total_timeout_s=1.5).request("GET", "/drip", None, wire.Health)
     assert err.value.kind == "network" and "took over" in str(err.value)
     assert time.monotonic() - t0 < 5  # each byte came within the read timeout; the whole did not
+
+
+def test_a_reply_cut_off_midway_is_a_network_failure_not_a_crash(hostile):
+    """Central killed while its answer was on the wire: the kiosk goes offline (and
+    issues from its lease) instead of the exception escaping."""
+    from common import wire
+
+    with pytest.raises(CentralError) as err:
+        client(hostile).request("GET", "/cut", None, wire.Health)
+    assert err.value.kind == "network" and "unreachable" in str(err.value)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar, overload
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from pydantic import BaseModel, ValidationError
 
 from common import signing, wire
@@ -151,7 +152,8 @@ class CentralClient:
             )
             with resp:
                 content = self._read(resp, path, deadline)
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            # (urllib3's own errors escape requests when the body is read raw: a reply cut off midway)
             raise CentralError("network", f"central at {self.base_url} unreachable: {type(exc).__name__}") from None
         status = resp.status_code
         if 300 <= status < 400 and status != 304:
