@@ -29,7 +29,7 @@ from _common import machine, percentile
 from central.catalog.generate import generate
 from common.assets import asset_path
 from common.matters import Catalog, CatalogDelta
-from kiosk.catalog.pinyin import keys_for
+from common.pinyin import keys_for
 from kiosk.catalog.search import Doc, SearchIndex
 
 QUERIES = [

@@ -9,7 +9,9 @@ import hashlib
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -19,6 +21,7 @@ from sqlalchemy import text
 from central import __version__, db, errors, node_keys
 from central.api import (
     api_docs,
+    cases,
     catalog,
     certificates,
     citizens,
@@ -34,7 +37,6 @@ from central.api.event_hub import EventHub
 from central.api.ticket_desk import CentralApp, TicketDesk
 from central.certs.backoffice import SampleBackOffice
 from central.certs.keys import keyring, load_or_create
-from central.certs.ratings import RatingService
 from central.certs.service import CertificateService
 from central.citizens import CitizenDesk
 from central.config import CentralConfig, load
@@ -46,13 +48,16 @@ from central.queue.engine import QueueEngine
 from central.queue.group_commit import GroupCommit
 from central.queue.offline import OfflineDesk
 from central.queue.store import QueueStore
+from central.ratings.cases import CaseRules, MatterIndex
+from central.ratings.delivery import RatingDelivery, sink_from_config
+from central.ratings.service import EscalationJob, RatingService
 from central.rawsql import SqliteRunner
 from central.retention import RetentionJob
 from central.sites.store import SiteDirectory, SiteStore
 from central.staff import StaffStore
 from central.state import CentralState, open_state
 from central.voice import VoiceClips
-from central.web import STATIC, pages, phone, verify
+from central.web import STATIC, evaluator, pages, phone, verify
 from common import sd_notify, wire
 
 
@@ -61,8 +66,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     db.serve_requests_on(asyncio.get_running_loop())  # from now on a blocking write here is refused
     state = app.state.central
     retention = RetentionJob(state.config, state.engine).start()  # personal data past its time goes, hourly
+    escalation = EscalationJob(app.state.ratings, state.config.ratings.sweep_every_s).start()
+    delivery = app.state.rating_delivery
+    if delivery is not None:
+        delivery.start()
     yield
     retention.stop()
+    escalation.stop()
+    if delivery is not None:
+        delivery.stop()
     # graceful shutdown has begun (uvicorn re-raises SIGTERM once it is done, so
     # nothing after uvicorn.run() would run): tell systemd now
     sd_notify.notify("STOPPING=1")
@@ -88,9 +100,11 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(citizens.router)
     app.include_router(certificates.router)
     app.include_router(ratings.router)
+    app.include_router(cases.router)
     app.include_router(fleet.router)
     app.include_router(sites.router)
     app.include_router(phone.router)
+    app.include_router(evaluator.router)
     app.include_router(pages.router)
     app.include_router(verify.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -113,7 +127,21 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     )
     app.state.voice = VoiceClips(config.data_dir / "voice", config.display)
     app.state.certificates = certificate_service(config, app.state.central)
-    app.state.ratings = RatingService(config, app.state.central.engine)
+    app.state.ratings = RatingService(config, engine, app.state.sites)
+    app.state.matter_index = MatterIndex(engine)
+    app.state.matter_index.warm()
+    app.state.case_rules = CaseRules(
+        config.ratings.case_number_format,
+        config.ratings.region,
+        timedelta(days=config.ratings.rate_within_days),
+        ZoneInfo(config.hall.timezone),
+    )
+    sink = sink_from_config(config.ratings, config.secrets_dir)
+    app.state.rating_delivery = (
+        RatingDelivery(engine, config.ratings, sink, ZoneInfo(config.hall.timezone)) if sink is not None else None
+    )
+    if app.state.rating_delivery is not None:
+        app.state.ratings.kick = app.state.rating_delivery.kick
     central = app.state.central
     app.state.staff = StaffStore(
         central.engine,

@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
         "--role", choices=("counter", "manager", "admin"), default="counter", help="admin: the city administrator"
     )
     sadd.add_argument("--site", action="append", default=[], help="a site they work at (repeat; default: the first)")
+    sadd.add_argument("--name", default="", help="the name the window evaluator shows citizens (default: username)")
+    sname = s_sub.add_parser("name", help="set the name the window evaluator shows citizens")
+    sname.add_argument("username")
+    sname.add_argument("name")
     s_sub.add_parser("list", help="list accounts")
     ssites = s_sub.add_parser("sites", help="set the sites an account works at")
     ssites.add_argument("username")
@@ -117,7 +121,8 @@ def _parser() -> argparse.ArgumentParser:
     rat = sub.add_parser("ratings", help="好差评 ratings")
     ra_sub = rat.add_subparsers(dest="ratings_command", required=True)
     ra_bad = ra_sub.add_parser("bad", help="bad reviews awaiting follow-up")
-    ra_bad.add_argument("--state", choices=("open", "in_progress", "resolved"))
+    ra_bad.add_argument("--state", choices=("open", "contacted", "resolved", "closed"))
+    ra_sub.add_parser("deliveries", help="what reached the provincial 好差评 system, what waits, what it refused")
 
     sites_cli.add_parser(sub)
 
@@ -225,13 +230,22 @@ def _review(cfg, state, name: str) -> int:
 
 def _certificates(cfg, state, args) -> int:
     from central.app import certificate_service
-    from central.certs.ratings import RatingService
+    from central.ratings.delivery import delivery_state
+    from central.ratings.service import RatingService
 
+    if args.command == "ratings" and args.ratings_command == "deliveries":
+        report = delivery_state(state.engine)
+        print(f"delivered {report['delivered']}, waiting {report['pending']}, refused {len(report['refused'])}")
+        if report["head_error"]:
+            print(f"the next one failed {report['head_attempts']} times, last: {report['head_error']}")
+        for r in report["refused"]:
+            print(f"refused  {r['case_number']}  {r['site']}  {r['reason']}")
+        return 0
     if args.command == "ratings":
         for r in RatingService(cfg, state.engine).bad_reviews(args.state):
             overdue = " OVERDUE" if r["overdue"] else ""
             print(
-                f"{r['case_number']}  level {r['level']}  due {r['follow_up_due']}  {r['state']}{overdue}  "
+                f"{r['case_number']}  level {r['level']}  next due {r['next_due'] or '-'}  {r['state']}{overdue}  "
                 f"{r['subject']}:{r['subject_ref']}  {','.join(r['reasons'])}  {r['text']}"
             )
         return 0
@@ -425,8 +439,11 @@ def _staff(state, args) -> int:
     try:
         if args.staff_command == "add":
             password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-            store.add(args.username, password, args.role, tuple(args.site))
+            store.add(args.username, password, args.role, tuple(args.site), display_name=args.name)
             print(f"staff {args.username!r} added as {args.role}")
+        elif args.staff_command == "name":
+            store.set_display_name(args.username, args.name)
+            print(f"staff {args.username!r} is shown as {args.name!r}")
         elif args.staff_command == "sites":
             from central.sites.model import SiteError
 

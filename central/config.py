@@ -311,16 +311,80 @@ class CertificatesSection:
 
 
 @dataclass(frozen=True)
-class RatingsSection:
-    follow_up_days: int = 10  # a bad review is rectified within this many days (local rule: 5-15 working days)
-    region: str = "110105"  # administrative division code sent with each rating
-    channel: str = "政务大厅其他终端"
-    # level 1..5 (GB/T 39046: 1 very satisfied) -> the code this deployment reports
-    level_codes: tuple[str, ...] = ("1", "2", "3", "4", "5")
+class RatingSinkSection:
+    """Where ratings go beyond central (the provincial 好差评 system), and how
+    the outbox retries: none (they stay on central), http or file."""
+
+    kind: str = "none"
+    url: str = ""  # http: the province's endpoint
+    app_key: str = ""  # http: this deployment's app key
+    secret_file: str = "province.key"  # http: the signing secret, a file in [storage] secrets_dir
+    directory: str = ""  # file: one ratings-YYYYMMDD.jsonl per day here
+    timeout_s: float = 10.0
+    retry_min_s: float = 5.0  # first retry after this, doubling ...
+    retry_max_s: float = 600.0  # ... up to this
+    poll_s: float = 5.0  # how often the delivering node looks for new ratings
 
     def validate(self):
+        if self.kind not in ("none", "http", "file"):
+            return "kind", f"expected none, http or file, got {self.kind!r}"
+        if self.kind == "http" and not self.url.startswith(("http://", "https://")):
+            return "url", f"the http sink needs the province's http(s) URL, got {self.url!r}"
+        if self.kind == "http" and not self.app_key:
+            return "app_key", "the http sink needs the app key the province issued"
+        if self.kind == "file" and not self.directory:
+            return "directory", "the file sink needs a directory to write to"
+        if not 1 <= self.timeout_s <= 120:
+            return "timeout_s", f"expected 1-120 seconds, got {self.timeout_s}"
+        if not 0.1 <= self.retry_min_s <= self.retry_max_s <= 86400:
+            return "retry_min_s", "expected 0.1 <= retry_min_s <= retry_max_s <= 86400 seconds"
+        if not 0.1 <= self.poll_s <= 3600:
+            return "poll_s", f"expected 0.1-3600 seconds, got {self.poll_s}"
+        return None
+
+
+@dataclass(frozen=True)
+class RatingsSection:
+    # case numbers (办件编号): {region} {site} {date} (YYYYMMDD) {seq}, restarting each day
+    case_number_format: str = "{region}{date}{seq:06d}"
+    rate_within_days: int = 7  # a case can be rated this long after it ends
+    evaluator_window_min: int = 10  # the window evaluator offers a case finished this recently
+    evaluator_idle_s: int = 60  # and goes back to idle after this long without a rating
+    # a bad review's follow-up: contact the citizen within hours, resolve and close within working days
+    contact_hours: int = 24
+    follow_up_days: int = 10  # resolve (local rule: 5-15 working days)
+    close_days: int = 15
+    sweep_every_s: float = 60.0  # how often overdue follow-ups are escalated
+    region: str = "110105"  # administrative division code sent with each rating
+    # level 1..5 (GB/T 39046: 1 very satisfied) -> the code this deployment reports
+    level_codes: tuple[str, ...] = ("1", "2", "3", "4", "5")
+    sink: RatingSinkSection = field(default_factory=RatingSinkSection)
+
+    def validate(self):
+        from central.ratings.cases import format_problem
+
+        problem = format_problem(self.case_number_format)
+        if problem:
+            return "case_number_format", problem
+        if not 1 <= self.rate_within_days <= 90:
+            return "rate_within_days", f"expected 1-90 days, got {self.rate_within_days}"
+        if not 1 <= self.evaluator_window_min <= 240:
+            return "evaluator_window_min", f"expected 1-240 minutes, got {self.evaluator_window_min}"
+        if not 10 <= self.evaluator_idle_s <= 600:
+            return "evaluator_idle_s", f"expected 10-600 seconds, got {self.evaluator_idle_s}"
+        if not 1 <= self.contact_hours <= 720:
+            return "contact_hours", f"expected 1-720 hours, got {self.contact_hours}"
         if not 1 <= self.follow_up_days <= 60:
-            return "follow_up_days", f"expected 1-60 days, got {self.follow_up_days}"
+            return "follow_up_days", f"expected 1-60 working days, got {self.follow_up_days}"
+        if not self.follow_up_days <= self.close_days <= 90:
+            return (
+                "close_days",
+                f"expected follow_up_days ({self.follow_up_days}) to 90 working days, got {self.close_days}",
+            )
+        if not 1 <= self.sweep_every_s <= 3600:
+            return "sweep_every_s", f"expected 1-3600 seconds, got {self.sweep_every_s}"
+        if not re.fullmatch(r"[0-9]{6,12}", self.region):
+            return "region", f"expected the 6-12 digit administrative division code, got {self.region!r}"
         if len(self.level_codes) != 5 or len(set(self.level_codes)) != 5:
             return "level_codes", "expected five distinct codes, for levels 1 (very satisfied) to 5"
         return None

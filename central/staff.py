@@ -34,6 +34,7 @@ staff_table = Table(
     Column("role", String(12), nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=False),
+    Column("display_name", String(40), nullable=False, default=""),  # shown to citizens by the evaluator
 )
 sessions_table = Table(
     "staff_sessions",
@@ -141,8 +142,12 @@ class StaffStore:
         cookie, but cannot read this (it lives in a SameSite=Strict cookie of ours)."""
         return hmac.new(self.key, f"csrf|{session_token}".encode(), hashlib.sha256).hexdigest()[:43]
 
-    def add(self, username: str, password: str, role: str, sites: tuple[str, ...] = ()) -> None:
+    def add(
+        self, username: str, password: str, role: str, sites: tuple[str, ...] = (), *, display_name: str = ""
+    ) -> None:
         """An account working at `sites` (none given: the first site; an admin needs none)."""
+        if len(display_name) > 40:
+            raise StaffError("bad_name", "a display name has at most 40 characters", 422)
         if role not in ROLES:
             raise StaffError("bad_role", f"role is one of {', '.join(ROLES)}", 422)
         if len(password) < 10:
@@ -165,6 +170,7 @@ class StaffStore:
                     role=role,
                     disabled=False,
                     created_at=db_now(),
+                    display_name=display_name.strip(),
                 )
             )
 
@@ -181,6 +187,15 @@ class StaffStore:
             ):
                 where.setdefault(user, []).append(site)
         return [{"username": u, "role": r, "disabled": d, "sites": where.get(u, [])} for u, r, d in rows]
+
+    def set_display_name(self, username: str, name: str) -> None:
+        if len(name.strip()) > 40:
+            raise StaffError("bad_name", "a display name has at most 40 characters", 422)
+        with writer(self.engine) as conn, conn.begin():
+            if not conn.execute(
+                update(staff_table).where(staff_table.c.username == username).values(display_name=name.strip())
+            ).rowcount:
+                raise StaffError("unknown_staff", f"no staff {username!r}", 404)
 
     def disable(self, username: str) -> None:
         with writer(self.engine) as conn, conn.begin():

@@ -1,4 +1,4 @@
-"""Certificates (自助打印证明) and ratings (好差评) on the wire, and the one
+"""Certificates (自助打印证明) on the wire, and the one
 definition of what a certificate's signature covers, imported by central (to
 sign and verify), by the kiosk (to render) and by offline verifiers.
 
@@ -21,11 +21,6 @@ from common.wire import CitizenTokenStr, WireModel
 
 SubjectKind = Literal["person", "company"]
 VerifyState = Literal["genuine", "revoked", "expired", "unknown", "invalid"]
-RatingSubject = Literal["ticket", "certificate", "guide", "hall"]
-# GB/T 39046 order, 1 best ... 5 worst; codes sent onwards are mapped per deployment
-RATING_LEVELS = (1, 2, 3, 4, 5)
-BAD_LEVELS = (4, 5)
-RATING_REASONS = ("attitude", "slow", "unclear_guide", "too_many_materials", "device_fault", "other")
 
 
 class CertificateField(WireModel):
@@ -101,18 +96,6 @@ class PrintAudit(WireModel):
     outcome: Literal["printed", "failed"]
     reason: str = ""
     attempt: int = Field(ge=1, le=100, description="1 for the first print, more for retries and reprints")
-    at: datetime
-
-
-class RatingRequest(WireModel):
-    """A 好差评 rating. Never carries who rated (domain.md §3)."""
-
-    key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    level: int = Field(ge=1, le=5, description="GB/T 39046: 1 very satisfied ... 5 very dissatisfied")
-    subject: RatingSubject
-    subject_ref: str = Field(default="", max_length=64, description="matter code, ticket type or certificate kind")
-    reasons: tuple[str, ...] = ()
-    text: str = Field(default="", max_length=500)
     at: datetime
 
 

@@ -9,9 +9,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from common.certificates import BAD_LEVELS, RATING_REASONS, RatingRequest
-from common.certificates import RatingSubject as RatedKind
 from common.privacy import scrub
+from common.ratings import BAD_LEVELS, RATING_REASONS, RatingRequest
+from common.ratings import RatingSubject as RatedKind
 from kiosk.i18n import N_
 from kiosk.sync.outbox import Outbox, OutboxWorker
 

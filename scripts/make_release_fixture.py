@@ -28,7 +28,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import PASSWORD, add_staff, enrolled_client, login  # noqa: E402
 
-from common.certificates import CertificateRequest, PrintAudit, RatingRequest  # noqa: E402
+from common.certificates import CertificateRequest, PrintAudit  # noqa: E402
+from common.ratings import RatingRequest  # noqa: E402
 from common.tickets import BookingRequest, TicketPrint, TicketRequest  # noqa: E402
 from common.wire import CardPresented  # noqa: E402
 from peers import central as central_peer  # noqa: E402

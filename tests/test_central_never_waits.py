@@ -19,7 +19,7 @@ import requests
 from conftest import REPO, Central, add_staff, enrolled_client, login, wait_until
 
 from central.db import WriteLock
-from common.certificates import RatingRequest
+from common.ratings import RatingRequest
 from common.tickets import TicketRequest
 from kiosk.sync import credentials
 from kiosk.sync.client import CentralClient, CentralError

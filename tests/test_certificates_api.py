@@ -16,10 +16,10 @@ from common.certificates import (
     AvailableRequest,
     CertificateRequest,
     PrintAudit,
-    RatingRequest,
     from_b64url,
     verify_signature,
 )
+from common.ratings import RatingRequest
 from common.wire import CardPresented
 from kiosk.sync.client import CentralError
 
@@ -171,17 +171,16 @@ def test_print_audit_and_ratings_apply_once(hall):
     assert len(reviews["reviews"]) == 1 and reviews["summary"]["count"] == 2
     case = reviews["reviews"][0]
     assert case["text"] == "打印机卡纸，我的身份证号1101**********002X"  # central stores it masked
-    assert case["state"] == "open" and case["channel"] == "政务大厅其他终端"
-    assert case["follow_up_due"] > now.date().isoformat() and not case["overdue"]
-    assert mona.post(
-        f"{central.url}/api/v1/ratings/bad/{case['case_number']}",
-        json={"state": "resolved", "note": "已更换打印机"},
-        timeout=5,
-    ).ok
-    assert (
-        mona.get(f"{central.url}/api/v1/ratings/bad?state=resolved", timeout=5).json()["reviews"][0]["note"]
-        == "已更换打印机"
-    )
+    assert case["state"] == "open" and case["channel"] == "terminal"
+    assert case["contact_due"] < case["resolve_due"] <= case["close_due"] and not case["overdue"]
+    step = f"{central.url}/api/v1/ratings/bad/{case['case_number']}"
+    assert mona.post(step, json={"step": "contacted", "note": "已电话联系"}, timeout=5).json()["state"] == "contacted"
+    assert mona.post(step, json={"step": "resolved", "note": "已更换打印机"}, timeout=5).ok
+    resolved = mona.get(f"{central.url}/api/v1/ratings/bad?state=resolved", timeout=5).json()["reviews"][0]
+    assert [(s["step"], s["staff"], s["note"]) for s in resolved["steps"]] == [
+        ("contacted", "mona", "已电话联系"),
+        ("resolved", "mona", "已更换打印机"),
+    ]
 
 
 def test_the_verify_page_in_a_browser(hall, browser):

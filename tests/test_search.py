@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.catalog.pinyin import keys_for, matches_mixed, normalise
+from common.pinyin import keys_for, matches_mixed, normalise
 from kiosk.catalog.service import CatalogService
 from kiosk.catalog.store import CatalogStore
 

@@ -17,8 +17,10 @@ from central.errors import ApiError, refused
 from central.queue.calling import Calling
 from central.queue.engine import QueueError
 from central.rate_limit import RateLimit
+from central.ratings.cases import open_cases
 from central.staff import MANAGING, StaffError, StaffSession, StaffStore
 from common import wire
+from common.ratings import FinishRequest
 from common.tickets import TYPE_CODE
 from common.wire import SITE_CODE, WireModel
 
@@ -194,11 +196,30 @@ def no_show(
 
 @router.post("/counters/{number}/finish")
 def finish(
-    number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
+    number: int,
+    request: Request,
+    body: FinishRequest | None = None,
+    site: str | None = SITE,
+    session: StaffSession = Depends(staff_action),
 ) -> dict:
+    """The citizen is done; each matter handled (`matters`) becomes a case
+    (办件) with its number, written with the finish in one transaction."""
     where = _for_counter(request, session, number, site)
-    refused(QueueError, lambda: _calling(request).finish(number, site=where))
-    return {"ok": True}
+    handled = []
+    for matter in body.matters if body else ():
+        entry = request.app.state.matter_index.get(matter.code)
+        if entry is None:
+            raise ApiError(422, "unknown_matter", f"no matter {matter.code} in the catalog")
+        handled.append((entry, matter))
+    rules = request.app.state.case_rules
+
+    def cases(db, ticket, now) -> list[str]:
+        return open_cases(
+            db, rules, site=where, ticket_id=ticket.id, counter=number, staff=session.username, handled=handled, now=now
+        )
+
+    numbers = refused(QueueError, lambda: _calling(request).finish(number, site=where, then=cases))
+    return {"ok": True, "cases": numbers or []}
 
 
 @router.post("/counters/{number}/transfer")

@@ -1,4 +1,4 @@
-"""Certificate, print-audit and rating tables."""
+"""Certificate and print-audit tables."""
 
 from __future__ import annotations
 
@@ -46,29 +46,4 @@ prints = Table(
     Column("at", DateTime, nullable=False),  # kiosk time
     Column("received_at", DateTime, nullable=False),  # central time: orders
     UniqueConstraint("kiosk_id", "key", name="uq_print_key"),
-)
-
-ratings = Table(
-    "ratings",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("case_number", String(24), nullable=False, unique=True),
-    Column("kiosk_id", String(36), nullable=False),
-    Column("site", String(24), nullable=False),  # where the kiosk stood
-    Column("key", String(64), nullable=False),
-    Column("level", Integer, nullable=False),
-    Column("level_code", String(8), nullable=False),
-    Column("subject", String(12), nullable=False),
-    Column("subject_ref", String(64), nullable=False),
-    Column("reasons", String(200), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("channel", String(40), nullable=False),
-    Column("region", String(12), nullable=False),
-    Column("at", DateTime, nullable=False),
-    Column("received_at", DateTime, nullable=False),
-    # bad reviews: follow-up and rectification within the deadline
-    Column("follow_up_due", Date, nullable=True),
-    Column("follow_up_state", String(12), nullable=True),  # open, in_progress, resolved
-    Column("follow_up_note", Text, nullable=True),
-    UniqueConstraint("kiosk_id", "key", name="uq_rating_key"),
 )

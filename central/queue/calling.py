@@ -5,14 +5,19 @@ the display board and the phone pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
 
 from central.clock import utcnow
 from central.config import DisplaySection
 from central.queue.engine import QueueEngine, QueueError
 from central.queue.store import QueueSql, Ticket
+from central.rawsql import Exec
 from central.sites.model import Counter, Site
 
+T = TypeVar("T")
 STAFF_ONLY_FIELDS = ("reason", "staff")  # never on the public event stream
 
 
@@ -111,17 +116,24 @@ class Calling:
 
         return self.q.store.transact(work)
 
-    def finish(self, number: int, *, site: str | None = None) -> None:
+    def finish(
+        self, number: int, *, site: str | None = None, then: Callable[[Exec, Ticket, datetime], T] | None = None
+    ) -> T | None:
+        """The counter's citizen is done. `then(db, ticket, now)` runs in the
+        same transaction (the cases handled are written with the finish, or
+        neither is); its result is returned."""
         where = self.q.site(site)
 
-        def work(sql: QueueSql) -> None:
+        def work(sql: QueueSql) -> T | None:
             ticket = self._current(sql, where, number)
             now = utcnow()
             sql.finish(ticket.id, now)
             sql.update_counter(where.code, number, ticket_id=None)
+            result = then(sql.db, ticket, now) if then is not None else None
             sql.add_event(where.code, "finish", ticket.id, {"counter": number, "number": ticket.display}, now)
+            return result
 
-        self.q.store.transact(work)
+        return self.q.store.transact(work)
 
     def no_show(self, number: int, *, site: str | None = None) -> None:
         """过号: the citizen did not come. By policy the ticket goes back to the

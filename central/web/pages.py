@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from central.web.evaluator import LEVELS, OUTCOMES, REASONS
 from central.web.i18n import N_
 from central.web.render import html_page, render
 
@@ -28,6 +29,10 @@ ERRORS = {
     "err_not_waiting": N_("Only a waiting ticket can be given priority"),
     "err_unknown_type": N_("Unknown business type"),
     "err_managers_only": N_("This needs a hall manager account"),
+    "err_unknown_matter": N_("This matter is not in the catalog: search for it again"),
+    "err_wrong_step": N_("This step does not follow the review's current state: reload the page"),
+    "err_empty_note": N_("Write the note first"),
+    "err_unknown_case": N_("Unknown case"),
     "err_network": N_("The server cannot be reached: check the network and try again"),
     "err_other": N_("The action failed"),
 }
@@ -82,6 +87,16 @@ COUNTER = {
     "no_show_done": N_("Marked as no-show"),
     "transferred": N_("Transferred to type {type}"),
     "granted": N_("Green channel granted to {number}"),
+    "handled_title": N_("What was handled"),
+    "matter_search": N_("Search matters by name, code or pinyin initials"),
+    "finish_cases": N_("Finish and record the cases"),
+    "finish_no_case": N_("Finish without a case (consultation)"),
+    "cancel": N_("Cancel"),
+    "outcome": N_("Outcome"),
+    "remove": N_("Remove"),
+    "finished_cases": N_("Finished: case {cases}"),
+    "evaluator_link": N_("Evaluator link for this counter"),
+    **OUTCOMES,
 }
 
 DISPLAY = {
@@ -126,6 +141,40 @@ MANAGER = {
     "updated": N_("Updated {time}"),
     "opened": N_("{counter} opened"),
     "closed_done": N_("{counter} closed"),
+    "reviews": N_("Bad reviews to follow up"),
+    "col_case": N_("Case number"),
+    "col_matter": N_("Matter, counter, staff"),
+    "col_level": N_("Rating"),
+    "col_comment": N_("Reasons and comment"),
+    "col_follow_up": N_("Follow-up"),
+    "col_due": N_("Next deadline"),
+    "col_action": N_("Action"),
+    "col_reason": N_("Reason given by the province"),
+    "no_reviews": N_("No bad reviews"),
+    "satisfied_share": N_("{share}% satisfied of {count} ratings"),
+    "note": N_("Note"),
+    "add_note": N_("Add note"),
+    "step_contacted": N_("Citizen contacted"),
+    "step_resolved": N_("Resolved"),
+    "step_closed": N_("Closed after a return visit"),
+    "step_escalated": N_("Escalated"),
+    "step_note": N_("Note"),
+    "step_done": N_("Follow-up of {case} recorded"),
+    "fu_open": N_("Awaiting contact"),
+    "fu_contacted": N_("Contacted"),
+    "fu_resolved": N_("Resolved"),
+    "fu_closed": N_("Closed after a return visit"),
+    "escalated": N_("Escalated"),
+    "overdue": N_("Overdue"),
+    "channel_window": N_("Window evaluator"),
+    "channel_qr": N_("QR code"),
+    "channel_terminal": N_("Self-service terminal"),
+    "province": N_("Reported to the province"),
+    "province_state": N_("{delivered} delivered, {pending} waiting, {refused} refused"),
+    "send_again": N_("Send again"),
+    "sent_again": N_("{case} will be sent again"),
+    **LEVELS,
+    **REASONS,
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from central.web.evaluator import LEVELS, OUTCOMES, REASONS
 from central.web.i18n import N_
 from central.web.render import html_page, render
 
@@ -29,6 +30,24 @@ MESSAGES = {
     "done": N_("Done, thank you"),
     "no_show": N_("Number passed: please ask at the service desk"),
     "cancelled": N_("Ticket cancelled"),
+    "your_cases": N_("What was handled"),
+    "rate_case": N_("How was the service?"),
+    "why": N_("What went wrong? (choose any)"),
+    "comment": N_("Comment (optional)"),
+    "submit": N_("Submit"),
+    "rated": N_("Rated: {level}"),
+    "thanks": N_("Thank you for your rating"),
+    "rating_over": N_("The time to rate this case is over"),
+    "follow_open": N_("The hall has received your review and will contact you"),
+    "follow_contacted": N_("The hall has contacted you and is working on it"),
+    "follow_resolved": N_("The hall reports the problem resolved"),
+    "follow_closed": N_("Your review has been followed up and closed"),
+    "err_already_rated": N_("This case has been rated already"),
+    "err_rating_closed": N_("The time to rate this case is over"),
+    "err_other": N_("The rating failed: please try again"),
+    **LEVELS,
+    **REASONS,
+    **OUTCOMES,
 }
 
 

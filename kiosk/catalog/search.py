@@ -22,7 +22,7 @@ from heapq import merge
 
 from rapidfuzz.distance import Levenshtein
 
-from kiosk.catalog.pinyin import Keys, is_han, keys_for, matches_mixed, normalise
+from common.pinyin import Keys, is_han, keys_for, matches_mixed, normalise
 
 START = "\x01"  # before every entry, and before the whole-text suffix
 MID = "\x02"  # before a suffix that starts at a later syllable

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common.matters import Catalog, CatalogDelta, Department, Matter, Theme
+from common.pinyin import Keys, keys_for
 from kiosk import storage
-from kiosk.catalog.pinyin import Keys, keys_for
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

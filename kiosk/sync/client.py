@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from typing import TYPE_CHECKING, TypeVar, overload
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3
@@ -24,9 +24,9 @@ if TYPE_CHECKING:
         Certificate,
         CertificateRequest,
         PrintAudit,
-        RatingRequest,
     )
     from common.matters import CatalogDelta, MatterAvailability
+    from common.ratings import CaseQuery, CasesReply, KioskCaseRating, RatedCase, RatingRequest
     from common.tickets import (
         AbandonRequest,
         BookingReply,
@@ -218,7 +218,6 @@ class CentralClient:
 
     def matter_sites(self, code: str) -> MatterAvailability:
         """Where the matter is handled: this kiosk's site or others (事项进驻)."""
-        from urllib.parse import quote
 
         from common.matters import MatterAvailability
 
@@ -296,6 +295,16 @@ class CentralClient:
         from common.certificates import Acknowledged
 
         return self.request("POST", f"{wire.API_PREFIX}/ratings", rating, Acknowledged)
+
+    def find_cases(self, query: CaseQuery) -> CasesReply:
+        from common.ratings import CasesReply
+
+        return self.request("POST", f"{wire.API_PREFIX}/cases/find", query, CasesReply)
+
+    def rate_case(self, case_number: str, rating: KioskCaseRating) -> RatedCase:
+        from common.ratings import RatedCase
+
+        return self.request("POST", f"{wire.API_PREFIX}/cases/{quote(case_number)}/rating", rating, RatedCase)
 
     def health(self) -> wire.Health:
         return self.request("GET", "/healthz", None, wire.Health, signed=False)

@@ -34,7 +34,8 @@ def send(call: Callable[[BaseModel], object], model: type[BaseModel], *, retry_c
 
 def senders_for(central) -> dict:
     from common import wire
-    from common.certificates import PrintAudit, RatingRequest
+    from common.certificates import PrintAudit
+    from common.ratings import RatingRequest
     from common.tickets import AbandonRequest, OfflineTicket, TicketPrint
 
     def abandon(payload: dict) -> None:
