@@ -211,7 +211,7 @@ def build_services(config: KioskConfig) -> KioskServices:
     services.certificates = CertificateService(
         config, central, session, make_document_printer(config), fonts, outbox, services.outbox_worker
     )
-    services.ratings = RatingService(outbox, services.outbox_worker)
+    services.ratings = RatingService(outbox, services.outbox_worker, central if creds else None, session)
     certificates = services.certificates
     events.subscribe(SessionEnded, lambda _event: certificates.wipe())
     services.settings.on_change.append(services.apply_limits)

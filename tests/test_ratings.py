@@ -16,10 +16,12 @@ from conftest import add_staff, central_config, enrolled_client, login, wait_unt
 
 from common.ratings import CaseQuery, KioskCaseRating, RatingRequest
 from common.tickets import TicketRequest
+from common.wire import CardPresented
 from kiosk.sync.client import CentralError
 from peers.central import Central
 from peers.province import FakeProvince
 
+CITIZEN = "11010519491231002X"
 ID_CARD = "1199010207020010000001"  # 居民身份证办理, in the sample catalog
 TEMP_CARD = "1199010207020020000001"  # 临时身份证办理
 
@@ -135,6 +137,23 @@ def test_each_case_is_rated_once_through_every_channel(hall):
         kiosk.rate_case(three, KioskCaseRating(key=uuid.uuid4().hex, level=1))
     assert twice.value.code == "already_rated"
 
+    # by the ID card: the holder's recent cases, found by the keyed hash of the card's number
+    token = kiosk.present_card(CardPresented(number=CITIZEN, reader="virtual")).token
+    mine = kiosk.take_ticket(TicketRequest(request_id=uuid.uuid4().hex, type="A", citizen_token=token))
+    alice.post(f"{server.url}/api/v1/counters/1/call-next", timeout=5).raise_for_status()
+    (four,) = alice.post(
+        f"{server.url}/api/v1/counters/1/finish", json={"matters": [{"code": TEMP_CARD, "outcome": "completed"}]}
+    ).json()["cases"]
+    assert [c.case_number for c in kiosk.find_cases(CaseQuery(citizen=token)).cases] == [four]
+    assert kiosk.rate_case(four, KioskCaseRating(key=uuid.uuid4().hex, level=1, citizen=token)).level == 1
+    with server.db() as db:
+        person, rater = db.execute(
+            "SELECT t.person_key, r.rater_key FROM tickets t JOIN cases c ON c.ticket_id = t.id "
+            "JOIN ratings r ON r.case_number = c.case_number WHERE t.id = ?",
+            (mine.id,),
+        ).fetchone()
+    assert person == rater and len(rater) == 64 and CITIZEN not in rater  # a keyed hash, never the number
+
     with server.db() as db:
         rows = db.execute(
             "SELECT r.channel, r.level, c.counter, c.staff, c.matter_code FROM ratings r "
@@ -144,16 +163,17 @@ def test_each_case_is_rated_once_through_every_channel(hall):
         ("window", 2, 1, "alice", ID_CARD),
         ("qr", 5, 1, "alice", TEMP_CARD),
         ("terminal", 3, 1, "alice", ID_CARD),
+        ("terminal", 1, 1, "alice", TEMP_CARD),
     ]
     # the clerk sees their own figures and the comments, never who rated nor which case
-    mine = alice.get(f"{server.url}/api/v1/staff/me/ratings", timeout=5).json()
-    assert mine["summary"]["count"] == 3 and mine["summary"]["by_level"]["5"] == 1
-    assert mine["comments"] == [
+    figures = alice.get(f"{server.url}/api/v1/staff/me/ratings", timeout=5).json()
+    assert figures["summary"]["count"] == 4 and figures["summary"]["by_level"]["5"] == 1
+    assert figures["comments"] == [
         {
             "level": 5,
             "reasons": ["slow"],
             "text": "等了很久",
-            "day": mine["comments"][0]["day"],
+            "day": figures["comments"][0]["day"],
             "matter_name": "临时身份证办理",
         }
     ]

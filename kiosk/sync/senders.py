@@ -43,7 +43,13 @@ def senders_for(central) -> dict:
         saw its answer (offline fallback, or a crash): cancel it at central."""
         send(central.abandon_ticket, AbandonRequest)({"request_id": payload["request_id"]})
 
+    def case_rating(payload: dict) -> None:
+        from common.ratings import KioskCaseRating
+
+        send(lambda rating: central.rate_case(payload["case_number"], rating), KioskCaseRating)(payload["rating"])
+
     return {
+        "case_rating": case_rating,
         "print": send(central.record_print, PrintAudit),
         "rating": send(central.rate, RatingRequest),
         "ticket": abandon,

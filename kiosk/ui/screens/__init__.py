@@ -21,6 +21,7 @@ SCREENS: dict[str, ScreenEntry] = {
     "tickets": ScreenEntry("kiosk.ui.screens.tickets", "TicketsScreen"),
     "certificates": ScreenEntry("kiosk.ui.screens.certificates", "CertificatesScreen"),
     "rating": ScreenEntry("kiosk.ui.screens.rating", "RatingScreen"),
+    "cases": ScreenEntry("kiosk.ui.screens.cases", "CasesScreen"),
     "maintenance": ScreenEntry("kiosk.ui.screens.maintenance", "MaintenanceScreen"),
     "out_of_service": ScreenEntry("kiosk.ui.screens.out_of_service", "OutOfServiceScreen"),
 }
