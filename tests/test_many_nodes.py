@@ -303,3 +303,80 @@ def test_site_changes_on_both_nodes_at_once_all_land_and_reach_every_worker(node
         wait_until(lambda c=client: set(codes) <= {q.type for q in c.queues().queues}, what="new types on every worker")
         for code in codes[:4]:  # several requests, so both workers of the node answer
             assert client.take_ticket(TicketRequest(request_id=uuid.uuid4().hex, type=code)).number.startswith(code)
+
+
+def test_ratings_made_on_both_nodes_reach_the_province_once_in_order(tmp_path):
+    """Four delivery workers (two nodes, two workers each) share one outbox: one
+    holds the lease at a time, so the province gets each rating once, in the
+    order they were made; a case rated on both nodes at once is rated once."""
+    from test_ratings import ID_CARD
+
+    from peers.province import FakeProvince
+
+    province = FakeProvince()
+    shared = tmp_path / "secrets"
+    shared.mkdir()
+    (shared / "province.key").write_bytes(province.secret)
+    sink = (
+        f'[ratings.sink]\nkind = "http"\nurl = "{province.url}"\napp_key = "{province.app_key}"\n'
+        'secret_file = "province.key"\ntimeout_s = 2\nretry_min_s = 0.2\nretry_max_s = 1\npoll_s = 0.2\n'
+    )
+    url = new_database("ratings_nodes")
+    a = Central(tmp_path / "a", workers=2, database_url=url, secrets_dir=shared, extra=sink)
+    a.start()
+    b = Central(tmp_path / "b", workers=2, database_url=url, secrets_dir=shared, extra=sink)
+    b.start()
+    try:
+        assert a.cli("catalog", "import", "assets/catalog/sample_catalog.json").returncode == 0
+        add_staff(a, "alice")
+        add_staff(a, "bob")
+        clerks = {a: login(a, "alice", 1), b: login(b, "bob", 2)}
+        (kiosk,) = enrolled_clients(a, ["rating-kiosk"])
+        served = []  # (ticket id, case number), on alternate nodes and counters
+        for i in range(6):
+            node, counter = (a, 1) if i % 2 == 0 else (b, 2)
+            ticket = kiosk.take_ticket(TicketRequest(request_id=uuid.uuid4().hex, type="A"))
+            clerk = clerks[node]
+            clerk.post(f"{node.url}/api/v1/counters/{counter}/call-next", timeout=5).raise_for_status()
+            reply = clerk.post(
+                f"{node.url}/api/v1/counters/{counter}/finish",
+                json={"matters": [{"code": ID_CARD, "outcome": "completed"}]},
+                timeout=5,
+            )
+            served.append((ticket.id, *reply.json()["cases"]))
+        numbers = [case for _, case in served]
+        assert len(set(numbers)) == 6  # one sequence across nodes
+
+        ticket_id, contested = served[0]
+        results = in_threads(
+            2,
+            lambda i: (
+                requests.post(
+                    f"{(a, b)[i].url}/api/v1/tickets/{ticket_id}/cases/{contested}/rating",
+                    json={"level": 1 + i},
+                    timeout=10,
+                ).status_code
+            ),
+        )
+        assert sorted(results) == [200, 409]
+        for i, (ticket_id, case) in enumerate(served[1:]):
+            node = (a, b)[i % 2]
+            r = requests.post(
+                f"{node.url}/api/v1/tickets/{ticket_id}/cases/{case}/rating", json={"level": 2}, timeout=5
+            )
+            assert r.ok, r.text
+        wait_until(lambda: len(province.accepted) == 6, timeout=30)
+        with CentralDatabase(url) as db:
+            order = [
+                row[0]
+                for row in db.execute(
+                    "SELECT r.case_number FROM rating_deliveries d JOIN ratings r ON r.id = d.rating_id ORDER BY d.id"
+                ).fetchall()
+            ]
+        assert province.keys() == [f"110105-{n}" for n in order]
+        time.sleep(1)  # (a second sender would show itself here: the province counts every request)
+        assert province.requests == 6
+    finally:
+        a.stop()
+        b.stop()
+        province.close()
