@@ -86,9 +86,7 @@ class CasesScreen(KioskScreen):
             row = Factory.CaseRow()
             row.case_number = case.case_number
             row.rateable = case.rateable
-            state = (
-                _("Rated") if case.level else (_("Rate this case") if case.rateable else _("Rating period is over"))
-            )
+            state = _("Rated") if case.level else (_("Rate this case") if case.rateable else _("Rating period is over"))
             row.text = f"{case.matter_name}\n{_(OUTCOMES[case.outcome])} · {case.counter_name} · {state}"
             row.bind(on_release=lambda _b, c=case: self.choose(c, by_card))
             box.add_widget(row)

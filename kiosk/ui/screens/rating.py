@@ -36,9 +36,7 @@ class RatingScreen(KioskScreen):
     levels = ListProperty([(level, name) for level, name in LEVELS.items()])
     reason_items = ListProperty(list(REASONS.items()))
 
-    def prepare(
-        self, subject: str = "hall", ref: str = "", title: str = "", by_card: bool = False, **_params
-    ) -> None:
+    def prepare(self, subject: str = "hall", ref: str = "", title: str = "", by_card: bool = False, **_params) -> None:
         """From a finished service (ticket, certificate, guide), the home tile
         (the hall), or a case chosen on the cases screen."""
         kind = subject if subject in get_args(RatedKind) else "hall"
