@@ -82,10 +82,13 @@ def test_an_unknown_username_takes_as_long_as_a_wrong_password(hall):
         assert status == 401
         return time.perf_counter() - start
 
-    known = [timed("alice", f"127.0.1.{i}") for i in range(1, 8)]
-    unknown = [timed(f"ghost{i}", f"127.0.2.{i}") for i in range(1, 8)]
-    # both pay one scrypt (tens of ms); without it an unknown name answered in ~3 ms
-    assert statistics.median(unknown) > 0.6 * statistics.median(known)
+    known, unknown = [], []
+    for i in range(1, 10):  # interleaved: the machine's load drifts alike for both
+        known.append(timed("alice", f"127.0.1.{i}"))
+        unknown.append(timed(f"ghost{i}", f"127.0.2.{i}"))
+    # both pay one scrypt (tens of ms); without it an unknown name answered in ~3 ms,
+    # a twentieth of a wrong password's time
+    assert statistics.median(unknown) > 0.4 * statistics.median(known)
 
 
 def test_state_changes_need_the_csrf_token_and_our_origin(hall):
