@@ -26,7 +26,7 @@ from central.state import open_state
 from common import signing, wire
 
 pytestmark = pytest.mark.central
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 QUIET = """
 [security]
 tickets_per_minute = 0

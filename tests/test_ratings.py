@@ -326,3 +326,60 @@ def test_every_rating_reaches_the_province_once_and_in_order(tmp_path):
     finally:
         server.stop()
         province.close()
+
+
+def test_the_outbox_keeps_order_backs_off_and_never_sends_twice(tmp_path):
+    """The delivery worker on a clock the test moves, with the virtual sink:
+    the head of the line blocks and is retried after a doubling pause; a refusal
+    is final and the line moves on; a second worker holding no lease sends
+    nothing. The file sink writes one line per rating, once."""
+    from central.config import RatingSinkSection, RatingsSection
+    from central.ratings.delivery import RatingDelivery, delivery_state
+    from central.ratings.service import RatingService
+    from central.ratings.sink import FileRatingSink, VirtualRatingSink
+    from central.state import open_state
+
+    sink_cfg = RatingSinkSection(retry_min_s=10, retry_max_s=40)
+    config = central_config(tmp_path, ratings=RatingsSection(sink=sink_cfg))
+    state = open_state(config)
+    now = [datetime(2026, 12, 2, 2, 0, tzinfo=UTC)]
+    service = RatingService(config, state.engine, clock=lambda: now[0])
+    made = []
+    for level in (1, 5, 2):
+        case, _ = service.record(
+            "kiosk-1",
+            RatingRequest(key=uuid.uuid4().hex, level=level, subject="hall", reasons=(), at=now[0]),
+        )
+        made.append(case)
+    sink = VirtualRatingSink(down=True)
+    tz = ZoneInfo("Asia/Shanghai")
+    worker = RatingDelivery(state.engine, config.ratings, sink, tz, clock=lambda: now[0], node="a")
+    other = RatingDelivery(state.engine, config.ratings, sink, tz, clock=lambda: now[0], node="b")
+    worker.backoff = lambda attempts: timedelta(seconds=min(40, 10 * 2 ** (attempts - 1)))  # no jitter here
+    assert worker.run_once() == pytest.approx(5.0)  # down: retry in 10 s, look again within poll_s
+    assert sink.received == [] and delivery_state(state.engine)["head_attempts"] == 1
+    now[0] += timedelta(seconds=5)
+    worker.run_once()  # not due yet: no attempt
+    assert delivery_state(state.engine)["head_attempts"] == 1
+    now[0] += timedelta(seconds=6)
+    worker.run_once()
+    assert delivery_state(state.engine)["head_attempts"] == 2  # then 20 s
+    sink.down, sink.refuse = False, {made[1]: "E1002: unknown matter"}
+    assert other.run_once() > 0 and sink.received == []  # the lease is a's: b sends nothing
+    now[0] += timedelta(seconds=21)
+    worker.run_once()
+    assert [r.case_number for r in sink.received] == [made[0], made[2]]  # in order, the refused one skipped
+    report = delivery_state(state.engine)
+    assert report["delivered"] == 2 and [(r["case_number"], r["reason"]) for r in report["refused"]] == [
+        (made[1], "E1002: unknown matter")
+    ]
+    first = worker.province_rating(1)
+    assert (
+        first.channel == "terminal" and first.rated_at == "2026-12-02T10:00:00+08:00" and first.level_name == "非常满意"
+    )
+
+    files = FileRatingSink(tmp_path / "province")
+    assert files.deliver(first).outcome == "delivered" and files.deliver(first).outcome == "delivered"
+    written = (tmp_path / "province" / "ratings-20261202.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(written) == 1 and '"caseNumber":"' + made[0] + '"' in written[0]
+    state.engine.dispose()

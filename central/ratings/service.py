@@ -103,7 +103,9 @@ class RatingService:
 
     def _insert(self, conn: Connection, values: dict) -> int:
         rating_id = conn.execute(insert(ratings).values(**values).returning(_r.id)).scalar_one()
-        conn.execute(insert(rating_deliveries).values(rating_id=rating_id, state="pending", next_at=db_now()))
+        conn.execute(
+            insert(rating_deliveries).values(rating_id=rating_id, state="pending", next_at=values["received_at"])
+        )
         return rating_id
 
     def record(self, kiosk_id: str, rating: RatingRequest, site: str | None = None) -> tuple[str, bool]:
