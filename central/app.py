@@ -42,6 +42,7 @@ from central.citizens import CitizenDesk
 from central.config import CentralConfig, load
 from central.db import WalCheckpointer
 from central.http_guard import HttpGuard
+from central.periodic import PeriodicJob
 from central.queue.board import HallBoard
 from central.queue.calling import Calling
 from central.queue.engine import QueueEngine
@@ -50,9 +51,9 @@ from central.queue.offline import OfflineDesk
 from central.queue.store import QueueStore
 from central.ratings.cases import CaseRules, MatterIndex
 from central.ratings.delivery import RatingDelivery, sink_from_config
-from central.ratings.service import EscalationJob, RatingService
+from central.ratings.service import RatingService
 from central.rawsql import SqliteRunner
-from central.retention import RetentionJob
+from central.retention import run as retention_pass
 from central.sites.store import SiteDirectory, SiteStore
 from central.staff import StaffStore
 from central.state import CentralState, open_state
@@ -65,8 +66,11 @@ from common import sd_notify, wire
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     db.serve_requests_on(asyncio.get_running_loop())  # from now on a blocking write here is refused
     state = app.state.central
-    retention = RetentionJob(state.config, state.engine).start()  # personal data past its time goes, hourly
-    escalation = EscalationJob(app.state.ratings, state.config.ratings.sweep_every_s).start()
+    # personal data past its time goes, hourly; overdue bad reviews are escalated
+    retention = PeriodicJob("retention", 3600, lambda: retention_pass(state.config, state.engine)).start()
+    escalation = PeriodicJob(
+        "rating-escalation", state.config.ratings.sweep_every_s, app.state.ratings.escalate
+    ).start()
     delivery = app.state.rating_delivery
     if delivery is not None:
         delivery.start()

@@ -9,7 +9,6 @@ hour, `kiosk-central retention run` on demand."""
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
@@ -43,28 +42,3 @@ def run(config: CentralConfig, engine: Engine, now: datetime | None = None) -> d
     if any(done.values()):
         log.info("retention: %s", ", ".join(f"{n} {what}" for what, n in done.items()))
     return done
-
-
-class RetentionJob:
-    """Runs `run` on a daemon thread: at start, then every `interval_s`."""
-
-    def __init__(self, config: CentralConfig, engine: Engine, interval_s: float = 3600):
-        self.config, self.engine, self.interval_s = config, engine, interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="retention", daemon=True)
-
-    def start(self) -> RetentionJob:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _loop(self) -> None:
-        while True:
-            try:
-                run(self.config, self.engine)
-            except Exception:  # a busy or full database: try again next time, say why now
-                log.exception("retention pass failed; retrying in %.0f s", self.interval_s)
-            if self._stop.wait(self.interval_s):
-                return

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import cast
@@ -396,7 +395,8 @@ class RatingService:
 
     def sweep(self) -> int:
         """Escalate bad reviews whose next deadline has passed (once per
-        deadline, on whichever node sweeps first); how many were escalated."""
+        deadline, on whichever node sweeps first); how many were escalated.
+        Central runs it every `[ratings] sweep_every_s` (central.periodic)."""
         now = to_db(self.clock())
         level = (
             # 3: not closed by close_due; 2: not resolved by resolve_due; 1: nobody contacted by contact_due
@@ -426,6 +426,12 @@ class RatingService:
                         )
                         escalated += 1
         return escalated
+
+    def escalate(self) -> None:
+        """One sweep, said in the log when it escalated anything (the city's 好差评 office watches it)."""
+        escalated = self.sweep()
+        if escalated:
+            log.warning("%d bad review(s) escalated: a follow-up deadline passed", escalated)
 
     # -- figures -------------------------------------------------------------
     def summary(self, sites: tuple[str, ...] | None = None, staff: str | None = None) -> dict:
@@ -466,28 +472,3 @@ class RatingService:
             for r in rows
         ]
         return {"summary": self.summary(staff=username), "comments": comments}
-
-
-class EscalationJob:
-    """Runs `RatingService.sweep` on a daemon thread every `interval_s`."""
-
-    def __init__(self, service: RatingService, interval_s: float):
-        self.service, self.interval_s = service, interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="rating-escalation", daemon=True)
-
-    def start(self) -> EscalationJob:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                escalated = self.service.sweep()
-                if escalated:
-                    log.warning("%d bad review(s) escalated: a follow-up deadline passed", escalated)
-            except Exception:  # a busy database: next time
-                log.exception("escalation pass failed")
