@@ -383,3 +383,32 @@ def test_the_outbox_keeps_order_backs_off_and_never_sends_twice(tmp_path):
     written = (tmp_path / "province" / "ratings-20261202.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(written) == 1 and '"caseNumber":"' + made[0] + '"' in written[0]
     state.engine.dispose()
+
+
+def test_a_case_rated_at_a_kiosk_while_central_is_away_waits_in_its_outbox(tmp_path):
+    """Offline, the kiosk keeps the rating under its key and sends it when central
+    answers; a second rating of the same case, queued the same way, is refused for
+    good (kept in the outbox with central's reason), never counted."""
+    from kiosk.ratings import RatingService as KioskRatings
+    from kiosk.sync.client import CentralClient
+    from kiosk.sync.outbox import Outbox, OutboxWorker
+    from kiosk.sync.senders import senders_for
+
+    server, kiosk = open_hall(tmp_path)
+    try:
+        _, (case,) = serve(server, kiosk, login(server, "alice", 1), 1, [(ID_CARD, "completed")])
+        away = CentralClient("http://127.0.0.1:9", kiosk.credentials, timeout_s=1)  # nothing listens there
+        outbox = Outbox(tmp_path / "outbox.db")
+        ratings = KioskRatings(outbox, None, away)
+        assert ratings.rate_case(case, 4, ("slow", "bribe"), "等了很久，身份证号11010519491231002X") == "queued"
+        assert ratings.rate_case(case, 1) == "queued"
+        worker = OutboxWorker(outbox, senders_for(kiosk))  # central is back
+        worker.deliver_due(ignore_backoff=True)
+        assert outbox.counts("case_rating") == {"ready": 0, "in_flight": 0, "acked": 1, "failed": 1}
+        (error,) = [row[0] for row in outbox.read("SELECT last_error FROM outbox WHERE state = 'failed'")]
+        assert error.startswith("already_rated")
+        with server.db() as db:
+            stored = db.execute("SELECT channel, level, reasons, text FROM ratings WHERE case_number = ?", (case,))
+            assert stored.fetchall() == [("terminal", 4, "slow", "等了很久，身份证号1101**********002X")]
+    finally:
+        server.stop()
