@@ -145,8 +145,11 @@ class PrinterSection:
     timeout_s: float = 3.0
     header: str = ""  # a line above the hall name, e.g. 欢迎光临
     footer: str = "请留意叫号，过号请重新取号"
+    reprints_per_ticket: int = 1  # 重新打印 after a ticket printed well; a failed print may always be retried
 
     def validate(self):
+        if not 0 <= self.reprints_per_ticket <= 5:
+            return "reprints_per_ticket", f"expected 0-5 reprints, got {self.reprints_per_ticket}"
         for key in ("usb_vendor", "usb_product"):
             if not re.fullmatch(r"0x[0-9a-fA-F]{4}", getattr(self, key)):
                 return key, f"expected a USB id like 0x0416, got {getattr(self, key)!r}"

@@ -35,9 +35,9 @@ def rig(central, tmp_path):
         maintenance=replace(cfg.maintenance, pin=PIN),
     )
     services = build_services(cfg)
-    still_clock(services)  # no idle timeout in the middle of a slow test
+    clock = still_clock(services)  # no idle timeout in the middle of a slow test
     with OffscreenKiosk(cfg, services=services, size=(1080, 1920)) as kiosk:
-        kiosk.printer, kiosk.name = printer, name
+        kiosk.printer, kiosk.name, kiosk.clock = printer, name, clock
         yield kiosk
     printer.close()
     central.cli("kiosks", "settings", "open_time=00:00", "close_time=24:00", "open_days=1,2,3,4,5,6,7", "notice_zh=")
@@ -132,3 +132,39 @@ def test_after_hours_and_maintenance_pushed_from_central(rig, central):
     assert central.cli("kiosks", "maintenance", rig.name, "off").returncode == 0
     services.heartbeat.beat_once()
     rig.wait_until(lambda: rig.app.current_screen == "home")
+
+
+def test_the_pin_pad_locks_for_a_growing_while_and_closes_when_left_alone(rig):
+    """Five wrong PINs lock the pad for a minute (then two, ...), never until a
+    restart; the right PIN works once the lock has passed. A pad nobody types on
+    goes back home after 30 s."""
+    screen = rig.screen("maintenance")
+    corner_taps(rig)
+    for _ in range(5):
+        enter_pin(rig, "1111")
+    assert "60" in screen.ids.message.text and "秒" in screen.ids.message.text
+    rig.clock.advance(30)
+    enter_pin(rig, PIN)  # still locked, the right PIN too
+    assert screen.state == "pin" and "30" in screen.ids.message.text
+    rig.clock.advance(31)
+    for _ in range(5):
+        enter_pin(rig, "1111")
+    assert "120" in screen.ids.message.text  # the second lockout is twice as long
+    rig.clock.advance(121)
+    enter_pin(rig, PIN)
+    assert screen.state == "panel"
+    rig.tap(screen.ids.leave)
+    corner_taps(rig)
+    assert rig.app.current_screen == "maintenance" and screen.state == "pin"
+    rig.clock.advance(31)  # nobody typed
+    rig.wait_until(lambda: rig.app.current_screen == "home")
+
+
+def test_a_window_close_request_is_refused_on_a_full_screen_kiosk(rig):
+    from dataclasses import replace
+
+    from kivy.core.window import Window
+
+    assert Window.dispatch("on_request_close") in (False, None)  # a developer's window closes as usual
+    rig.services.config = replace(rig.services.config, ui=replace(rig.services.config.ui, fullscreen=True))
+    assert Window.dispatch("on_request_close") is True

@@ -101,6 +101,26 @@ def test_paper_out_keeps_the_ticket_and_reprints(rig):
     assert "出票口" in screen.print_message
 
 
+def test_a_ticket_is_printed_again_once_and_no_more(rig):
+    """重新打印 gives one more copy ([printer] reprints_per_ticket = 1); more taps,
+    even in quick succession, print nothing and say why."""
+    screen = open_tickets(rig)
+    choose_type(rig, screen, "C")
+    rig.tap(screen.ids.confirm)
+    rig.wait_until(lambda: screen.state == "done" and screen.print_ok)
+    number = screen.ticket.number.encode("gb18030")
+    copies = lambda: sum(number in job for job in rig.printer.jobs)  # noqa: E731
+    rig.wait_until(lambda: copies() == 1)
+    rig.tap(screen.ids.reprint)
+    rig.tap(screen.ids.reprint)  # a second tap while the first reprint prints: the same request
+    rig.wait_until(lambda: not screen.reprinting and copies() == 2)
+    rig.tap(screen.ids.reprint)
+    rig.wait_until(lambda: not screen.reprinting)
+    assert "已补打" in screen.print_message and rig.visible_point(screen.ids.print_message) is not None
+    rig.wait(0.5)
+    assert copies() == 2
+
+
 def test_real_name_ticket_with_the_card(rig):
     rig.services.cards.start()
     screen = open_tickets(rig)

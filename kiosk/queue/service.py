@@ -70,6 +70,9 @@ class TicketService:
         self._queues_at = 0.0
         self._refreshing = threading.Lock()
         self._attempts: dict[str, int] = {}  # print attempts per ticket id, for the print records' keys
+        self._printed: dict[str, int] = {}  # prints that came out, per ticket id (the reprint limit)
+        self._printing: set[str] = set()  # tickets on their way to the printer now
+        self._print_lock = threading.Lock()
         self.online = True  # the last call to central got through
         self.site: wire.SiteInfo | None = None  # from the settings central pushes (follow_site)
         self.on_moved: Callable[[], None] | None = None  # central has this kiosk at another site now
@@ -193,8 +196,29 @@ class TicketService:
         if self.outbox_worker:
             self.outbox_worker.kick()
 
-    def print(self, ticket: TicketReply) -> PrintOutcome:
-        """Print (or print again) a ticket this session took."""
+    def print(self, ticket: TicketReply, *, reprint: bool = False) -> PrintOutcome:
+        """Print (or print again) a ticket this session took. Once it has come
+        out, it may be printed again `[printer] reprints_per_ticket` times (a
+        failed print can always be retried); one print of a ticket at a time."""
+        limit = self.config.printer.reprints_per_ticket
+        with self._print_lock:
+            if ticket.id in self._printing:
+                return PrintOutcome(False, "printing")
+            if reprint and self._printed.get(ticket.id, 0) > limit:
+                log.info("ticket %s: reprint refused, printed %d times", ticket.number, self._printed[ticket.id])
+                return PrintOutcome(False, "reprint_limit")
+            self._printing.add(ticket.id)
+        try:
+            outcome = self._print(ticket)
+        finally:
+            with self._print_lock:
+                self._printing.discard(ticket.id)
+        if outcome.ok:
+            with self._print_lock:
+                self._printed[ticket.id] = self._printed.get(ticket.id, 0) + 1
+        return outcome
+
+    def _print(self, ticket: TicketReply) -> PrintOutcome:
         masked = self.session.masked()
         receipt = ticket_receipt(
             ticket,

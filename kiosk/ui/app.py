@@ -82,6 +82,7 @@ class KioskApp(App):
         self.theme.fit(*Window.size)
         Window.bind(size=lambda _w, size: self.theme.fit(*size))
         Window.bind(on_touch_down=self._on_any_touch)
+        Window.bind(on_request_close=self._on_request_close)
         self._update_hall_name()
         self._shell = Shell()
         self.shell.ids.screens.transition = NoTransition()
@@ -187,6 +188,14 @@ class KioskApp(App):
         self.hall_name = self.services.config.kiosk.place_name(self.lang, site)
 
     # -- session and idle timeout -----------------------------------------
+    def _on_request_close(self, *_args, **_kwargs) -> bool:
+        """A close request (Alt+F4, the window manager) is refused on a deployed,
+        full-screen kiosk: only systemd (SIGTERM) or the technician stops it."""
+        if self.services.config.ui.fullscreen:
+            log.warning("window close request refused: this kiosk runs full screen")
+            return True
+        return False
+
     def _on_any_touch(self, _window, touch):
         if touch.x < CORNER_PX and touch.y > Window.height - CORNER_PX and self._corner_tapped():
             return True

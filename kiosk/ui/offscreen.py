@@ -65,6 +65,7 @@ class OffscreenKiosk:
         for child in Window.children[:]:
             Window.remove_widget(child)
         Window.unbind(on_touch_down=self.app._on_any_touch)
+        Window.unbind(on_request_close=self.app._on_request_close)
         App._running_app = None
 
     @property

@@ -1,12 +1,18 @@
 """The hidden maintenance screen (5 taps in the top-left corner, then the PIN
 from [maintenance] pin): sync status, self-tests, force sync, and taking the
-kiosk out of service locally. Work runs on threads; results come back via Clock."""
+kiosk out of service locally. Work runs on threads; results come back via Clock.
+
+The PIN pad is where a curious citizen lands: it goes back home after
+PIN_IDLE_S without a key, and five wrong PINs lock it for a minute, doubling
+with each lockout up to an hour (never until a restart, which a technician
+on site cannot always do)."""
 
 from __future__ import annotations
 
 import hmac
 import logging
 
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk import selftest
@@ -14,6 +20,8 @@ from kiosk.ui.screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
 MAX_PIN_TRIES = 5
+PIN_IDLE_S = 30.0
+LOCK_FIRST_S, LOCK_MAX_S = 60.0, 3600.0
 
 
 class MaintenanceScreen(KioskScreen):
@@ -27,34 +35,69 @@ class MaintenanceScreen(KioskScreen):
     def prepare(self, **_params) -> None:
         self.state, self.pin, self.message = "pin", "", ""
         self._tries = getattr(self, "_tries", 0)
+        self._lockouts = getattr(self, "_lockouts", 0)
+        self._locked_until = getattr(self, "_locked_until", 0.0)
+        self._touched()
+        if getattr(self, "_idle_check", None) is None:
+            self._idle_check = Clock.schedule_interval(self._pin_idle, 1.0)
+
+    def on_leave(self, *_args) -> None:
+        if getattr(self, "_idle_check", None) is not None:
+            self._idle_check.cancel()
+            self._idle_check = None
+
+    def _now(self) -> float:
+        return self.services.session.idle.clock()  # the kiosk's idle clock (tests move it)
+
+    def _touched(self) -> None:
+        self._last_key = self._now()
+
+    def _pin_idle(self, _dt) -> None:
+        if self.state == "pin" and self._now() - self._last_key >= PIN_IDLE_S:
+            log.info("maintenance PIN pad closed after %.0f s without a key", PIN_IDLE_S)
+            self.leave()
 
     def wipe(self) -> None:
         """A citizen session ending (the card test's, too) does not log the technician out; `leave` does."""
 
     # -- PIN --------------------------------------------------------------------
     def pin_key(self, key: str) -> None:
+        self._touched()
         if len(self.pin) < 8:
             self.pin += key
 
     def pin_backspace(self) -> None:
+        self._touched()
         self.pin = self.pin[:-1]
 
     def submit_pin(self) -> None:
         _ = self.tr._
+        self._touched()
         expected = self.services.config.maintenance.pin
-        if self._tries >= MAX_PIN_TRIES:
-            self.message = _("Too many wrong PINs. Restart the kiosk to try again.")
+        now = self._now()
+        if now < self._locked_until:
+            self.pin = ""
+            self.message = _("Too many wrong PINs. Try again in {seconds} s.").format(
+                seconds=int(self._locked_until - now + 0.999)
+            )
             return
         if expected and hmac.compare_digest(self.pin.encode(), expected.encode()):
             log.warning("maintenance screen opened")
-            self._tries = 0
+            self._tries = self._lockouts = 0
             self.state, self.pin, self.message = "panel", "", ""
             self.refresh_status()
             return
         self._tries += 1
-        log.warning("maintenance screen: wrong PIN (%d of %d)", self._tries, MAX_PIN_TRIES)
         self.pin = ""
-        self.message = _("Wrong PIN")
+        log.warning("maintenance screen: wrong PIN (%d of %d)", self._tries, MAX_PIN_TRIES)
+        if self._tries < MAX_PIN_TRIES:
+            self.message = _("Wrong PIN")
+            return
+        self._tries, self._lockouts = 0, self._lockouts + 1
+        wait = min(LOCK_MAX_S, LOCK_FIRST_S * 2 ** (self._lockouts - 1))
+        self._locked_until = now + wait
+        log.warning("maintenance PIN pad locked for %.0f s after %d wrong PINs", wait, MAX_PIN_TRIES)
+        self.message = _("Too many wrong PINs. Try again in {seconds} s.").format(seconds=int(wait))
 
     # -- status -----------------------------------------------------------------
     def refresh_status(self) -> None:

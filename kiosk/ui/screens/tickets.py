@@ -33,6 +33,10 @@ ERRORS = {
 }
 OFFLINE_NOTE = N_("Your place in the queue is kept by the time on the ticket.")
 GENERIC_ERROR = N_("A ticket could not be issued. Please ask at the service desk.")
+REPRINT_LIMIT = N_(
+    "This ticket has already been printed again. Please keep the printed one, note your number or scan "
+    "the QR code; staff can help."
+)
 PRINT_FAILED = {
     "paper_out": N_("The printer is out of paper. Please note your number or scan the QR code, and tell staff."),
     "offline": N_("The printer is not working. Please note your number or scan the QR code."),
@@ -55,6 +59,7 @@ class TicketsScreen(KioskScreen):
     priority = BooleanProperty(False)
     message = StringProperty("")
     ticket = ObjectProperty(None, allownone=True)
+    reprinting = BooleanProperty(False)
     print_ok = BooleanProperty(True)
     print_message = StringProperty("")
 
@@ -217,10 +222,18 @@ class TicketsScreen(KioskScreen):
 
     def reprint(self) -> None:
         ticket = self.ticket
-        if ticket is None:
-            return
+        if ticket is None or self.reprinting:
+            return  # (taps while it prints are one request)
+        self.reprinting = True
         self.print_message = self.tr._("Printing...")
-        self.in_background("reprint-ticket", lambda: self.services.tickets.print(ticket), self._show_print)
+        self.in_background("reprint-ticket", lambda: self.services.tickets.print(ticket, reprint=True), self._reprinted)
+
+    def _reprinted(self, outcome) -> None:
+        self.reprinting = False
+        if outcome.reason == "reprint_limit":  # the ticket already in the citizen's hand stays valid
+            self.print_message = self.tr._(REPRINT_LIMIT)
+            return
+        self._show_print(outcome)
 
     def rate(self) -> None:
         ticket = self.ticket
