@@ -39,3 +39,10 @@ def test_contrast(fg, bg):
 
 def test_contrast_formula_on_known_pair():
     assert contrast((0, 0, 0, 1), (1, 1, 1, 1)) == pytest.approx(21.0)
+
+
+@pytest.mark.parametrize("bg", ["background", "surface"])
+def test_a_white_buttons_edge_shows_against_the_page(bg):
+    """WCAG 1.4.11: a control's boundary at 3:1 at least (white on the page is 1.09:1)."""
+    assert contrast(palette.surface, palette.background) < 3  # why the edge is there
+    assert contrast(palette.edge, getattr(palette, bg)) >= 3.0

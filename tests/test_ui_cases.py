@@ -100,6 +100,10 @@ def test_a_case_found_by_ticket_number_is_rated_once(hall, rig):
     english = rig.services.translator.language == "en"
     number, (first, second) = served(server, clerk, rig.services.central)
     cases = find_cases(rig, number)
+    from kiosk.ui.theme import palette
+
+    # white (secondary) buttons carry an edge that shows on the page; coloured ones need none
+    assert tuple(cases.ids.again.edge_color) == tuple(palette.edge) and cases.ids.find.edge_color[3] == 0
     rows = [w.case_number for w in reversed(cases.ids.case_list.children)]
     assert rows == [second, first]  # the newest first
     text = row_for(cases, second).text  # the catalog's name, the outcome in the citizen's language

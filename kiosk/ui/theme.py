@@ -37,6 +37,9 @@ palette = SimpleNamespace(
     scrim=_rgba("#000000", 0.55),
     pressed=_rgba("#000000", 0.18),
     outline=_rgba("#4A5568", 0.45),
+    # the edge of a white (secondary) button: white on the near-white page is 1.09:1, and
+    # WCAG asks 3:1 for a control's boundary (tests/test_theme.py)
+    edge=_rgba("#64748B"),
     keyboard_bg=_rgba("#0B4A8B", 0.10),
 )
 

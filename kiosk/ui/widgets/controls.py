@@ -7,9 +7,16 @@ from kivy.uix.label import Label
 
 
 class KioskButton(ButtonBehavior, Label):
-    """A flat, rounded button with a pressed state."""
+    """A flat, rounded button with a pressed state. A white (secondary) one
+    gets an edge: without it its boundary shows at 1.09:1 on the page."""
 
     background = ColorProperty((0, 0, 0, 0))
+    edge_color = ColorProperty((0, 0, 0, 0))
+
+    def on_background(self, _button, colour) -> None:
+        from kiosk.ui.theme import palette
+
+        self.edge_color = palette.edge if tuple(colour[:3]) == tuple(palette.surface[:3]) else (0, 0, 0, 0)
 
 
 class Tile(ButtonBehavior, BoxLayout):
