@@ -32,3 +32,18 @@ def test_only_kiosk_ui_imports_kivy():
         if "import kivy" in path.read_text() or "from kivy" in path.read_text():
             offenders.append(rel)
     assert offenders == []
+
+
+def test_every_package_directory_is_a_package():
+    """`packages = find:` leaves out a directory without __init__.py: installed, its
+    modules would be missing (central.ratings once was)."""
+    missing = [
+        str(d.relative_to(REPO))
+        for top in ("kiosk", "central", "common", "drivers")
+        for d in [REPO / top, *(p for p in (REPO / top).rglob("*") if p.is_dir())]
+        if any(d.glob("*.py"))
+        and not (d / "__init__.py").exists()
+        and "migrations" not in d.parts
+        and "__pycache__" not in d.parts
+    ]
+    assert missing == []
