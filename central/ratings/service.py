@@ -238,10 +238,12 @@ class RatingService:
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        now = self.clock()
-        return [self._info(self._case_dict(r), r["rated_level"], r["rated_follow_up"], now) for r in rows]
+        now, names = self.clock(), self.staff_names() if rows else {}
+        return [self._info(self._case_dict(r), r["rated_level"], r["rated_follow_up"], now, names) for r in rows]
 
-    def _info(self, case: dict, level: int | None, follow_up: str | None, now: datetime) -> CaseInfo:
+    def _info(
+        self, case: dict, level: int | None, follow_up: str | None, now: datetime, names: dict[str, str]
+    ) -> CaseInfo:
         site = self._site(case["site"])
         counter = site.counter_map.get(case["counter"]) if site is not None else None
         return CaseInfo(
@@ -250,7 +252,7 @@ class RatingService:
             site_name=site.name if site is not None else case["site"],
             counter=case["counter"],
             counter_name=counter.name if counter is not None else f"{case['counter']}号窗口",
-            staff_name=self.staff_names().get(case["staff"], case["staff"]),
+            staff_name=names.get(case["staff"], case["staff"]),
             matter_code=case["matter_code"],
             matter_name=case["matter_name"],
             outcome=case["outcome"],

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 import time
@@ -138,8 +137,3 @@ class VirtualRatingSink:
         if all(r.idempotency_key != rating.idempotency_key for r in self.received):
             self.received.append(rating)
         return Delivery("delivered")
-
-
-def payload_preview(rating: ProvinceRating) -> str:
-    """The JSON the sink sends, for logs and the docs."""
-    return json.dumps(rating.model_dump(by_alias=True), ensure_ascii=False)
