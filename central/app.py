@@ -21,6 +21,7 @@ from sqlalchemy import text
 from central import __version__, db, errors, node_keys
 from central.api import (
     api_docs,
+    booking,
     cases,
     catalog,
     certificates,
@@ -35,6 +36,7 @@ from central.api import (
 )
 from central.api.event_hub import EventHub
 from central.api.ticket_desk import CentralApp, TicketDesk
+from central.booking.service import BookingDesk
 from central.certs.backoffice import SampleBackOffice
 from central.certs.keys import keyring, load_or_create
 from central.certs.service import CertificateService
@@ -42,6 +44,8 @@ from central.citizens import CitizenDesk
 from central.config import CentralConfig, load
 from central.db import WalCheckpointer
 from central.http_guard import HttpGuard
+from central.notify.adapters import notifiers_from_config
+from central.notify.outbox import NotifyWorker
 from central.periodic import PeriodicJob
 from central.queue.board import HallBoard
 from central.queue.calling import Calling
@@ -58,7 +62,7 @@ from central.sites.store import SiteDirectory, SiteStore
 from central.staff import StaffStore
 from central.state import CentralState, open_state
 from central.voice import VoiceClips
-from central.web import STATIC, evaluator, pages, phone, verify
+from central.web import STATIC, book, evaluator, pages, phone, verify
 from common import sd_notify, wire
 
 
@@ -74,7 +78,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     delivery = app.state.rating_delivery
     if delivery is not None:
         delivery.start()
+    app.state.notify_worker.start()
     yield
+    app.state.notify_worker.stop()
     retention.stop()
     escalation.stop()
     if delivery is not None:
@@ -105,6 +111,8 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(certificates.router)
     app.include_router(ratings.router)
     app.include_router(cases.router)
+    app.include_router(booking.router)
+    app.include_router(book.router)
     app.include_router(fleet.router)
     app.include_router(sites.router)
     app.include_router(phone.router)
@@ -147,6 +155,25 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     if app.state.rating_delivery is not None:
         app.state.ratings.kick = app.state.rating_delivery.kick
     central = app.state.central
+    app.state.notifiers = notifiers_from_config(config.notify, config.data_dir, config.secrets_dir)
+    app.state.booking = BookingDesk(
+        config,
+        central.runner,
+        app.state.sites,
+        central.id_hash_key,
+        matter_name=lambda code: entry.name if (entry := app.state.matter_index.get(code)) else None,
+        sms=app.state.notifiers.get("sms"),
+    )
+    app.state.notify_worker = NotifyWorker(
+        engine,
+        central.runner,
+        config.notify,
+        app.state.notifiers,
+        site_name=lambda code: app.state.sites.site(code).name,
+        sweep=app.state.booking.sweep,
+        public_url=config.server.public_url,
+    )
+    app.state.booking.kick = app.state.notify_worker.kick
     app.state.staff = StaffStore(
         central.engine,
         hmac.new(central.master_key, b"staff-csrf", hashlib.sha256).digest(),

@@ -412,6 +412,162 @@ class FleetSection:
 
 
 @dataclass(frozen=True)
+class BookingSection:
+    """The citizen's phone: booking rules (the defaults of every site and type;
+    `kiosk-central booking rules` sets them per site and type in the database),
+    the verification code and the remote queue place (线上取号)."""
+
+    slot_minutes: int = 30  # slot length
+    quota: int = 10  # places per slot and business type
+    days_ahead: int = 7  # how far ahead a slot can be booked
+    cutoff_minutes: int = 60  # booking, changing and cancelling close this long before the slot
+    # no-show rule: `no_show_limit` missed bookings within `no_show_days` block booking for `block_days`
+    no_show_limit: int = 3
+    no_show_days: int = 30
+    block_days: int = 7
+    active_per_person: int = 3  # open bookings one person may hold, all sites
+    remote: bool = False  # 线上取号 for every type (per site and type in the rules)
+    remote_window_min: int = 60  # a remote place must be checked in at a kiosk within this
+    remote_daily_limit: int = 2  # remote places per person per day, all sites
+    code_ttl_s: int = 300  # a verification code is valid this long ...
+    code_attempts: int = 5  # ... for this many tries
+    codes_per_number_hour: int = 5  # codes sent to one number per hour
+    codes_per_address_hour: int = 20  # codes requested from one network address per hour
+    session_days: int = 30  # a verified phone stays signed in on its browser this long
+
+    def validate(self):
+        if not 5 <= self.slot_minutes <= 240:
+            return "slot_minutes", f"expected 5-240 minutes, got {self.slot_minutes}"
+        if not 1 <= self.quota <= 1000:
+            return "quota", f"expected 1-1000 places per slot, got {self.quota}"
+        if not 1 <= self.days_ahead <= 90:
+            return "days_ahead", f"expected 1-90 days, got {self.days_ahead}"
+        if not 0 <= self.cutoff_minutes <= 2880:
+            return "cutoff_minutes", f"expected 0-2880 minutes, got {self.cutoff_minutes}"
+        if not 1 <= self.no_show_limit <= 100:
+            return "no_show_limit", f"expected 1-100 missed bookings, got {self.no_show_limit}"
+        if not 1 <= self.no_show_days <= 365 or not 0 <= self.block_days <= 365:
+            return "no_show_days", "expected no_show_days 1-365 and block_days 0-365"
+        if not 1 <= self.active_per_person <= 20:
+            return "active_per_person", f"expected 1-20, got {self.active_per_person}"
+        if not 5 <= self.remote_window_min <= 480:
+            return "remote_window_min", f"expected 5-480 minutes, got {self.remote_window_min}"
+        if not 1 <= self.remote_daily_limit <= 20:
+            return "remote_daily_limit", f"expected 1-20, got {self.remote_daily_limit}"
+        if not 60 <= self.code_ttl_s <= 3600:
+            return "code_ttl_s", f"expected 60-3600 seconds, got {self.code_ttl_s}"
+        if not 1 <= self.code_attempts <= 10:
+            return "code_attempts", f"expected 1-10, got {self.code_attempts}"
+        if not 1 <= self.codes_per_number_hour <= 60 or not 1 <= self.codes_per_address_hour <= 1000:
+            return "codes_per_number_hour", "expected 1-60 codes per number and 1-1000 per address an hour"
+        if not 1 <= self.session_days <= 365:
+            return "session_days", f"expected 1-365 days, got {self.session_days}"
+        return None
+
+
+NOTIFY_KINDS = ("confirmed", "reminder", "three_ahead", "called", "missed", "code")
+
+
+@dataclass(frozen=True)
+class SmsSection:
+    """An SMS gateway over HTTP (the common shape of the big providers), or
+    `log`: messages written to a file (the demo and tests read codes there)."""
+
+    kind: str = "log"  # log, http or none
+    url: str = ""
+    app_key: str = ""
+    secret_file: str = "sms.key"  # in [storage] secrets_dir
+    sign_name: str = ""  # 短信签名, as registered with the provider
+    templates: dict[str, str] = field(default_factory=dict)  # message kind -> the provider's template id
+    log_file: str = ""  # log: where (default: <data_dir>/notify.log)
+    timeout_s: float = 10.0
+
+    def validate(self):
+        if self.kind not in ("none", "log", "http"):
+            return "kind", f"expected none, log or http, got {self.kind!r}"
+        if self.kind == "http":
+            if not self.url.startswith(("http://", "https://")):
+                return "url", f"the SMS gateway needs an http(s) URL, got {self.url!r}"
+            if not self.app_key or not self.sign_name:
+                return "app_key", "the SMS gateway needs the app key and the sign name the provider issued"
+            missing = [k for k in NOTIFY_KINDS if k not in self.templates]
+            if missing:
+                return "templates", f"no template id for {', '.join(missing)} (one per message kind)"
+        if not 1 <= self.timeout_s <= 60:
+            return "timeout_s", f"expected 1-60 seconds, got {self.timeout_s}"
+        return None
+
+
+@dataclass(frozen=True)
+class WeChatSection:
+    """WeChat subscribe messages (服务通知) of the hall's mini program."""
+
+    enabled: bool = False
+    api_url: str = "https://api.weixin.qq.com"
+    app_id: str = ""
+    secret_file: str = "wechat.key"
+    page: str = "pages/ticket/index"  # the mini program page a message opens
+    templates: dict[str, str] = field(default_factory=dict)  # message kind -> template id
+    timeout_s: float = 10.0
+
+    def validate(self):
+        if self.enabled and not self.app_id:
+            return "app_id", "WeChat messages need the mini program's app id"
+        if self.enabled:
+            missing = [k for k in NOTIFY_KINDS if k != "code" and k not in self.templates]
+            if missing:
+                return "templates", f"no template id for {', '.join(missing)}"
+        if not 1 <= self.timeout_s <= 60:
+            return "timeout_s", f"expected 1-60 seconds, got {self.timeout_s}"
+        return None
+
+
+@dataclass(frozen=True)
+class WebPushSection:
+    """Web Push from the ticket's phone page (VAPID keys: `kiosk-central notify vapid`)."""
+
+    enabled: bool = True
+    key_file: str = "vapid.pem"  # in [storage] secrets_dir; made on first start when missing
+    subject: str = "mailto:hall@example.gov.cn"  # who push services contact about this sender
+    timeout_s: float = 10.0
+
+    def validate(self):
+        if not self.subject.startswith(("mailto:", "https://")):
+            return "subject", f"expected mailto: or https: (the VAPID contact), got {self.subject!r}"
+        if not 1 <= self.timeout_s <= 60:
+            return "timeout_s", f"expected 1-60 seconds, got {self.timeout_s}"
+        return None
+
+
+@dataclass(frozen=True)
+class NotifySection:
+    """Messages to citizens: what is sent, how often, and the outbox's retries."""
+
+    reminder_minutes: int = 60  # the reminder goes this long before a booked slot
+    ahead_at: int = 3  # "nearly your turn" when this many people are ahead
+    per_number_hour: int = 10  # messages to one number (or push subscription) per hour
+    retry_min_s: float = 10.0
+    retry_max_s: float = 600.0
+    poll_s: float = 2.0  # how often the outbox and the queue's events are looked at
+    sms: SmsSection = field(default_factory=SmsSection)
+    wechat: WeChatSection = field(default_factory=WeChatSection)
+    webpush: WebPushSection = field(default_factory=WebPushSection)
+
+    def validate(self):
+        if not 5 <= self.reminder_minutes <= 2880:
+            return "reminder_minutes", f"expected 5-2880 minutes, got {self.reminder_minutes}"
+        if not 1 <= self.ahead_at <= 20:
+            return "ahead_at", f"expected 1-20 people, got {self.ahead_at}"
+        if not 1 <= self.per_number_hour <= 100:
+            return "per_number_hour", f"expected 1-100, got {self.per_number_hour}"
+        if not 0.1 <= self.retry_min_s <= self.retry_max_s <= 86400:
+            return "retry_min_s", "expected 0.1 <= retry_min_s <= retry_max_s <= 86400 seconds"
+        if not 0.1 <= self.poll_s <= 60:
+            return "poll_s", f"expected 0.1-60 seconds, got {self.poll_s}"
+        return None
+
+
+@dataclass(frozen=True)
 class CentralConfig:
     server: ServerSection = field(default_factory=ServerSection)
     database: DatabaseSection = field(default_factory=DatabaseSection)
@@ -422,6 +578,8 @@ class CentralConfig:
     display: DisplaySection = field(default_factory=DisplaySection)
     certificates: CertificatesSection = field(default_factory=CertificatesSection)
     ratings: RatingsSection = field(default_factory=RatingsSection)
+    booking: BookingSection = field(default_factory=BookingSection)
+    notify: NotifySection = field(default_factory=NotifySection)
     fleet: FleetSection = field(default_factory=FleetSection)
     source: str = field(default="", compare=False, metadata={"config": False})
 

@@ -243,3 +243,30 @@ def upgrade(engine: Engine, first_site: dict | None = None) -> None:
         cfg.attributes["connection"] = conn
         cfg.attributes["first_site"] = first_site
         command.upgrade(cfg, "head")
+
+
+def hold_lease(engine: Engine, table, name: str, node: str, now, duration) -> bool:
+    """Take or renew the lease `name` in `table` (name, holder, until) for
+    `node`: ours already, or expired. One node at a time works a background
+    job that must not run twice at once (an outbox sending in order)."""
+    from sqlalchemy import insert, update
+    from sqlalchemy.exc import IntegrityError
+
+    from central.clock import to_db
+
+    until = to_db(now + duration)
+    with writer(engine) as conn, conn.begin():
+        taken = conn.execute(
+            update(table)
+            .where(table.c.name == name)
+            .where((table.c.holder == node) | (table.c.until < to_db(now)))
+            .values(holder=node, until=until)
+        ).rowcount
+    if taken:
+        return True
+    try:
+        with writer(engine) as conn, conn.begin():
+            conn.execute(insert(table).values(name=name, holder=node, until=until))
+        return True
+    except IntegrityError:  # another node holds it
+        return False

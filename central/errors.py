@@ -17,11 +17,12 @@ T = TypeVar("T")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, next_free: list | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.next_free = next_free
 
 
 def refused(kinds: type[Exception] | tuple[type[Exception], ...], action: Callable[[], T]) -> T:
@@ -33,19 +34,20 @@ def refused(kinds: type[Exception] | tuple[type[Exception], ...], action: Callab
         raise ApiError(exc.status, exc.code, exc.message) from None  # type: ignore[attr-defined]
 
 
-def error_json(code: str, message: str) -> bytes:
+def error_json(code: str, message: str, next_free: list | None = None) -> bytes:
     """The error body, for the endpoints that answer without FastAPI too."""
-    return wire.ErrorReply(error=wire.ErrorBody(code=code, message=message)).model_dump_json().encode()
+    body = wire.ErrorBody(code=code, message=message, next_free=next_free)
+    return wire.ErrorReply(error=body).model_dump_json(exclude_none=True).encode()
 
 
-def _reply(status: int, code: str, message: str) -> Response:
-    return Response(error_json(code, message), status_code=status, media_type="application/json")
+def _reply(status: int, code: str, message: str, next_free: list | None = None) -> Response:
+    return Response(error_json(code, message, next_free), status_code=status, media_type="application/json")
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError):
-        return _reply(exc.status, exc.code, exc.message)
+        return _reply(exc.status, exc.code, exc.message, exc.next_free)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError):

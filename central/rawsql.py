@@ -6,14 +6,17 @@ at hundreds of tickets a second."""
 
 from __future__ import annotations
 
+import logging
+import random
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -21,6 +24,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from central.clock import SQLITE_DATETIME, to_db
 from central.db import SQLITE_PRAGMAS, write_lock, writer
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # A signed request's nonce: written by auth, or inside the ticket transaction
 INSERT_NONCE = "INSERT INTO used_nonces (kiosk_id, nonce, seen_at) VALUES (:kiosk_id, :nonce, :seen_at)"
@@ -227,3 +233,20 @@ def runner_for(engine: Engine):
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         return SqliteRunner(engine.url.database)
     return AlchemyRunner(engine)
+
+
+def transact(runner, work: Callable[[Exec], T], *, locked: bool = False, retries: int = 5) -> T:
+    """`work` in one write transaction, run again from the start (after a
+    short random pause) when PostgreSQL breaks a deadlock or a serialization
+    conflict: `work` must only touch the database. `locked`: the caller holds
+    the SQLite file's WriteLock."""
+    for attempt in range(retries):
+        try:
+            with runner.write(locked=locked) as db:
+                return work(db)
+        except TransientConflict as exc:
+            if attempt == retries - 1:
+                raise
+            log.info("transaction retried after %s (attempt %d)", exc, attempt + 1)
+            time.sleep(random.uniform(0.001, 0.01 * (attempt + 1)))
+    raise AssertionError("unreachable")

@@ -56,6 +56,10 @@ def _convert(value: Any, tp: Any, path: Path, key: str) -> Any:
         if value not in get_args(tp):
             raise ConfigError(path, key, f"expected {_type_name(tp)}, got {value!r}")
         return value
+    if tp is dict or origin is dict:  # a table of names to strings (template ids by message kind)
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(path, key, f"expected a table of strings [{key}], got {value!r}")
+        return dict(value)
     if origin in (list, tuple):
         (inner, *_) = get_args(tp) or (Any,)
         if not isinstance(value, list):

@@ -12,10 +12,10 @@ from pydantic import Field
 
 from common.wire import SITE_CODE, CitizenTokenStr, WireModel
 
-TicketClass = Literal["normal", "priority", "appointment"]
+TicketClass = Literal["normal", "priority", "appointment", "remote"]
 PriorityClaim = Literal["elderly"]  # the green channel a kiosk may claim from the card alone
 TicketState = Literal["waiting", "called", "serving", "done", "no_show", "cancelled"]
-CLASS_PREFIX = {"normal": "", "priority": "V", "appointment": "Y"}
+CLASS_PREFIX = {"normal": "", "priority": "V", "appointment": "Y", "remote": ""}  # remote: 线上取号, checked in
 # A business type's code: 1-3 capital letters or digits, starting with a letter.
 # I and O are never used (read as 1 and 0); V and Y never start one (they are the
 # green-channel and appointment prefixes: VA001 must not also be a type VA's number).

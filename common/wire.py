@@ -27,6 +27,7 @@ class WireModel(BaseModel):
 class ErrorBody(WireModel):
     code: str = Field(description="stable machine-readable code, e.g. 'bad_signature'")
     message: str = Field(description="what went wrong and what to do, for an operator")
+    next_free: list[datetime] | None = Field(default=None, description="slot_full: the next free slots")
 
 
 class ErrorReply(WireModel):

@@ -50,6 +50,7 @@ class HallBoard:
                     **self._type(site, ticket.type),
                     "state": ticket.state,
                     "called_at": _iso(ticket.called_at),
+                    "remote": ticket.ticket_class == "remote",  # 线上取号: marked on the board
                 }
             out.append(
                 {

@@ -296,8 +296,9 @@ class QueueEngine:
         if req.priority and not person_key:
             raise QueueError("priority_needs_card", "the green channel needs the citizen's ID card", 422)
         if req.booking_code or req.appointment:
-            code, letter, slot_start = self._booking_for(sql, site, req, person_key, now)
-            ticket_class, order_at, booking_code = "appointment", slot_start, code
+            code, letter, slot_start, kind, _ = self._booking_for(sql, site, req, person_key, now)
+            ticket_class = "remote" if kind == "remote" else "appointment"
+            order_at, booking_code = slot_start, code  # a remote place keeps the place taken from the phone
         elif req.priority:
             ticket_class = "priority"
         if letter not in site.type_map:
@@ -369,7 +370,7 @@ class QueueEngine:
             )
 
     def _booking_for(self, sql: QueueSql, site: Site, req: TicketRequest, person_key: str | None, now: datetime):
-        """(code, type, slot_start) of the booking being checked in, at this site, in its window."""
+        """(code, type, slot_start, kind, slot_end) of the booking being checked in, at this site, in its window."""
         if req.booking_code:
             booking = sql.booking_by_code(site.code, req.booking_code.upper())
         elif person_key:
@@ -380,6 +381,13 @@ class QueueEngine:
         if booking is None:
             raise QueueError("booking_not_found", f"no booking for today at {site.name} was found")
         start = booking[2]
+        if booking[3] == "remote":
+            if now > booking[4]:
+                raise QueueError(
+                    "booking_too_late",
+                    f"the remote place had to be checked in by {booking[4].astimezone(site.tz):%H:%M}: take a new number",
+                )
+            return booking
         if now < start - timedelta(minutes=self.cfg.appointment_early_min):
             raise QueueError(
                 "booking_too_early",

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,7 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 
 from central.clock import day_from_db, from_db
-from central.rawsql import INSERT_NONCE, Exec, TransientConflict, runner_for
+from central.rawsql import INSERT_NONCE, Exec, runner_for, transact
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -305,27 +303,30 @@ class QueueSql:
             )
         ]
 
-    def booking_by_code(self, site: str, code: str) -> tuple[str, str, datetime] | None:
+    def booking_by_code(self, site: str, code: str) -> tuple[str, str, datetime, str, datetime] | None:
+        """(code, type, slot start, kind, slot end) of a booking not yet checked in."""
         row = self.db.one(
-            "SELECT code, type, slot_start FROM bookings WHERE state = 'booked' AND code = :code AND site = :site "
+            "SELECT code, type, slot_start, kind, slot_end FROM bookings WHERE state = 'booked' AND code = :code "
+            "AND site = :site "
             "ORDER BY slot_start",
             code=code,
             site=site,
         )
-        return (row[0], row[1], from_db(row[2])) if row else None
+        return (row[0], row[1], from_db(row[2]), row[3], from_db(row[4])) if row else None
 
     def booking_of_person(
         self, site: str, person_key: str, start: datetime, end: datetime
-    ) -> tuple[str, str, datetime] | None:
+    ) -> tuple[str, str, datetime, str, datetime] | None:
         row = self.db.one(
-            "SELECT code, type, slot_start FROM bookings WHERE state = 'booked' AND person_key = :person_key "
+            "SELECT code, type, slot_start, kind, slot_end FROM bookings WHERE state = 'booked' "
+            "AND person_key = :person_key "
             "AND site = :site AND slot_start >= :start AND slot_start < :end ORDER BY slot_start",
             person_key=person_key,
             site=site,
             start=start,
             end=end,
         )
-        return (row[0], row[1], from_db(row[2])) if row else None
+        return (row[0], row[1], from_db(row[2]), row[3], from_db(row[4])) if row else None
 
     def next_number(self, site: str, day: date, letter: str, first: int) -> int:
         """The next number of the site's type that day (locks its counter row to commit)."""
@@ -350,11 +351,13 @@ class QueueSql:
         self.db.run(SQL_INSERT_TICKET, **{**defaults, **values})
 
     def check_in(self, code: str, ticket_id: str) -> None:
+        """The booking is used; whoever asked for messages about it follows its ticket."""
         self.db.run(
             "UPDATE bookings SET state = 'checked_in', ticket_id = :ticket_id WHERE code = :code",
             code=code,
             ticket_id=ticket_id,
         )
+        self.db.run("UPDATE notify_subscriptions SET ticket_id = :t WHERE booking_code = :c", t=ticket_id, c=code)
 
     def ahead(self, row: TicketRow | Ticket) -> int:
         """Waiting tickets of the same type before `row` in calling order."""
@@ -753,16 +756,7 @@ class QueueStore:
         times, after a short random pause) when PostgreSQL breaks a deadlock
         or a serialization conflict: `work` must only touch the database.
         `locked`: the caller holds the SQLite file's WriteLock."""
-        for attempt in range(RETRIES):
-            try:
-                with self.runner.write(locked=locked) as db:
-                    return work(QueueSql(db, self.postgres))
-            except TransientConflict as exc:
-                if attempt == RETRIES - 1:
-                    raise
-                log.info("queue transaction retried after %s (attempt %d)", exc, attempt + 1)
-                time.sleep(random.uniform(0.001, 0.01 * (attempt + 1)))
-        raise AssertionError("unreachable")
+        return transact(self.runner, lambda db: work(QueueSql(db, self.postgres)), locked=locked, retries=RETRIES)
 
     def read(self) -> QueueSql:
         """Autocommit reads: each statement sees the latest commit."""

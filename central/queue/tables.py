@@ -67,9 +67,17 @@ bookings = Table(
     Column("person_key", String(64), nullable=False, index=True),
     Column("slot_start", DateTime, nullable=False),
     Column("slot_end", DateTime, nullable=False),
-    Column("state", String(12), nullable=False),
+    Column("state", String(12), nullable=False),  # booked, checked_in, missed, cancelled
     Column("ticket_id", String(24), nullable=True),
+    # from the phone (/book): a slot, or a remote queue place (线上取号) taken at `slot_start`
+    Column("kind", String(8), nullable=False, server_default="slot"),
+    Column("matter_code", String(64), nullable=True),
+    Column("name_masked", String(40), nullable=False, server_default=""),
+    Column("id_masked", String(24), nullable=False, server_default=""),
+    Column("phone_key", String(64), nullable=True, index=True),  # who may change or cancel it
+    Column("created_at", DateTime, nullable=True),
 )
+Index("ix_bookings_state", bookings.c.state, bookings.c.slot_start)  # the sweep: reminders, no-shows
 
 counter_states = Table(
     "counter_states",

@@ -27,13 +27,12 @@ from pathlib import Path
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from central.clock import from_db, to_db, utcnow
 from central.config import RatingsSection
-from central.db import writer
+from central.db import hold_lease, writer
 from central.ratings.sink import FileRatingSink, HttpRatingSink, RatingSink
 from central.ratings.tables import cases, rating_deliveries, rating_sink_lease, ratings
 from common.ratings import CHANNEL_NAMES, LEVEL_NAMES, REASON_NAMES, ProvinceRating, RatingChannel
@@ -143,24 +142,7 @@ class RatingDelivery:
         return (row.id, row.rating_id, row.attempts, from_db(row.next_at)) if row else None
 
     def _hold_lease(self) -> bool:
-        """Take or renew the delivery lease: ours, or expired."""
-        now = self.clock()
-        until = to_db(now + LEASE)
-        with writer(self.engine) as conn, conn.begin():
-            taken = conn.execute(
-                update(rating_sink_lease)
-                .where(rating_sink_lease.c.name == LEASE_NAME)
-                .where((rating_sink_lease.c.holder == self.node) | (rating_sink_lease.c.until < to_db(now)))
-                .values(holder=self.node, until=until)
-            ).rowcount
-        if taken:
-            return True
-        try:
-            with writer(self.engine) as conn, conn.begin():
-                conn.execute(insert(rating_sink_lease).values(name=LEASE_NAME, holder=self.node, until=until))
-            return True
-        except IntegrityError:  # another node holds it
-            return False
+        return hold_lease(self.engine, rating_sink_lease, LEASE_NAME, self.node, self.clock(), LEASE)
 
     # -- what is sent --------------------------------------------------------
     def province_rating(self, rating_id: int) -> ProvinceRating:

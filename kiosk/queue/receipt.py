@@ -32,6 +32,8 @@ def ticket_receipt(
         blocks.append(Text(_("Green channel"), bold=True, align="center"))
     elif ticket.ticket_class == "appointment":
         blocks.append(Text(_("Appointment"), bold=True, align="center"))
+    elif ticket.ticket_class == "remote":
+        blocks.append(Text(_("Remote queue place"), bold=True, align="center"))
     blocks += [
         Text(ticket.number, size=3, bold=True, align="center"),
         Text(_("{n} people ahead of you").format(n=ticket.people_ahead), align="center"),
