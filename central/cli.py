@@ -11,6 +11,7 @@ from pathlib import Path
 
 from central import __version__
 from central import config as central_config
+from central.booking import cli as booking_cli
 from central.sites import cli as sites_cli
 from central.sites.store import SiteStore
 from common.settings import ConfigError
@@ -125,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     ra_sub.add_parser("deliveries", help="what reached the provincial 好差评 system, what waits, what it refused")
 
     sites_cli.add_parser(sub)
+    booking_cli.add_parsers(sub)
 
     voice = sub.add_parser("voice", help="spoken announcements for the display board")
     v_sub = voice.add_subparsers(dest="voice_command", required=True)
@@ -189,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             return _voice(cfg, state)
         if args.command == "sites":
             return sites_cli.run(state, cfg, args)
+        if args.command in ("booking", "notify"):
+            return booking_cli.run(state, cfg, args)
         if args.command == "kiosks" and args.kiosks_command == "move":
             return sites_cli.run_move(SiteStore(state.engine), args.name, args.site)
         if args.command in ("certificates", "ratings"):

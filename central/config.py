@@ -549,6 +549,7 @@ class NotifySection:
     retry_min_s: float = 10.0
     retry_max_s: float = 600.0
     poll_s: float = 2.0  # how often the outbox and the queue's events are looked at
+    sweep_s: float = 30.0  # how often bookings are swept: reminders due, check-ins missed
     sms: SmsSection = field(default_factory=SmsSection)
     wechat: WeChatSection = field(default_factory=WeChatSection)
     webpush: WebPushSection = field(default_factory=WebPushSection)
@@ -564,6 +565,8 @@ class NotifySection:
             return "retry_min_s", "expected 0.1 <= retry_min_s <= retry_max_s <= 86400 seconds"
         if not 0.1 <= self.poll_s <= 60:
             return "poll_s", f"expected 0.1-60 seconds, got {self.poll_s}"
+        if not 0.1 <= self.sweep_s <= 3600:
+            return "sweep_s", f"expected 0.1-3600 seconds, got {self.sweep_s}"
         return None
 
 

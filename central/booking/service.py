@@ -128,6 +128,7 @@ class BookingDesk:
         return f"slot|{site}|{letter}|{start.astimezone(UTC):%Y%m%dT%H%MZ}"
 
     def next_free(self, site: Site, letter: str, after: datetime, limit: int = 3) -> tuple[datetime, ...]:
+        """The first free, bookable slots after the one asked for."""
         rules = self.rules.get(site.code, letter)
         found: list[datetime] = []
         day = after.astimezone(site.tz).date()
@@ -318,7 +319,7 @@ class BookingDesk:
             transact(self.runner, work)
         except BookingError as exc:
             if exc.code == "slot_full":
-                raise with_next_free(exc, self.next_free(site, letter, now), site.tz) from None
+                raise with_next_free(exc, self.next_free(site, letter, start), site.tz) from None
             raise
         self.kick()
         return self.card(code)
@@ -479,7 +480,7 @@ class BookingDesk:
             transact(self.runner, work)
         except BookingError as exc:
             if exc.code == "slot_full":
-                raise with_next_free(exc, self.next_free(site, letter, now), site.tz) from None
+                raise with_next_free(exc, self.next_free(site, letter, new_start), site.tz) from None
             raise
         self.kick()
         return self.card(code)

@@ -42,7 +42,6 @@ from central.rawsql import Exec, transact
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
-SWEEP_EVERY = timedelta(seconds=30)
 SQL_PLAN = (
     "INSERT INTO notifications (key, subscription_id, recipient_key, kind, params, state, attempts, next_at, "
     "created_at, last_error) VALUES (:key, :sub, :recipient, :kind, :params, 'pending', 0, :now, :now, '') "
@@ -174,7 +173,9 @@ class NotifyWorker:
         if not hold_lease(self.engine, worker_leases, "notify", self.node, now, LEASE):
             return LEASE.total_seconds() / 2
         self.plan_from_events()
-        if self.sweep is not None and (self._swept_at is None or now - self._swept_at >= SWEEP_EVERY):
+        if self.sweep is not None and (
+            self._swept_at is None or (now - self._swept_at).total_seconds() >= self.cfg.sweep_s
+        ):
             self.sweep(now)
             self._swept_at = now
         return min(self.deliver(), self.cfg.poll_s)
