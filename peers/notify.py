@@ -38,7 +38,7 @@ class _Server:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                status, reply = owner.handle(self.path, dict(self.headers), body)
+                status, reply = owner.handle(self.path, self.headers, body)  # case-insensitive get
                 data = json.dumps(reply, ensure_ascii=False).encode()
                 try:
                     self.send_response(status)
