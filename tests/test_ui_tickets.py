@@ -170,3 +170,27 @@ def test_check_in_with_a_booking_code_typed_on_screen(rig, central):
     rig.tap(screen.ids.code_submit)
     rig.wait_until(lambda: screen.state == "done")
     assert screen.ticket.number.startswith("YC") and screen.ticket.ticket_class == "appointment"
+
+
+def test_a_remote_place_taken_on_the_phone_is_checked_in_by_code(rig, central):
+    """线上取号: the citizen took a place on the phone; at the kiosk they type
+    its code and get a ticket marked as remote, placed by the time they took it."""
+    from peers.phone import Phone, code_from_log, id_number
+
+    assert central.cli("booking", "rules", "main", "B", "--remote", "yes").returncode == 0
+    phone = Phone(central.url, "13700137001")
+    phone.verify(code_from_log(central.config.parent / "central-data" / "notify.log", "137****7001"))
+    place = phone.remote("main", "B", id_number(700))
+    assert place.status_code == 201, place.text
+    code = place.json()["code"]
+    screen = open_tickets(rig)
+    rig.tap(screen.ids.enter_code)
+    for key in code.lower():
+        rig.tap(screen.ids.code_keyboard.key(key), frames=1)
+    rig.tap(screen.ids.code_submit)
+    rig.wait_until(lambda: screen.state == "done")
+    assert screen.ticket.ticket_class == "remote" and screen.ticket.type == "B"
+    rig.wait_until(lambda: any(screen.ticket.number.encode("gb18030") in j for j in rig.printer.jobs))
+    job = next(j for j in rig.printer.jobs if screen.ticket.number.encode("gb18030") in j)
+    assert "线上取号".encode("gb18030") in job  # marked on paper
+    assert phone.http.get(f"{phone.base}/book/bookings", timeout=5).json()[0]["state"] == "checked_in"

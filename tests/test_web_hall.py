@@ -245,7 +245,7 @@ def test_every_page_runs_under_its_content_security_policy(browser, hall):
     page.click("#btn-call")
     page.wait_for_selector(f"#current-number:text('{ticket.number}')")
     assert page.evaluate("getComputedStyle(document.body).margin") is not None
-    for path in ("/display", "/manager", "/fleet", f"/t/{ticket.id}", "/verify"):
+    for path in ("/display", "/manager", "/fleet", f"/t/{ticket.id}", "/verify", "/book"):
         page.goto(central.url + path)
         page.wait_for_load_state("networkidle")
     page.goto(f"{central.url}/display")

@@ -41,7 +41,7 @@ MESSAGES = {
     "take_remote": N_("Take a remote queue place"),
     "booked": N_("Booked"),
     "remote_taken": N_("Remote queue place taken"),
-    "booking_code": N_("Booking code"),
+    "booking_code": N_("Your booking code"),
     "check_in_hint": N_("At the hall, tap 'Check in' on a kiosk and type this code."),
     "check_in_by": N_("Check in by {time}"),
     "change_until": N_("Cancel or change until {time}"),
