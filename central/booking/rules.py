@@ -4,6 +4,7 @@ console when it exists) and in force at once on every node."""
 
 from __future__ import annotations
 
+import time as clock
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -60,10 +61,24 @@ def day_slot_starts(site: Site, rules: BookingRules, day: date) -> list[datetime
 
 
 class RulesStore:
+    """The rules, read through a cache of `TTL_S` (a change made on another
+    node is in force there within that time; here at once)."""
+
+    TTL_S = 1.0
+
     def __init__(self, runner, cfg: BookingSection):
         self.runner, self.cfg = runner, cfg
+        self._cache: dict[tuple[str, str], tuple[float, BookingRules]] = {}
 
     def get(self, site: str, letter: str) -> BookingRules:
+        hit = self._cache.get((site, letter))
+        if hit is not None and clock.monotonic() - hit[0] < self.TTL_S:
+            return hit[1]
+        rules = self._read(site, letter)
+        self._cache[(site, letter)] = (clock.monotonic(), rules)
+        return rules
+
+    def _read(self, site: str, letter: str) -> BookingRules:
         row = self.runner.read().one(
             f"SELECT {', '.join(FIELDS)} FROM booking_rules WHERE site = :site AND type = :type", site=site, type=letter
         )
@@ -78,7 +93,7 @@ class RulesStore:
         unknown = set(changes) - set(FIELDS)
         if unknown:
             raise ValueError(f"unknown rule(s) {sorted(unknown)}; known: {', '.join(FIELDS)}")
-        rules = replace(self.get(site, letter), **changes)
+        rules = replace(self._read(site, letter), **changes)
         problem = rules.problem()
         if problem:
             raise ValueError(f"{problem[0]}: {problem[1]}")
@@ -95,4 +110,5 @@ class RulesStore:
             )
 
         transact(self.runner, work)
+        self._cache.pop((site, letter), None)
         return rules

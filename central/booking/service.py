@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from central.booking.rules import BookingRules, RulesStore, day_slot_starts
@@ -31,6 +32,7 @@ from common.identity import InvalidIdentity, keyed_hash, mask_id, validate_id_nu
 log = logging.getLogger(__name__)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # read off a phone, typed on the kiosk (as the CLI's)
 RESEND_AFTER_S = 60
+FULL_REMEMBERED_S = 1.0  # a slot seen full is answered as full this long without asking the database
 
 
 class BookingError(Exception):
@@ -61,14 +63,16 @@ class BookingDesk:
         *,
         matter_name: Callable[[str], str | None] = lambda code: None,
         sms: Notifier | None = None,
-        kick: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.cfg, self.runner, self.sites, self.secret = config.booking, runner, sites, secret
         self.queue_cfg = config.queue
         self.notify_cfg = config.notify
         self.rules = RulesStore(runner, config.booking)
-        self.matter_name, self.sms, self.kick, self.clock = matter_name, sms, kick, clock
+        self.matter_name, self.sms, self.clock = matter_name, sms, clock
+        self._next_free: dict[tuple, tuple[float, tuple[datetime, ...]]] = {}
+        self._sessions: dict[str, tuple[float, Phone, datetime]] = {}
+        self._full: dict[str, float] = {}  # slot scope -> until when it is taken to be full
 
     # -- where and what ------------------------------------------------------
     def _site(self, code: str) -> Site:
@@ -128,7 +132,19 @@ class BookingDesk:
         return f"slot|{site}|{letter}|{start.astimezone(UTC):%Y%m%dT%H%MZ}"
 
     def next_free(self, site: Site, letter: str, after: datetime, limit: int = 3) -> tuple[datetime, ...]:
-        """The first free, bookable slots after the one asked for."""
+        """The first free, bookable slots after the one asked for (remembered
+        for a second: a rush on a full slot asks the same question)."""
+        key = (site.code, letter, after, limit)
+        hit = self._next_free.get(key)
+        if hit is not None and monotonic() - hit[0] < 1.0:
+            return hit[1]
+        found = self._find_free(site, letter, after, limit)
+        if len(self._next_free) > 1000:
+            self._next_free.clear()
+        self._next_free[key] = (monotonic(), found)
+        return found
+
+    def _find_free(self, site: Site, letter: str, after: datetime, limit: int) -> tuple[datetime, ...]:
         rules = self.rules.get(site.code, letter)
         found: list[datetime] = []
         day = after.astimezone(site.tz).date()
@@ -220,13 +236,22 @@ class BookingDesk:
         return PhoneSession(token=token, phone_masked=mask_phone(phone), expires_at=expires)
 
     def phone(self, token: str) -> Phone:
+        """The verified phone of a session token (sessions found are remembered
+        for a minute: each request of a page carries the token)."""
+        token_hash = hashlib.sha256(token.encode()).hexdigest()
+        hit = self._sessions.get(token_hash)
+        now = self.clock()
+        if hit is not None and monotonic() - hit[0] < 60 and hit[2] > now:
+            return hit[1]
         row = self.runner.read().one(
-            "SELECT phone, phone_key, expires_at FROM phone_sessions WHERE token_hash = :t",
-            t=hashlib.sha256(token.encode()).hexdigest(),
+            "SELECT phone, phone_key, expires_at FROM phone_sessions WHERE token_hash = :t", t=token_hash
         )
-        if row is None or from_db(row[2]) < self.clock():
+        if row is None or from_db(row[2]) < now:
             raise BookingError("phone_not_verified", "confirm your mobile number with a code first", 401)
-        return Phone(row[0], row[1])
+        if len(self._sessions) > 10_000:
+            self._sessions.clear()
+        self._sessions[token_hash] = (monotonic(), Phone(row[0], row[1]), from_db(row[2]))
+        return self._sessions[token_hash][1]
 
     # -- booking ---------------------------------------------------------------
     def _person(self, who: Identity) -> tuple[str, str]:
@@ -238,44 +263,61 @@ class BookingDesk:
         return keyed_hash(self.secret, number), mask_id(number)
 
     def _check_person(self, db: Exec, person: str, now: datetime) -> None:
-        """The no-show rule and the limit of open bookings; locks the person's row."""
+        """The no-show rule and the limit of open bookings, under the person's
+        row lock (taken first: one person's requests on two nodes queue up)."""
         db.run(
-            "INSERT INTO booking_counts (scope, taken) VALUES (:s, 0) ON CONFLICT (scope) DO NOTHING",
+            "INSERT INTO booking_counts (scope, taken) VALUES (:s, 0) "
+            "ON CONFLICT (scope) DO UPDATE SET taken = booking_counts.taken",  # made or locked, one round trip
             s=f"person|{person}",
         )
-        db.run("UPDATE booking_counts SET taken = taken WHERE scope = :s", s=f"person|{person}")  # the row lock
-        since = now - timedelta(days=self.cfg.no_show_days)
-        missed = db.all(
-            "SELECT slot_start FROM bookings WHERE person_key = :p AND state = 'missed' AND slot_start > :since "
-            "ORDER BY slot_start DESC",
+        missed, last_missed, open_ = db.one(
+            "SELECT SUM(CASE WHEN state = 'missed' AND slot_start > :since THEN 1 ELSE 0 END), "
+            "MAX(CASE WHEN state = 'missed' AND slot_start > :since THEN slot_start END), "
+            "SUM(CASE WHEN state = 'booked' AND slot_end > :now THEN 1 ELSE 0 END) "
+            "FROM bookings WHERE person_key = :p",
             p=person,
-            since=since,
+            since=now - timedelta(days=self.cfg.no_show_days),
+            now=now,
         )
-        if len(missed) >= self.cfg.no_show_limit:
-            until = from_db(missed[0][0]) + timedelta(days=self.cfg.block_days)
+        if (missed or 0) >= self.cfg.no_show_limit:
+            until = from_db(last_missed) + timedelta(days=self.cfg.block_days)
             if until > now:
                 raise BookingError(
                     "booking_blocked",
-                    f"{len(missed)} bookings were missed in the last {self.cfg.no_show_days} days: "
+                    f"{missed} bookings were missed in the last {self.cfg.no_show_days} days: "
                     f"booking is possible again from {until:%Y-%m-%d}",
                     403,
                 )
-        open_ = db.one(
-            "SELECT COUNT(*) FROM bookings WHERE person_key = :p AND state = 'booked' AND slot_end > :now",
-            p=person,
-            now=now,
-        )[0]
-        if open_ >= self.cfg.active_per_person:
+        if (open_ or 0) >= self.cfg.active_per_person:
             raise BookingError(
                 "too_many_bookings",
                 f"{open_} open bookings already (at most {self.cfg.active_per_person}): cancel one first",
             )
 
+    def _seen_full(self, scope: str, quota: int) -> bool:
+        """Whether the slot is full: remembered for a moment once seen (a rush
+        on a full slot is answered without the database), else read. Only a
+        hint: the count taken under the row lock decides who gets a place."""
+        if self._full.get(scope, 0.0) > monotonic():
+            return True
+        if self._taken([scope]).get(scope, 0) < quota:
+            return False
+        if len(self._full) > 10_000:
+            self._full.clear()
+        self._full[scope] = monotonic() + FULL_REMEMBERED_S
+        return True
+
     def _take(self, db: Exec, scope: str, limit: int) -> bool:
-        db.run("INSERT INTO booking_counts (scope, taken) VALUES (:s, 0) ON CONFLICT (scope) DO NOTHING", s=scope)
+        """One place of `scope` if fewer than `limit` are taken: made, or
+        counted up under the row's lock, in one statement."""
         return (
-            db.count("UPDATE booking_counts SET taken = taken + 1 WHERE scope = :s AND taken < :n", s=scope, n=limit)
-            == 1
+            db.one(
+                "INSERT INTO booking_counts (scope, taken) VALUES (:s, 1) ON CONFLICT (scope) DO UPDATE "
+                "SET taken = booking_counts.taken + 1 WHERE booking_counts.taken < :n RETURNING taken",
+                s=scope,
+                n=limit,
+            )
+            is not None
         )
 
     def _give_back(self, db: Exec, scope: str) -> None:
@@ -300,20 +342,28 @@ class BookingDesk:
     ) -> BookingCard:
         site = self._site(site_code)
         self._type(site, letter)
-        if matter and self.matter_name(matter) is None:
-            raise BookingError("unknown_matter", f"no matter {matter!r} in the catalog", 422)
+        matter_name = self._matter(matter)
         rules = self.rules.get(site.code, letter)
         now = self.clock()
         self._check_slot(site, letter, rules, start, now)
         person, id_masked = self._person(who)
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
         end = start + timedelta(minutes=rules.slot_minutes)
+        scope = self._slot_scope(site.code, letter, start)
+        if self._seen_full(scope, rules.quota):  # full already: answer without a write
+            raise with_next_free(
+                BookingError("slot_full", f"{start.astimezone(site.tz):%H:%M} is fully booked"),
+                self.next_free(site, letter, start),
+                site.tz,
+            )
 
         def work(db: Exec) -> None:
             self._check_person(db, person, now)
-            if not self._take(db, self._slot_scope(site.code, letter, start), rules.quota):
-                raise BookingError("slot_full", f"{start.astimezone(site.tz):%H:%M} is fully booked")
             self._insert(db, code, "slot", site, letter, start, end, person, who, id_masked, phone, matter, now)
+            # the place last: the contended slot row stays locked only until the commit that follows
+            if not self._take(db, scope, rules.quota):  # the count under the lock decides; a refusal undoes the rest
+                self._full[scope] = monotonic() + FULL_REMEMBERED_S
+                raise BookingError("slot_full", f"{start.astimezone(site.tz):%H:%M} is fully booked")
 
         try:
             transact(self.runner, work)
@@ -321,8 +371,8 @@ class BookingDesk:
             if exc.code == "slot_full":
                 raise with_next_free(exc, self.next_free(site, letter, start), site.tz) from None
             raise
-        self.kick()
-        return self.card(code)
+        row = (code, "slot", "booked", site.code, letter, matter, start, end, mask_name(who.name), id_masked, None)
+        return self._card(row, matter_name)
 
     def remote(self, phone: Phone, site_code: str, letter: str, who: Identity, matter: str | None) -> BookingCard:
         """A remote queue place (线上取号): it holds the citizen's place from
@@ -336,8 +386,10 @@ class BookingDesk:
         if not site.hours.open_at(now.astimezone(site.tz)):
             raise BookingError("site_closed", f"{site.name} is closed now: take a remote place during opening hours")
         person, id_masked = self._person(who)
+        matter_name = self._matter(matter)
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
         day = now.astimezone(site.tz).date()
+        end = now + timedelta(minutes=rules.remote_window_min)
 
         def work(db: Exec) -> None:
             self._check_person(db, person, now)
@@ -346,12 +398,20 @@ class BookingDesk:
                     "daily_limit_reached",
                     f"{self.cfg.remote_daily_limit} remote places per person a day: limit reached",
                 )
-            end = now + timedelta(minutes=rules.remote_window_min)
             self._insert(db, code, "remote", site, letter, now, end, person, who, id_masked, phone, matter, now)
 
         transact(self.runner, work)
-        self.kick()
-        return self.card(code)
+        row = (code, "remote", "booked", site.code, letter, matter, now, end, mask_name(who.name), id_masked, None)
+        return self._card(row, matter_name)
+
+    def _matter(self, code: str | None) -> str:
+        """The name of the matter the visit is for ('' for none); unknown ones are refused."""
+        if not code:
+            return ""
+        name = self.matter_name(code)
+        if name is None:
+            raise BookingError("unknown_matter", f"no matter {code!r} in the catalog", 422)
+        return name
 
     def _insert(self, db, code, kind, site, letter, start, end, person, who, id_masked, phone, matter, now) -> None:
         db.run(
@@ -361,8 +421,8 @@ class BookingDesk:
             code=code, site=site.code, type=letter, person=person, start=start, end=end, kind=kind,
             matter=matter, name=mask_name(who.name), id=id_masked, phone=phone.key, now=now,
         )  # fmt: skip
-        outbox.subscribe(
-            db, self.secret, site=site.code, channel="sms", address=phone.number, now=now, booking_code=code
+        sub = outbox.subscribe(
+            db, self.secret, site=site.code, channel="sms", address=phone.number, now=now, booking_code=code, new=True
         )
         outbox.plan(
             db,
@@ -371,6 +431,7 @@ class BookingDesk:
             now=now,
             booking_code=code,
             round_=f"{start:%Y%m%d%H%M}",
+            subs=[sub],
         )
 
     def _params(self, site: Site, letter: str, code: str, start: datetime, end: datetime, kind: str) -> dict[str, str]:
@@ -392,7 +453,7 @@ class BookingDesk:
             raise BookingError("booking_not_found", "no such booking", 404)
         return self._card(row)
 
-    def _card(self, row) -> BookingCard:
+    def _card(self, row, matter_name: str | None = None) -> BookingCard:
         code, kind, state, site_code, letter, matter, start, end, name, id_masked, ticket_id = row
         site = self.sites.site(site_code)
         start, end = from_db(start), from_db(end)
@@ -406,7 +467,8 @@ class BookingDesk:
         return BookingCard(
             code=code, kind=kind, state=state, site=site_code, site_name=site.name, type=letter,
             type_name=kind_info.name if kind_info else letter, matter_code=matter,
-            matter_name=(self.matter_name(matter) or "") if matter else "", slot_start=start, slot_end=end,
+            matter_name=matter_name if matter_name is not None else ((self.matter_name(matter) or "") if matter else ""),
+            slot_start=start, slot_end=end,
             name_masked=name, id_masked=id_masked, changeable_until=until, ticket_id=ticket_id,
         )  # fmt: skip
 
@@ -482,7 +544,6 @@ class BookingDesk:
             if exc.code == "slot_full":
                 raise with_next_free(exc, self.next_free(site, letter, new_start), site.tz) from None
             raise
-        self.kick()
         return self.card(code)
 
     # -- the sweep -------------------------------------------------------------

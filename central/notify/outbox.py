@@ -64,19 +64,25 @@ def subscribe(
     now: datetime,
     ticket_id: str | None = None,
     booking_code: str | None = None,
-) -> int:
-    """The subscription of `address` to a ticket or a booking (made once)."""
+    new: bool = False,
+) -> tuple[int, str]:
+    """The subscription of `address` to a ticket or a booking (made once);
+    its id and recipient key. `new`: the ticket or booking was just made, so
+    nobody can have subscribed yet."""
     recipient = recipient_key(secret, channel, address)
-    find = "SELECT id FROM notify_subscriptions WHERE recipient_key = :r AND " + (
-        "ticket_id = :ref" if ticket_id else "booking_code = :ref"
-    )
     ref = ticket_id or booking_code
-    row = db.one(find, r=recipient, ref=ref)
-    if row:
-        return row[0]
-    db.run(
+    if not new:
+        row = db.one(
+            "SELECT id FROM notify_subscriptions WHERE recipient_key = :r AND "
+            + ("ticket_id = :ref" if ticket_id else "booking_code = :ref"),
+            r=recipient,
+            ref=ref,
+        )
+        if row:
+            return row[0], recipient
+    made = db.one(
         "INSERT INTO notify_subscriptions (site, ticket_id, booking_code, channel, address, recipient_key, created_at) "
-        "VALUES (:site, :ticket_id, :booking_code, :channel, :address, :r, :now)",
+        "VALUES (:site, :ticket_id, :booking_code, :channel, :address, :r, :now) RETURNING id",
         site=site,
         ticket_id=ticket_id,
         booking_code=booking_code,
@@ -85,7 +91,7 @@ def subscribe(
         r=recipient,
         now=now,
     )
-    return db.one(find, r=recipient, ref=ref)[0]
+    return made[0], recipient
 
 
 def follow_ticket(db: Exec, booking_code: str, ticket_id: str) -> None:
@@ -102,12 +108,15 @@ def plan(
     ticket_id: str | None = None,
     booking_code: str | None = None,
     round_: str = "",
+    subs: list[tuple[int, str]] | None = None,
 ) -> int:
     """One message per subscriber of the ticket or booking; `round_` tells a
-    second message of the same kind apart (a call after a no-show). Rows
-    planned already are left alone. Returns how many rows were new."""
+    second message of the same kind apart (a call after a no-show); `subs`:
+    the subscribers, when the caller knows them. Rows planned already are
+    left alone. Returns how many rows were new."""
     column, ref = ("ticket_id", ticket_id) if ticket_id else ("booking_code", booking_code)
-    subs = db.all(f"SELECT id, recipient_key FROM notify_subscriptions WHERE {column} = :ref ORDER BY id", ref=ref)
+    if subs is None:
+        subs = db.all(f"SELECT id, recipient_key FROM notify_subscriptions WHERE {column} = :ref ORDER BY id", ref=ref)
     body = json.dumps({**params, "_ticket": ticket_id or "", "_booking": booking_code or ""}, ensure_ascii=False)
     made = 0
     for sub_id, recipient in subs:
