@@ -173,6 +173,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
         sweep=app.state.booking.sweep,
         public_url=config.server.public_url,
     )
+    app.state.booking.kick = app.state.notify_worker.kick
     app.state.staff = StaffStore(
         central.engine,
         hmac.new(central.master_key, b"staff-csrf", hashlib.sha256).digest(),

@@ -63,13 +63,14 @@ class BookingDesk:
         *,
         matter_name: Callable[[str], str | None] = lambda code: None,
         sms: Notifier | None = None,
+        kick: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.cfg, self.runner, self.sites, self.secret = config.booking, runner, sites, secret
         self.queue_cfg = config.queue
         self.notify_cfg = config.notify
         self.rules = RulesStore(runner, config.booking)
-        self.matter_name, self.sms, self.clock = matter_name, sms, clock
+        self.matter_name, self.sms, self.kick, self.clock = matter_name, sms, kick, clock
         self._next_free: dict[tuple, tuple[float, tuple[datetime, ...]]] = {}
         self._sessions: dict[str, tuple[float, Phone, datetime]] = {}
         self._full: dict[str, float] = {}  # slot scope -> until when it is taken to be full
@@ -371,6 +372,7 @@ class BookingDesk:
             if exc.code == "slot_full":
                 raise with_next_free(exc, self.next_free(site, letter, start), site.tz) from None
             raise
+        self.kick()  # the confirmation goes now, not at the outbox's next look
         row = (code, "slot", "booked", site.code, letter, matter, start, end, mask_name(who.name), id_masked, None)
         return self._card(row, matter_name)
 
@@ -401,6 +403,7 @@ class BookingDesk:
             self._insert(db, code, "remote", site, letter, now, end, person, who, id_masked, phone, matter, now)
 
         transact(self.runner, work)
+        self.kick()
         row = (code, "remote", "booked", site.code, letter, matter, now, end, mask_name(who.name), id_masked, None)
         return self._card(row, matter_name)
 
@@ -544,6 +547,7 @@ class BookingDesk:
             if exc.code == "slot_full":
                 raise with_next_free(exc, self.next_free(site, letter, new_start), site.tz) from None
             raise
+        self.kick()
         return self.card(code)
 
     # -- the sweep -------------------------------------------------------------
