@@ -43,6 +43,7 @@ def hall(tmp_path_factory):
     server = Central(directory / "c", workers=2, extra=CONFIG)
     server.start()
     add_staff(server, "alice")
+    add_staff(server, "mona", "manager")
     kiosk = enrolled_client(server, "k", directory / "k")
     yield server, kiosk
     server.stop()
@@ -97,6 +98,14 @@ def test_a_phone_books_changes_and_cancels_and_a_full_slot_offers_the_next(hall)
     assert moved.status_code == 200, moved.text
     assert datetime.fromisoformat(moved.json()["slot_start"].replace("Z", "+00:00")) == datetime.fromisoformat(b)
     assert (free(phone, a), free(phone, b)) == (1, 2)  # the old place is given back
+
+    def confirmed():
+        return [m for m in messages(server, "138****8001") if m["kind"] == "confirmed"]
+
+    # before the cancel below: a confirmation not yet sent then is dropped as stale
+    wait_until(lambda: len(confirmed()) == 4, timeout=20, what="four confirmations (three bookings and the change)")
+    changed = [m["text"] for m in confirmed() if card["code"] in m["text"]]
+    assert len(changed) == 2 and "02:00" in changed[0] and "02:30" in changed[1]  # booked, then moved
     stranger = signed_in(server, "13900139002")
     theirs = stranger.http.post(f"{stranger.base}/book/bookings/{card['code']}/cancel", timeout=10)
     assert theirs.status_code == 404  # only the phone that booked may cancel
@@ -113,13 +122,6 @@ def test_a_phone_books_changes_and_cancels_and_a_full_slot_offers_the_next(hall)
     assert late.status_code == 409 and late.json()["error"]["code"] == "past_cutoff"
     off_grid = slots[4]["start"].replace(":00:00", ":10:00")
     assert phone.book("main", "A", off_grid, id_number(5)).json()["error"]["code"] == "no_such_slot"
-
-    def confirmed():
-        return [m for m in messages(server, "138****8001") if m["kind"] == "confirmed"]
-
-    wait_until(lambda: len(confirmed()) == 4, timeout=10, what="four confirmations (three bookings and the change)")
-    changed = [m["text"] for m in confirmed() if card["code"] in m["text"]]
-    assert len(changed) == 2 and "02:00" in changed[0] and "02:30" in changed[1]  # booked, then moved
 
 
 def test_missed_bookings_block_booking_for_a_while(hall):
@@ -171,6 +173,9 @@ def test_a_remote_place_keeps_its_place_once_checked_in_at_a_kiosk(hall):
     board = clerk.get(f"{server.url}/api/v1/hall", timeout=5).json()
     (counter,) = [c for c in board["counters"] if c["number"] == 2]
     assert counter["current"]["remote"] is True  # marked on the board
+    today = login(server, "mona").get(f"{server.url}/api/v1/hall/today", timeout=5).json()
+    (e_type,) = [t for t in today["types"] if t["type"] == "E"]
+    assert (e_type["issued"], e_type["remote"], e_type["booked"]) == (3, 1, 0)  # and in the day's figures
     assert phone.http.get(f"{phone.base}/book/bookings", timeout=10).json()[0]["state"] == "checked_in"
 
     second = phone.remote("main", "E", id_number(20))
@@ -244,3 +249,32 @@ def test_codes_are_limited_per_number_and_wrong_codes_per_code(hall):
     limited = phone.http.post(f"{phone.base}/book/code", json={"phone": "13800138006"}, timeout=5)
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "too_many_codes"
     assert "this number" in limited.json()["error"]["message"]
+
+
+def test_a_reminder_goes_before_the_slot_but_not_for_a_booking_made_inside_the_lead_time(hall):
+    server, _ = hall
+    phone = signed_in(server, "13800138007")
+    slots = phone.slots("main", "A", tomorrow())["slots"]
+    early, late = (
+        phone.book("main", "A", s["start"], id_number(40 + i)).json()["code"] for i, s in enumerate(slots[8:10])
+    )
+    soon = datetime.now(UTC) + timedelta(minutes=30)  # both slots now start in half an hour
+    with server.db() as db:
+        for code, made in ((early, timedelta(hours=2)), (late, timedelta(minutes=10))):
+            db.execute(
+                "UPDATE bookings SET slot_start = ?, slot_end = ?, created_at = ? WHERE code = ?",
+                (
+                    soon.replace(tzinfo=None),
+                    (soon + timedelta(minutes=30)).replace(tzinfo=None),
+                    (datetime.now(UTC) - made).replace(tzinfo=None),
+                    code,
+                ),
+            )
+
+    def reminded() -> list[str]:
+        return [m["params"]["code"] for m in messages(server, "138****8007") if m["kind"] == "reminder"]
+
+    wait_until(lambda: reminded() == [early], timeout=10, what="the reminder of the booking made two hours ago")
+    with server.db() as db:  # the sweep ran again meanwhile: the late one was made inside the hour, no reminder
+        planned = db.execute("SELECT COUNT(*) FROM notifications WHERE kind = 'reminder'").fetchone()[0]
+    assert planned == 1

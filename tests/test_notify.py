@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -42,6 +44,7 @@ remote = true
 codes_per_address_hour = 1000
 [notify]
 poll_s = 0.2
+per_number_hour = 4
 retry_min_s = 0.3
 retry_max_s = 1.0
 [notify.sms]
@@ -237,3 +240,31 @@ def test_wechat_refreshes_an_expired_token_and_sorts_failures():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_one_number_gets_at_most_its_hourly_messages_the_rest_wait(hall):
+    """Six bookings for a family from one phone: four confirmations go this
+    hour ([notify] per_number_hour = 4), two wait, none is lost."""
+    server, _, gateway, _ = hall
+    phone = Phone(server.url, "13800138103")
+
+    def code():
+        sent = [m for m in gateway.messages(phone.number) if m["templateId"] == TEMPLATES["code"]]
+        return sent[-1]["templateParams"]["code"] if sent else None
+
+    phone.verify(code)
+    day = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+    for n, slot in enumerate(phone.slots("main", "B", day)["slots"][6:12]):
+        assert phone.book("main", "B", slot["start"], id_number(300 + n)).status_code == 201
+    wait_until(lambda: len(sms(gateway, phone.number)) == 4, timeout=10, what="four confirmations")
+
+    def waiting() -> list[str]:
+        with server.db() as db:
+            rows = db.execute(
+                "SELECT state, last_error FROM notifications WHERE kind = 'confirmed' ORDER BY id"
+            ).fetchall()
+        return [error for state, error in rows if state == "pending"]
+
+    wait_until(lambda: len(waiting()) == 2, timeout=10, what="two confirmations held back")
+    assert waiting()[0].startswith("rate limited: 4 messages in the last hour")  # the next behind it, in order
+    assert len(sms(gateway, phone.number)) == 4

@@ -188,11 +188,11 @@ def test_manager_opens_and_closes_counters_and_sees_todays_queues(browser, hall)
     page.click("#login-form button")
     page.wait_for_selector("#view:not(.hidden)")
     row = '#types tr[data-type="C"] td'
-    page.wait_for_function(f"document.querySelectorAll('{row}').length === 8")
+    page.wait_for_function(f"document.querySelectorAll('{row}').length === 10")
     cells = page.eval_on_selector_all(row, "tds => tds.map(td => td.textContent)")
     assert cells[0].startswith("C 不动产登记")
-    assert cells[1:5] == ["2", "3", "1", "0"]  # waiting, issued, served, no-shows
-    assert cells[5] != "—" and cells[6] != "—"  # average wait and handling exist once someone was served
+    assert cells[1:7] == ["2", "3", "0", "0", "1", "0"]  # waiting, issued (booked, remote), served, no-shows
+    assert cells[7] != "—" and cells[8] != "—"  # average wait and handling exist once someone was served
     assert page.text_content('#counters tr[data-counter="5"]').count("alice") == 1
 
     page.click('#counters tr[data-counter="5"] button[data-action="close"]')

@@ -134,12 +134,17 @@ class HallBoard:
         counters = self._counters(where, reads)
 
         def tally() -> dict:
-            return {"issued": 0, "waiting": 0, "served": 0, "no_show": 0, "waits": [], "handling": [], "longest": 0.0}
+            return {
+                "issued": 0, "booked": 0, "remote": 0, "waiting": 0, "served": 0, "no_show": 0,
+                "waits": [], "handling": [], "longest": 0.0,
+            }  # fmt: skip
 
         per = {letter: tally() for letter in where.type_map}
-        for letter, state, issued_at, called_at, finished_at in rows:
+        for letter, state, issued_at, called_at, finished_at, ticket_class in rows:
             s = per.setdefault(letter, tally())
             s["issued"] += 1
+            s["booked"] += ticket_class == "appointment"  # checked in from a booked slot
+            s["remote"] += ticket_class == "remote"  # 线上取号 from the phone
             if state == "waiting":
                 s["waiting"] += 1
                 s["longest"] = max(s["longest"], (now - issued_at).total_seconds())
@@ -156,6 +161,8 @@ class HallBoard:
                 {
                     **self._type(where, letter),
                     "issued": s["issued"],
+                    "booked": s["booked"],
+                    "remote": s["remote"],
                     "waiting": s["waiting"],
                     "served": s["served"],
                     "no_show": s["no_show"],
@@ -176,6 +183,7 @@ class HallBoard:
         """Every site's figures side by side, with the city's totals (the city view)."""
         sites = [self.today(code) for code, site in self.q.sites.get().sites.items() if site.issues_tickets]
         totals = {
-            key: sum(t[key] for s in sites for t in s["types"]) for key in ("issued", "waiting", "served", "no_show")
+            key: sum(t[key] for s in sites for t in s["types"])
+            for key in ("issued", "booked", "remote", "waiting", "served", "no_show")
         }
         return {"sites": sites, "totals": totals}

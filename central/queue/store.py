@@ -446,14 +446,18 @@ class QueueSql:
             for r in rows
         ]
 
-    def day_tickets(self, site: str, day: date) -> list[tuple[str, str, datetime, datetime | None, datetime | None]]:
-        """(type, state, issued_at, called_at, finished_at) of the site's tickets that day (the manager's figures)."""
+    def day_tickets(
+        self, site: str, day: date
+    ) -> list[tuple[str, str, datetime, datetime | None, datetime | None, str]]:
+        """(type, state, issued_at, called_at, finished_at, ticket_class) of the site's tickets
+        that day (the manager's figures)."""
         rows = self.db.all(
-            "SELECT type, state, issued_at, called_at, finished_at FROM tickets WHERE site = :site AND service_day = :day",
+            "SELECT type, state, issued_at, called_at, finished_at, ticket_class FROM tickets "
+            "WHERE site = :site AND service_day = :day",
             site=site,
             day=day,
         )
-        return [(r[0], r[1], from_db(r[2]), from_db(r[3]), from_db(r[4])) for r in rows]
+        return [(r[0], r[1], from_db(r[2]), from_db(r[3]), from_db(r[4]), r[5]) for r in rows]
 
     # -- counters ------------------------------------------------------------------
     def lock_counter(self, site: str, number: int) -> CounterRow:

@@ -132,6 +132,8 @@ MANAGER = {
     "col_issued": N_("Issued"),
     "col_served": N_("Served"),
     "col_no_show": N_("No-shows"),
+    "col_booked": N_("Of them booked"),
+    "col_remote": N_("Of them remote"),
     "col_avg_wait": N_("Average wait (min)"),
     "col_avg_handling": N_("Average handling (min)"),
     "col_longest": N_("Longest waiting now (min)"),
