@@ -35,6 +35,9 @@ def test_phone_page_follows_the_ticket_until_it_is_called(browser, tmp_path):
         assert "请耐心等候" in page.text_content("#state")
         if "KIOSK_SCREENSHOTS" in os.environ:
             page.screenshot(path=str(SCREENSHOTS / "phone-page-waiting.png"))
+        page.click("#btn-notify")  # headless Chromium has no push service: the page says what to do instead
+        page.wait_for_function("document.getElementById('notify-state').textContent !== ''", timeout=10000)
+        assert "请保持本页面打开" in page.text_content("#notify-state")
         subprocess.run(
             [str(BIN / "kiosk-central"), "--config", str(central.config), "staff", "add", "clerk"],
             input="long enough password\n",
