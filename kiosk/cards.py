@@ -52,6 +52,11 @@ class CardService:
         self.status = CardStatus("fault", "no_reader") if reader is None else CardStatus("idle")
         self.reader_fault: ReaderError | None = None if reader else ReaderError("no_reader", "not configured")
 
+    @property
+    def card_on_reader(self) -> bool:
+        """A card lies on the reader (read, being read, or unreadable)."""
+        return self.status.state in ("ok", "reading", "failed")
+
     def start(self) -> None:
         if self.reader is not None:
             self.reader.start(self._on_driver_event)
@@ -64,7 +69,10 @@ class CardService:
         """Runs on the driver's thread: update state, then publish for the UI."""
         if isinstance(event, CardReading):
             self.status = CardStatus("reading")
-        elif isinstance(event, CardInserted):
+            self.session.idle.hold("card")  # the citizen waits for the reader, not idle
+        else:
+            self.session.idle.release("card")
+        if isinstance(event, CardInserted):
             identity = event.identity
             if identity.expired_on(date.today()):
                 self.status = CardStatus("failed", "expired")

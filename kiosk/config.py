@@ -73,8 +73,18 @@ class UiSection:
     language: Language = "zh_CN"
     size: str = "1080x1920"
     fullscreen: bool = False
-    idle_timeout_s: int = 60
-    idle_warning_s: int = 15
+    idle_timeout_s: int = 60  # no touch for this long ends the citizen's session ...
+    idle_reading_s: int = 120  # ... on screens people read (a guide, a certificate) this long
+    idle_slow_factor: float = 1.5  # both times this much longer in large-text or voice mode
+    idle_warning_s: int = 20  # "are you still there?" this long before the end (20 s at least, whatever is set)
+
+    MIN_WARNING_S = 20  # time to read the question and answer it (适老化)
+
+    @property
+    def warning_s(self) -> int:
+        """The warning in force: the configured one, at least MIN_WARNING_S, ending before the timeout."""
+        return min(max(self.idle_warning_s, self.MIN_WARNING_S), self.idle_timeout_s - 1)
+
     font: str = ""
     font_bold: str = ""
 
@@ -85,6 +95,13 @@ class UiSection:
             return "idle_timeout_s", f"expected 10-3600 seconds, got {self.idle_timeout_s}"
         if not 3 <= self.idle_warning_s < self.idle_timeout_s:
             return "idle_warning_s", f"expected 3 seconds to less than idle_timeout_s, got {self.idle_warning_s}"
+        if not self.idle_timeout_s <= self.idle_reading_s <= 3600:
+            return (
+                "idle_reading_s",
+                f"expected idle_timeout_s ({self.idle_timeout_s}) to 3600 seconds, got {self.idle_reading_s}",
+            )
+        if not 1.0 <= self.idle_slow_factor <= 4.0:
+            return "idle_slow_factor", f"expected 1.0-4.0, got {self.idle_slow_factor}"
         for key in ("font", "font_bold"):
             value = getattr(self, key)
             if value and not Path(value).is_file():

@@ -93,8 +93,10 @@ class KioskServices:
     def apply_limits(self, settings: wire.KioskSettings) -> None:
         """Limits pushed from central, over the kiosk's own (0: keep the kiosk's)."""
         ui = self.config.ui
-        self.session.idle.timeout_s = settings.idle_timeout_s or ui.idle_timeout_s
-        self.session.idle.warning_s = min(ui.idle_warning_s, self.session.idle.timeout_s - 1)
+        idle = self.session.idle
+        idle.timeout_s = settings.idle_timeout_s or ui.idle_timeout_s
+        idle.reading_timeout_s = max(ui.idle_reading_s, idle.timeout_s)
+        idle.warning_s = min(ui.warning_s, idle.timeout_s - 1)
         if self.certificates:
             self.certificates.pushed_max_copies = settings.max_copies
             self.certificates.max_copies = min(self.config.document.max_copies, settings.max_copies or 99)
@@ -176,7 +178,11 @@ def build_services(config: KioskConfig) -> KioskServices:
     except credentials.CredentialsError as exc:
         log.error("%s", exc)
         creds = None
-    session = CitizenSession(events, IdleTimer(config.ui.idle_timeout_s, config.ui.idle_warning_s))
+    ui = config.ui
+    idle = IdleTimer(
+        ui.idle_timeout_s, ui.warning_s, reading_timeout_s=ui.idle_reading_s, slow_factor=ui.idle_slow_factor
+    )
+    session = CitizenSession(events, idle)
     central = CentralClient(config.server.url, creds, timeout_s=config.server.timeout_s)
     catalog = CatalogService(CatalogStore(config.data_dir / "catalog.db"))  # opened after the first frame
     printing = TicketPrinting(catalog, config)

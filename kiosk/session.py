@@ -5,6 +5,7 @@ number once (over TLS) and answers a token for this session."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,31 +20,84 @@ IdlePhase = Literal["idle", "active", "warning", "expired"]
 
 
 class IdleTimer:
-    """Counts down from the last touch. The clock is injectable so tests can
-    move time without sleeping."""
+    """Counts down from the last touch. How long depends on what the citizen
+    is doing: `reading_timeout_s` on screens people read (a guide, a
+    certificate), times `slow_factor` in large-text or voice mode; and the
+    countdown stands still while the kiosk itself is busy (a card being read,
+    a document printing, central answering: `hold`). The clock is injectable
+    so tests can move time without sleeping."""
 
-    def __init__(self, timeout_s: float, warning_s: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        timeout_s: float,
+        warning_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        reading_timeout_s: float | None = None,
+        slow_factor: float = 1.0,
+    ):
         self.timeout_s = timeout_s
         self.warning_s = warning_s
+        self.reading_timeout_s = reading_timeout_s or timeout_s
+        self.slow_factor = slow_factor
         self.clock = clock
+        self.reading = False  # the current screen is one people read
+        self.slow = False  # large text or voice
         self._last_touch: float | None = None
+        self._holds: set[object] = set()
+        self._held_at: float | None = None
+        self._lock = threading.Lock()
 
     def start(self) -> None:
-        self._last_touch = self.clock()
+        with self._lock:
+            self._last_touch = self.clock()
+            if self._held_at is not None:
+                self._held_at = self._last_touch
 
     touch = start
 
     def stop(self) -> None:
-        self._last_touch = None
+        with self._lock:
+            self._last_touch = None
+
+    def hold(self, reason: object) -> None:
+        """The kiosk is busy for the citizen (reading a card, printing, asking
+        central): the countdown stands still until every hold is released."""
+        with self._lock:
+            if not self._holds:
+                self._held_at = self.clock()
+            self._holds.add(reason)
+
+    def release(self, reason: object) -> None:
+        with self._lock:
+            if reason not in self._holds:
+                return
+            self._holds.discard(reason)
+            if not self._holds and self._held_at is not None:
+                if self._last_touch is not None:
+                    self._last_touch += self.clock() - self._held_at  # the time held does not count
+                self._held_at = None
+
+    @property
+    def held(self) -> bool:
+        return bool(self._holds)
 
     @property
     def running(self) -> bool:
         return self._last_touch is not None
 
+    @property
+    def limit_s(self) -> float:
+        """The timeout in force: the screen's kind, then the mode."""
+        base = self.reading_timeout_s if self.reading else self.timeout_s
+        return base * (self.slow_factor if self.slow else 1.0)
+
     def remaining(self) -> float:
-        if self._last_touch is None:
-            return self.timeout_s
-        return max(0.0, self.timeout_s - (self.clock() - self._last_touch))
+        with self._lock:
+            if self._last_touch is None:
+                return self.limit_s
+            now = self._held_at if self._held_at is not None else self.clock()
+            return max(0.0, self.limit_s - (now - self._last_touch))
 
     def phase(self) -> IdlePhase:
         if self._last_touch is None:
@@ -51,7 +105,7 @@ class IdleTimer:
         left = self.remaining()
         if left <= 0:
             return "expired"
-        return "warning" if left <= self.warning_s else "active"
+        return "warning" if left <= self.warning_s and not self.held else "active"
 
 
 @dataclass(frozen=True)

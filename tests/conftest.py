@@ -170,7 +170,7 @@ def kiosk_ui(tmp_path):
     from kiosk.services import build_services
     from kiosk.ui.offscreen import OffscreenKiosk
 
-    cfg = load(write_kiosk_config(tmp_path, idle_timeout_s=60, idle_warning_s=15))
+    cfg = load(write_kiosk_config(tmp_path, idle_timeout_s=60, idle_warning_s=20))
     services = build_services(cfg)
     clock = still_clock(services)
     with OffscreenKiosk(cfg, services=services, size=(1080, 1920)) as kiosk:

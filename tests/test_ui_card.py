@@ -61,6 +61,23 @@ def test_card_removal_wipes_the_session_and_the_screen(kiosk_ui):
     assert screen.person == {} and screen.state == "idle"
 
 
+def test_a_card_left_on_the_reader_is_asked_for_until_it_is_taken(kiosk_ui):
+    kiosk_ui.services.cards.start()
+    screen = open_card_screen(kiosk_ui)
+    kiosk_ui.tap(screen.ids.simulate)
+    wait_state(kiosk_ui, screen, "ok")
+    kiosk_ui.clock.advance(61)  # the citizen walked away: the session ends, the card stays
+    kiosk_ui.wait_until(lambda: kiosk_ui.app.current_screen == "home")
+    assert kiosk_ui.services.session.identity is None  # wiped all the same
+    prompt = kiosk_ui.app._take_card
+    kiosk_ui.wait_until(lambda: prompt is not None and prompt.parent is not None)
+    assert prompt.ids.title.text == "请取走您的身份证"
+    kiosk_ui.tap(kiosk_ui.app.screen("home").ids.tile_guides)  # the next citizen is asked first
+    assert prompt.parent is not None and kiosk_ui.app.current_screen == "home"
+    kiosk_ui.services.cards.reader.remove()
+    kiosk_ui.wait_until(lambda: prompt.parent is None)
+
+
 def test_expired_card_is_told_and_refused(kiosk_ui):
     kiosk_ui.services.cards.start()
     screen = open_card_screen(kiosk_ui)

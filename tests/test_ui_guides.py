@@ -159,7 +159,7 @@ def test_guide_follows_the_language_and_session_end_wipes_the_search(kiosk_ui):
     kiosk_ui.tap(kiosk_ui.shell.ids.language_toggle)
     assert guide.section_widgets("materials")[0].badge == "Original ×1"
     assert guide.ids.print_notice.text == "Print the checklist"
-    kiosk_ui.clock.advance(120)  # walk away
+    kiosk_ui.clock.advance(125)  # walk away (a guide gives 120 s to read)
     kiosk_ui.wait_until(lambda: kiosk_ui.app.current_screen == "home")
     assert kiosk_ui.app.lang == "zh_CN"
     assert screen.query == "" and not screen.keyboard_open and guide.code == ""

@@ -83,10 +83,11 @@ def test_idle_timeout_warns_then_wipes_the_session(kiosk_ui):
     for key in "sfz":  # something the citizen typed
         kiosk_ui.tap(guides.ids.keyboard.key(key), frames=1)
     assert guides.query == "sfz" and app.services.session.active
-    clock.advance(30)
+    # a guide is read (120 s), in large text half as long again: 180 s in all
+    clock.advance(150)
     kiosk_ui.wait_until(lambda: "30 s" in kiosk_ui.shell.countdown_text)  # visible countdown in the footer
     assert app._idle_warning is None or app._idle_warning.parent is None
-    clock.advance(20)  # 10 s left: inside the 15 s warning
+    clock.advance(20)  # 10 s left: inside the 20 s warning
     kiosk_ui.wait_until(lambda: app._idle_warning is not None and app._idle_warning.parent is not None)
     warning = app._idle_warning
     assert warning.seconds_left == 10
@@ -101,11 +102,11 @@ def test_idle_timeout_warns_then_wipes_the_session(kiosk_ui):
 def test_touch_during_warning_keeps_the_session(kiosk_ui):
     app, clock = kiosk_ui.app, kiosk_ui.clock
     kiosk_ui.tap(home_ids(kiosk_ui).tile_guides)
-    clock.advance(50)
+    clock.advance(110)  # a guide: 120 s to read
     kiosk_ui.wait_until(lambda: app._idle_warning is not None and app._idle_warning.parent is not None)
     kiosk_ui.tap(app._idle_warning.ids.keep_going)
     kiosk_ui.wait_until(lambda: app._idle_warning.parent is None)
-    clock.advance(50)  # 50 s after the touch: still inside the timeout, warned again
+    clock.advance(110)  # 110 s after the touch: still inside the timeout, warned again
     kiosk_ui.wait_until(lambda: app._idle_warning.parent is not None)  # the timer has seen the new time
     assert app._idle_warning.seconds_left == 10
     assert app.current_screen == "guides" and app.services.session.active

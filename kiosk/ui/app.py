@@ -29,7 +29,7 @@ from kiosk.ui.theme import Theme
 from kiosk.ui.tr import KvTranslator
 
 if TYPE_CHECKING:
-    from kiosk.ui.widgets.shell import IdleWarning, Shell
+    from kiosk.ui.widgets.shell import IdleWarning, Shell, TakeCardPrompt
 
 log = logging.getLogger(__name__)
 UI_DIR = Path(__file__).parent
@@ -38,6 +38,7 @@ MODE_CHECK_S = 30.0  # opening hours are checked this often
 CORNER_PX = 120  # the maintenance gesture: taps in the top-left corner...
 CORNER_TAPS, CORNER_WINDOW_S = 5, 3.0  # ...this many, within this long
 ALWAYS_ALLOWED = ("maintenance", "out_of_service")
+READING_SCREENS = ("guides", "matter", "certificates", "cases")  # given [ui] idle_reading_s
 
 
 class KioskApp(App):
@@ -59,6 +60,7 @@ class KioskApp(App):
         self.tr = KvTranslator(services.translator)
         self._screens: dict[str, Screen] = {}
         self._idle_warning: IdleWarning | None = None
+        self._take_card: TakeCardPrompt | None = None  # the 请取走您的身份证 prompt, made when first needed
         self._capture_pending: str | None = None
         self._corner_taps: list[float] = []
         self._shell: Shell | None = None
@@ -140,6 +142,7 @@ class KioskApp(App):
         if manager.current_screen is not screen:
             manager.switch_to(screen)
         self.shell.at_home = 1 if name == "home" else 0
+        self.services.session.idle.reading = name in READING_SCREENS
         log.info("screen %s", name)
         if self.capture_dir is not None:
             self._capture_after_next_frame(name)
@@ -175,6 +178,7 @@ class KioskApp(App):
 
     def on_large_text(self, _app, value: bool) -> None:
         self.theme.large = value
+        self.services.session.idle.slow = value  # more time to read in large text
 
     def _language_changed(self, language: str) -> None:
         self.lang = language
@@ -254,9 +258,13 @@ class KioskApp(App):
             self._idle_warning.open(animation=False)
 
     def _on_session_ended(self, event: SessionEnded) -> None:
-        """Wipe everything the citizen left behind: screens, language, text size."""
+        """Wipe everything the citizen left behind: screens, language, text
+        size; and if their ID card is still on the reader, say so until it is taken."""
         if self._idle_warning is not None and self._idle_warning.parent:
             self._idle_warning.dismiss(animation=False)
+        cards = self.services.cards
+        if cards is not None and cards.card_on_reader and event.reason not in ("card_removed", "card_changed"):
+            self._show_take_card()
         for screen in self._screens.values():
             screen.wipe()
         self.services.translator.set_language(self.services.config.ui.language)
@@ -266,7 +274,18 @@ class KioskApp(App):
             self.show("home")
         log.info("session ended (%s); kiosk reset", event.reason)
 
+    def _show_take_card(self) -> None:
+        from kiosk.ui.widgets.shell import TakeCardPrompt
+
+        if self._take_card is None:
+            self._take_card = TakeCardPrompt()
+        if not self._take_card.parent:
+            self._take_card.open(animation=False)
+            log.info("session over with the card on the reader: asking to take it")
+
     def _on_card_status(self, event: CardStatusChanged) -> None:
+        if event.status.state == "idle" and self._take_card is not None and self._take_card.parent:
+            self._take_card.dismiss(animation=False)  # taken
         screen = self._screens.get("card")
         if screen is not None:
             screen.card_status_changed(event.status)

@@ -21,14 +21,22 @@ class KioskScreen(Screen):
     def wipe(self) -> None:
         """Called when the citizen's session ends: forget everything personal."""
 
-    @staticmethod
-    def in_background(name: str, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    def in_background(self, name: str, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """Run `work` (a slow service call: central, a printer, a card) on a
         daemon thread and hand its result to `done` on the UI thread, through
-        Kivy's Clock: the one way screens call what may block."""
+        Kivy's Clock: the one way screens call what may block. The citizen is
+        waiting for the kiosk meanwhile: the idle countdown stands still."""
+        idle = self.services.session.idle if self.services is not None else None
+        token = object()
+        if idle is not None:
+            idle.hold(token)
 
         def run():
-            result = work()
+            try:
+                result = work()
+            finally:
+                if idle is not None:
+                    idle.release(token)
             Clock.schedule_once(lambda _dt: done(result), 0)
 
         threading.Thread(target=run, name=name, daemon=True).start()

@@ -18,3 +18,8 @@ class IdleWarning(ModalView):
     """Shown for the last seconds before an idle timeout; any touch keeps the session."""
 
     seconds_left = NumericProperty(0)
+
+
+class TakeCardPrompt(ModalView):
+    """请取走您的身份证: shown when a session ends with the card still on the
+    reader, until the card is taken (nobody leaves their ID card behind)."""
