@@ -29,6 +29,7 @@ from central.api import (
     counters,
     fleet,
     hall,
+    help,
     kiosks,
     ratings,
     sites,
@@ -43,6 +44,7 @@ from central.certs.service import CertificateService
 from central.citizens import CitizenDesk
 from central.config import CentralConfig, load
 from central.db import WalCheckpointer
+from central.help import HelpDesk
 from central.http_guard import HttpGuard
 from central.notify.adapters import notifiers_from_config
 from central.notify.outbox import NotifyWorker
@@ -112,6 +114,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(ratings.router)
     app.include_router(cases.router)
     app.include_router(booking.router)
+    app.include_router(help.router)
     app.include_router(book.router)
     app.include_router(fleet.router)
     app.include_router(sites.router)
@@ -129,6 +132,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.state.ticket_desk = TicketDesk(app.state.central, GroupCommit(app.state.queue))
     app.state.offline = OfflineDesk(app.state.queue)
     app.state.calling = Calling(app.state.queue, config.display)
+    app.state.help = HelpDesk(app.state.queue.store)
     app.state.board = HallBoard(app.state.calling)
     engine = app.state.central.engine
     app.state.event_hub = EventHub(

@@ -124,6 +124,28 @@ class Fault(WireModel):
     at: datetime
 
 
+class HelpCall(WireModel):
+    """一键呼叫: a citizen at a kiosk asks for a member of staff (through the
+    outbox: kept once per key, delivered late when central was away)."""
+
+    key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    screen: str = Field(max_length=40, pattern=r"^[a-z_]*$", description="the screen the citizen was on")
+    at: datetime
+
+
+class HelpCallView(WireModel):
+    """A call for help as staff see it on the counter and manager pages."""
+
+    id: int
+    site: str
+    kiosk: str = Field(description="the kiosk's name")
+    screen: str
+    at: datetime
+    received_at: datetime
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+
+
 class SiteInfo(WireModel):
     """The site a kiosk is enrolled at, as its settings carry it."""
 

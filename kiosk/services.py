@@ -19,6 +19,7 @@ from kiosk.config import KioskConfig
 from kiosk.events import EventBus, SessionEnded
 from kiosk.faults import FaultLog
 from kiosk.health import DiskGuard, HealthProbe
+from kiosk.help import HelpService
 from kiosk.i18n import Translator
 from kiosk.printing import TicketPrinting, make_document_printer
 from kiosk.queue.offline import OfflineTickets
@@ -57,6 +58,7 @@ class KioskServices:
     offline: OfflineTickets | None = None
     settings: PushedSettings | None = None
     faults: FaultLog | None = None
+    help: HelpService | None = None
     health: HealthProbe | None = None
     matter_sites: MatterSites | None = None
     _site_code: str = ""
@@ -218,6 +220,7 @@ def build_services(config: KioskConfig) -> KioskServices:
         config, central, session, make_document_printer(config), fonts, outbox, services.outbox_worker
     )
     services.ratings = RatingService(outbox, services.outbox_worker, central if creds else None, session)
+    services.help = HelpService(outbox, kick, lambda: _online(services))
     certificates = services.certificates
     events.subscribe(SessionEnded, lambda _event: certificates.wipe())
     services.settings.on_change.append(services.apply_limits)
@@ -246,3 +249,9 @@ def build_services(config: KioskConfig) -> KioskServices:
     if services.heartbeat:
         services.heartbeat.health = services.health
     return services
+
+
+def _online(services: KioskServices) -> bool:
+    """Central answered the last heartbeat."""
+    status = services.heartbeat.last_status if services.heartbeat else None
+    return bool(status and status.online)

@@ -194,3 +194,28 @@ def test_a_remote_place_taken_on_the_phone_is_checked_in_by_code(rig, central):
     job = next(j for j in rig.printer.jobs if screen.ticket.number.encode("gb18030") in j)
     assert "线上取号".encode("gb18030") in job  # marked on paper
     assert phone.http.get(f"{phone.base}/book/bookings", timeout=5).json()[0]["state"] == "checked_in"
+
+
+def test_the_help_button_calls_staff_from_any_screen(rig, central):
+    """一键呼叫 in the footer: the citizen is told staff are called, the call
+    reaches central through the outbox, and a second tap does not call twice."""
+    screen = open_tickets(rig)
+    help_button = rig.shell.ids.help_button
+    assert rig.visible_point(help_button) is not None  # on screen, not just in the tree
+    rig.tap(help_button)
+    dialog = rig.app._help_called
+    rig.wait_until(lambda: dialog is not None and dialog.parent is not None)
+    assert dialog.ids.title.text in ("已通知工作人员", "网络恢复后将立即通知工作人员")
+    rig.services.outbox_worker.deliver_due(ignore_backoff=True)  # the worker's pass (its thread is not started here)
+
+    def calls() -> list:
+        with central.db() as db:
+            return db.execute("SELECT kiosk_name, screen FROM help_calls").fetchall()
+
+    rig.wait_until(lambda: any(screen_name == "tickets" for _, screen_name in calls()))
+    rig.tap(dialog.ids.close)
+    rig.tap(help_button)  # again, a moment later
+    rig.wait_until(lambda: dialog.parent is not None)
+    assert dialog.ids.title.text == "刚才已通知工作人员"
+    assert sum(screen_name == "tickets" for _, screen_name in calls()) == 1
+    assert screen is rig.screen("tickets")

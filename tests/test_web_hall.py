@@ -253,3 +253,30 @@ def test_every_page_runs_under_its_content_security_policy(browser, hall):
     # the calls come from the snapshot the script fetches after the page loads
     page.wait_for_function(f"document.body.innerText.includes('{ticket.number}')", timeout=5000)
     assert violations == []
+
+
+def test_a_call_for_help_from_a_kiosk_appears_live_at_the_counter_and_is_answered(browser, hall):
+    """一键呼叫: the kiosk's outbox sends the call (twice, as after a lost reply:
+    one call); the clerk's page shows it without a reload; "on my way" takes
+    it off every page, and the manager can see who answered."""
+    from datetime import UTC, datetime
+
+    from common.wire import HelpCall
+
+    central, kiosk = hall
+    desk = counter_desk(browser, central, "alice", 1)
+    assert desk.is_hidden("#help-calls")
+    call = HelpCall(key="help-0123456789", screen="tickets", at=datetime.now(UTC))
+    first, again = kiosk.call_for_help(call), kiosk.call_for_help(call)
+    assert first.id == again.id and first.kiosk == "k" and first.acknowledged_by is None
+    desk.wait_for_selector(f'#help-calls .help-call[data-help="{first.id}"]')  # live, through the event stream
+    assert "取号" in desk.text_content("#help-calls") and "k" in desk.text_content("#help-calls")
+    screenshot(desk, "counter-help-call.png")
+    desk.click(f'#help-calls button[data-help="{first.id}"]')
+    desk.wait_for_selector("#help-calls", state="hidden")
+    assert "alice" in desk.text_content("#message")
+    mona = login(central, "mona")
+    assert mona.get(f"{central.url}/api/v1/staff/help", timeout=5).json() == []  # answered: off every page
+    answered = mona.post(f"{central.url}/api/v1/staff/help/{first.id}/ack", timeout=5).json()
+    assert answered["acknowledged_by"] == "alice"  # the first to answer stays on record
+    assert mona.post(f"{central.url}/api/v1/staff/help/999/ack", timeout=5).status_code == 404

@@ -44,6 +44,17 @@ COMMON = {
     "username": N_("Username"),
     "password": N_("Password"),
     "login": N_("Log in"),
+    "help_title": N_("A citizen at a kiosk asks for help"),
+    "help_ack": N_("On my way"),
+    "help_answered": N_("{who} is on the way"),
+    "screen_home": N_("home screen"),
+    "screen_guides": N_("service guides"),
+    "screen_matter": N_("a service guide"),
+    "screen_tickets": N_("taking a number"),
+    "screen_card": N_("reading the ID card"),
+    "screen_certificates": N_("printing a certificate"),
+    "screen_rating": N_("rating"),
+    "screen_cases": N_("rating a case"),
     **ERRORS,
 }
 

@@ -233,6 +233,9 @@ class CentralClient:
 
         return self.request("POST", f"{wire.API_PREFIX}/kiosks/faults", fault, Acknowledged)
 
+    def call_for_help(self, call: wire.HelpCall) -> wire.HelpCallView:
+        return self.request("POST", f"{wire.API_PREFIX}/help", call, wire.HelpCallView)
+
     def lease(self, request: LeaseRequest) -> Lease:
         from common.tickets import Lease
 

@@ -56,4 +56,5 @@ def senders_for(central) -> dict:
         "offline_ticket": send(central.deliver_offline_ticket, OfflineTicket),
         "ticket_print": send(central.record_ticket_print, TicketPrint, retry_codes=frozenset({"unknown_ticket"})),
         "fault": send(central.report_fault, wire.Fault),
+        "help": send(central.call_for_help, wire.HelpCall),
     }

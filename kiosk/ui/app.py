@@ -29,7 +29,7 @@ from kiosk.ui.theme import Theme
 from kiosk.ui.tr import KvTranslator
 
 if TYPE_CHECKING:
-    from kiosk.ui.widgets.shell import IdleWarning, Shell, TakeCardPrompt
+    from kiosk.ui.widgets.shell import HelpCalled, IdleWarning, Shell, TakeCardPrompt
 
 log = logging.getLogger(__name__)
 UI_DIR = Path(__file__).parent
@@ -60,6 +60,7 @@ class KioskApp(App):
         self.tr = KvTranslator(services.translator)
         self._screens: dict[str, Screen] = {}
         self._idle_warning: IdleWarning | None = None
+        self._help_called: HelpCalled | None = None
         self._take_card: TakeCardPrompt | None = None  # the 请取走您的身份证 prompt, made when first needed
         self._capture_pending: str | None = None
         self._corner_taps: list[float] = []
@@ -273,6 +274,19 @@ class KioskApp(App):
         if self.current_screen not in ALWAYS_ALLOWED:
             self.show("home")
         log.info("session ended (%s); kiosk reset", event.reason)
+
+    def call_for_help(self) -> None:
+        """一键呼叫 from the footer, on any screen: staff are called (through the
+        outbox), and the citizen is told so."""
+        from kiosk.ui.widgets.shell import HelpCalled
+
+        service = self.services.help
+        outcome = service.call(self.current_screen) if service is not None else "offline"
+        if self._help_called is None:
+            self._help_called = HelpCalled()
+        self._help_called.outcome = outcome
+        if not self._help_called.parent:
+            self._help_called.open(animation=False)
 
     def _show_take_card(self) -> None:
         from kiosk.ui.widgets.shell import TakeCardPrompt

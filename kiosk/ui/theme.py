@@ -30,6 +30,7 @@ palette = SimpleNamespace(
     tile_tickets=_rgba("#23703A"),
     tile_certificates=_rgba("#6A2C91"),
     tile_rating=_rgba("#B23C0E"),
+    help=_rgba("#B23C0E"),  # 呼叫工作人员: the one warm button in the footer
     on_tile=_rgba("#FFFFFF"),
     online=_rgba("#1E7B34"),
     offline=_rgba("#9A5B00"),

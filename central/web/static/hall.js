@@ -9,7 +9,8 @@ const Hall = {
   sited(path) {
     return Hall.site ? path + (path.includes("?") ? "&" : "?") + "site=" + encodeURIComponent(Hall.site) : path;
   },
-  EVENT_KINDS: ["call", "recall", "no_show", "finish", "transfer", "pause", "resume", "open", "close", "priority"],
+  EVENT_KINDS: ["call", "recall", "no_show", "finish", "transfer", "pause", "resume", "open", "close", "priority",
+                "help", "help_ack"],
 
   fill(text, values) {
     return text.replace(/\{(\w+)\}/g, (_, k) => (values && k in values ? values[k] : ""));
@@ -74,6 +75,26 @@ const Hall = {
     };
     open();
     return {close: () => source && source.close(), last: () => last};
+  },
+
+  // 一键呼叫: the open calls for help at this member of staff's sites, each
+  // with "on my way" (the first to answer takes it off every page).
+  async drawHelp(box) {
+    const calls = await Hall.api("GET", "/staff/help");
+    box.replaceChildren(...calls.map((c) => {
+      const when = new Date(c.at).toLocaleTimeString("zh-CN", {hour: "2-digit", minute: "2-digit"});
+      const ack = Hall.el("button", {"data-help": String(c.id)}, Hall.zh("help_ack"));
+      ack.onclick = async () => {
+        try {
+          const answered = await Hall.api("POST", "/staff/help/" + c.id + "/ack");
+          Hall.say(Hall.both("help_answered", {who: answered.acknowledged_by}));
+          Hall.drawHelp(box);
+        } catch (err) { Hall.say(Hall.errorText(err), true); }
+      };
+      return Hall.el("div", {class: "help-call", "data-help": String(c.id)},
+        Hall.el("strong", {}, Hall.zh("help_title")), " " + c.kiosk + " · " + (Hall.T["screen_" + c.screen] ? Hall.zh("screen_" + c.screen) : c.screen) + " · " + when + " ", ack);
+    }));
+    box.classList.toggle("hidden", calls.length === 0);
   },
 
   // Run `fn` at most once per `ms`, after the last request: many events, one refresh.

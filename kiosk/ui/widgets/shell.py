@@ -23,3 +23,9 @@ class IdleWarning(ModalView):
 class TakeCardPrompt(ModalView):
     """请取走您的身份证: shown when a session ends with the card still on the
     reader, until the card is taken (nobody leaves their ID card behind)."""
+
+
+class HelpCalled(ModalView):
+    """一键呼叫's answer: staff are called (or will be, once central is back)."""
+
+    outcome = StringProperty("sent")  # sent, already (called a moment ago), offline
