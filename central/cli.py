@@ -205,10 +205,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "kiosks" and args.kiosks_command == "review":
             return _review(cfg, state, args.name)
-        if args.command == "catalog":
-            with state.sessions() as db:
-                return _catalog(db, args)
         from central.db import write_session
+
+        if args.command == "catalog":
+            # the server writes too (its background jobs): hold the write lock from the first statement
+            with write_session(state.engine) as db:
+                return _catalog(db, args)
 
         # the server may be writing too: hold the write lock from the first statement (central.db)
         with write_session(state.engine) as db:

@@ -114,6 +114,7 @@ def test_nearly_your_turn_and_called_arrive_in_order_by_sms_and_push(hall):
     server, kiosk, gateway, push = hall
     ahead = walk_ins(kiosk, "C", 5)
     phone, place = phone_with_remote_place(server, gateway, "13800138101", "C", 1)
+    wait_until(lambda: sms(gateway, phone.number) != [], timeout=10, what="the confirmation")  # then the walk there
     ticket, browser = check_in(server, kiosk, push, place)
     assert ticket.people_ahead == 5
     clerk = login(server, "alice", 5)  # counter 5 serves C

@@ -74,6 +74,7 @@ class BookingDesk:
         self._next_free: dict[tuple, tuple[float, tuple[datetime, ...]]] = {}
         self._sessions: dict[str, tuple[float, Phone, datetime]] = {}
         self._full: dict[str, float] = {}  # slot scope -> until when it is taken to be full
+        self._reminded: set[tuple[str, str]] = set()  # (booking, slot) reminders this process has planned
 
     # -- where and what ------------------------------------------------------
     def _site(self, code: str) -> Site:
@@ -557,14 +558,27 @@ class BookingDesk:
         now = now or self.clock()
         lead = timedelta(minutes=self.notify_cfg.reminder_minutes)
         late = timedelta(minutes=self.queue_cfg.appointment_late_min)
+        reads = self.runner.read()
+        # reads first: a sweep with nothing to do writes nothing
+        pending_reminders = [r for r in self._soon(reads, now, lead) if _reminder_key(r) not in self._reminded]
+        overdue = reads.one(
+            "SELECT 1 FROM bookings WHERE state = 'booked' AND ((kind = 'slot' AND slot_start < :slot_gone) "
+            "OR (kind = 'remote' AND slot_end < :now)) LIMIT 1",
+            slot_gone=now - late,
+            now=now,
+        )
+        if not pending_reminders and not overdue:
+            return 0
 
         def work(db: Exec) -> int:
             done = 0
-            soon = self._soon(db, now, lead)
-            for code, site_code, letter, start, end in soon:
+            soon = [r for r in self._soon(db, now, lead) if _reminder_key(r) not in self._reminded]
+            for code, site_code, letter, stored_start, stored_end in soon:
                 site = self.sites.site(site_code)
-                params = self._params(site, letter, code, from_db(start), from_db(end), "slot")
-                done += outbox.plan(db, kind="reminder", params=params, now=now, booking_code=code)
+                start, end = from_db(stored_start), from_db(stored_end)
+                params = self._params(site, letter, code, start, end, "slot")
+                round_ = f"{start:%Y%m%d%H%M}"  # a booking moved to another slot is reminded of that one
+                done += outbox.plan(db, kind="reminder", params=params, now=now, booking_code=code, round_=round_)
             gone = db.all(
                 "SELECT code, site, type, slot_start, slot_end, kind FROM bookings WHERE state = 'booked' "
                 "AND ((kind = 'slot' AND slot_start < :slot_gone) OR (kind = 'remote' AND slot_end < :now))",
@@ -579,7 +593,13 @@ class BookingDesk:
                 outbox.plan(db, kind="missed", params=params, now=now, booking_code=code)
             return done
 
-        return transact(self.runner, work)
+        done = transact(self.runner, work)
+        if len(self._reminded) > 10_000:
+            self._reminded.clear()
+        self._reminded.update(
+            _reminder_key(r) for r in pending_reminders
+        )  # planned (once: by key): not looked at again here
+        return done
 
     def _soon(self, db: Exec, now: datetime, lead: timedelta) -> list:
         rows = db.all(
@@ -590,6 +610,11 @@ class BookingDesk:
         )
         # a booking made inside the reminder's lead time was just confirmed: no reminder
         return [r[:5] for r in rows if r[5] is None or from_db(r[5]) < from_db(r[3]) - lead]
+
+
+def _reminder_key(row) -> tuple[str, str]:
+    """(code, slot start) of a booking row (code, site, type, slot_start, ...)."""
+    return row[0], f"{from_db(row[3]):%Y%m%d%H%M}"
 
 
 def with_next_free(exc: BookingError, free: tuple[datetime, ...], tz: ZoneInfo) -> BookingError:

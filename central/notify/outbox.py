@@ -150,6 +150,7 @@ class NotifyWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._swept_at: datetime | None = None
+        self._lease_until: datetime | None = None
 
     # -- the thread ----------------------------------------------------------
     def start(self) -> NotifyWorker:
@@ -179,7 +180,7 @@ class NotifyWorker:
     def run_once(self) -> float:
         """Plan, sweep and send what is due; seconds until the next pass."""
         now = self.clock()
-        if not hold_lease(self.engine, worker_leases, "notify", self.node, now, LEASE):
+        if not self._hold_lease(now):
             return LEASE.total_seconds() / 2
         self.plan_from_events()
         if self.sweep is not None and (
@@ -189,10 +190,28 @@ class NotifyWorker:
             self._swept_at = now
         return min(self.deliver(), self.cfg.poll_s)
 
+    def _hold_lease(self, now: datetime) -> bool:
+        """Renewed in the database only in the second half of its time: an idle
+        central writes nothing every poll."""
+        if self._lease_until is not None and self._lease_until - now > LEASE / 2:
+            return True
+        if hold_lease(self.engine, worker_leases, "notify", self.node, now, LEASE):
+            self._lease_until = now + LEASE
+            return True
+        self._lease_until = None
+        return False
+
     # -- planning from the queue's events -------------------------------------
     def plan_from_events(self, batch: int = 500) -> int:
         """Messages for the calls and no-shows since the cursor; the cursor
-        moves in the same transaction as the messages it produced."""
+        moves in the same transaction as the messages it produced (a read
+        first: nothing new, no write)."""
+        reads = self.runner.read()
+        cursor = reads.one("SELECT last_id FROM notify_cursors WHERE name = 'events'")
+        if cursor is not None and not reads.one(
+            "SELECT 1 FROM queue_events WHERE id > :last AND kind IN ('call', 'no_show') LIMIT 1", last=cursor[0]
+        ):
+            return 0
 
         def work(db: Exec) -> int:
             row = db.one("SELECT last_id FROM notify_cursors WHERE name = 'events'")
