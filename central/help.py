@@ -6,6 +6,8 @@ event too. Nothing personal: the kiosk, its screen and the time."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, UniqueConstraint
 
 from central.clock import from_db, utcnow
@@ -54,6 +56,7 @@ class HelpDesk:
     def call(self, site: str, kiosk_id: str, kiosk_name: str, call: HelpCall) -> tuple[HelpCallView, bool]:
         """The call stored (or found, when sent again); whether it is new."""
         now = utcnow()
+        at = call.at if abs(call.at - now) < timedelta(days=1) else now  # a kiosk clock gone wrong
 
         def work(sql) -> tuple[HelpCallView, bool]:
             db = sql.db
@@ -70,7 +73,7 @@ class HelpDesk:
                 name=kiosk_name,
                 key=call.key,
                 screen=call.screen,
-                at=call.at,
+                at=at,
                 now=now,
             )
             view = _view(row)

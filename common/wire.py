@@ -130,7 +130,7 @@ class HelpCall(WireModel):
 
     key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     screen: str = Field(max_length=40, pattern=r"^[a-z_]*$", description="the screen the citizen was on")
-    at: datetime
+    at: AwareDatetime = Field(description="the kiosk's time of the tap (central's own time when they differ by a day)")
 
 
 class HelpCallView(WireModel):

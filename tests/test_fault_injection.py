@@ -13,6 +13,7 @@ import subprocess
 import time
 
 import pytest
+from conftest import wait_until
 from unattended import central_db, drain, driver, hall_with_printer, not_measured, printed_ids
 
 from kiosk import config as kiosk_config
@@ -78,6 +79,17 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(hall, tmp
     print(figures)
 
 
+def offline_issued(config_path) -> bool:
+    """The kiosk has issued a ticket from its leased numbers (it waits in its outbox)."""
+    import sqlite3
+
+    path = config_path.parent / "kiosk-data" / "outbox.db"
+    if not path.exists():
+        return False
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+        return db.execute("SELECT COUNT(*) FROM outbox WHERE kind = 'offline_ticket'").fetchone()[0] > 0
+
+
 def test_central_killed_and_restarted_during_traffic(hall, tmp_path):
     server, printer = hall
     kiosk = enrolled_kiosk(server, "steady", tmp_path / "k", printer.port)
@@ -86,7 +98,8 @@ def test_central_killed_and_restarted_during_traffic(hall, tmp_path):
     time.sleep(1.0)
     server.proc.send_signal(signal.SIGKILL)  # no shutdown: mid-transaction for all we know
     server.proc.wait(10)
-    time.sleep(2.0)  # the kiosk keeps issuing, offline
+    time.sleep(2.0)  # the kiosk keeps issuing, offline ...
+    wait_until(lambda: offline_issued(kiosk), timeout=60, what="a ticket issued offline")  # (a loaded machine: longer)
     server.start()
     time.sleep(2.0)
     proc.send_signal(signal.SIGTERM)
