@@ -206,13 +206,18 @@ def test_the_help_button_calls_staff_from_any_screen(rig, central):
     dialog = rig.app._help_called
     rig.wait_until(lambda: dialog is not None and dialog.parent is not None)
     assert dialog.ids.title.text in ("已通知工作人员", "网络恢复后将立即通知工作人员")
-    rig.services.outbox_worker.deliver_due(ignore_backoff=True)  # the worker's pass (its thread is not started here)
 
     def calls() -> list:
         with central.db() as db:
             return db.execute("SELECT kiosk_name, screen FROM help_calls").fetchall()
 
-    rig.wait_until(lambda: any(screen_name == "tickets" for _, screen_name in calls()))
+    def delivered() -> bool:
+        rig.services.outbox_worker.deliver_due(
+            ignore_backoff=True
+        )  # the worker's pass (its thread is not started here)
+        return any(screen_name == "tickets" for _, screen_name in calls())
+
+    rig.wait_until(delivered, seconds=60)  # a try that timed out on a loaded machine is tried again
     rig.tap(dialog.ids.close)
     rig.tap(help_button)  # again, a moment later
     rig.wait_until(lambda: dialog.parent is not None)
