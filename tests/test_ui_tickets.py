@@ -219,6 +219,7 @@ def test_the_help_button_calls_staff_from_any_screen(rig, central):
 
     rig.wait_until(delivered, seconds=60)  # a try that timed out on a loaded machine is tried again
     rig.tap(dialog.ids.close)
+    rig.wait_until(lambda: dialog.parent is None)
     rig.tap(help_button)  # again, a moment later
     rig.wait_until(lambda: dialog.parent is not None)
     assert dialog.ids.title.text == "刚才已通知工作人员"
