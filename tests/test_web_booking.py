@@ -60,12 +60,12 @@ def test_book_on_a_phone_then_find_and_cancel_it(browser, hall):
     assert full.is_disabled() and "已约满" in full.inner_text()
     page.tap(f'#slots button[data-start="{nine.isoformat()}"]')
     page.fill("#name", "李秀英")
+    screenshot(page, "book-form.png")  # before the ID number is typed: no full number in the docs
     page.fill("#id-number", id_number(30))
     page.fill("#phone", "13800138000")
     page.tap("#btn-code")
     page.wait_for_selector("#msg.ok")
     page.fill("#code", code_from_log(log, "138****8000")() or "")
-    screenshot(page, "book-form.png")
     page.tap("#btn-confirm")
     code = page.wait_for_selector('#result:not(.hidden) [data-role="code"]').inner_text()
     assert "李**" in page.inner_text("#result") and "1101**********" in page.inner_text("#result")
