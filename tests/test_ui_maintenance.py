@@ -80,7 +80,7 @@ def test_corner_gesture_pin_self_tests_and_out_of_service(rig):
     rig.tap(screen.ids.test_ticket)
     rig.wait_until(lambda: not screen.busy)
     assert "测试通过" in screen.message
-    assert any("自助终端测试小票".encode("gb18030") in job for job in rig.printer.jobs)
+    rig.wait_until(lambda: any("自助终端测试小票".encode("gb18030") in job for job in rig.printer.jobs))
     rig.printer.paper = "out"
     rig.tap(screen.ids.test_ticket)
     rig.wait_until(lambda: not screen.busy)
