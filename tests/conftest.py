@@ -173,7 +173,7 @@ def kiosk_ui(tmp_path):
     cfg = load(write_kiosk_config(tmp_path, idle_timeout_s=60, idle_warning_s=20))
     services = build_services(cfg)
     clock = still_clock(services)
-    with OffscreenKiosk(cfg, services=services, size=(1080, 1920)) as kiosk:
+    with OffscreenKiosk(cfg, services=services, size=(1080, 1920), draw=False) as kiosk:
         kiosk.clock = clock
         yield kiosk
 

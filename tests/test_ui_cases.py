@@ -47,7 +47,7 @@ def rig(hall, tmp_path, request):
     size, english, large = request.param
     services = build_services(cfg)
     still_clock(services)
-    with OffscreenKiosk(cfg, services=services, size=size) as kiosk:
+    with OffscreenKiosk(cfg, services=services, size=size, draw=False) as kiosk:
         if english:
             kiosk.tap(kiosk.shell.ids.language_toggle)
         if large:

@@ -28,7 +28,7 @@ def rig(central, tmp_path):
     services = build_services(load(cfg_path))
     still_clock(services)  # no idle timeout in the middle of a slow test
     services.certificates.fonts.prepare()
-    with OffscreenKiosk(services.config, services=services, size=(1080, 1920)) as kiosk:
+    with OffscreenKiosk(services.config, services=services, size=(1080, 1920), draw=False) as kiosk:
         yield kiosk
 
 

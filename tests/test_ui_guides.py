@@ -182,7 +182,7 @@ def test_running_kiosk_picks_up_catalog_changes_from_central(central, tmp_path):
     code = json.loads(central.cli("kiosks", "add", "ui-catalog", "--json").stdout)["code"]
     cfg_path = write_kiosk_config(tmp_path, central.url)
     assert run_cli("kiosk", "--config", str(cfg_path), "enroll", code).returncode == 0
-    with OffscreenKiosk(load(cfg_path), start_services=True) as kiosk:
+    with OffscreenKiosk(load(cfg_path), start_services=True, draw=False) as kiosk:
         catalog = kiosk.services.catalog
         kiosk.wait_until(lambda: catalog.state.source == "central", seconds=30)
         screen = open_guides(kiosk)

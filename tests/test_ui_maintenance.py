@@ -36,7 +36,7 @@ def rig(central, tmp_path):
     )
     services = build_services(cfg)
     clock = still_clock(services)  # no idle timeout in the middle of a slow test
-    with OffscreenKiosk(cfg, services=services, size=(1080, 1920)) as kiosk:
+    with OffscreenKiosk(cfg, services=services, size=(1080, 1920), draw=False) as kiosk:
         kiosk.printer, kiosk.name, kiosk.clock = printer, name, clock
         yield kiosk
     printer.close()

@@ -154,7 +154,7 @@ def test_home_lays_out_in_both_orientations(tmp_path, size, large, lang):
     from kiosk.ui.offscreen import OffscreenKiosk
 
     cfg = load(write_kiosk_config(tmp_path))
-    with OffscreenKiosk(cfg, size=size) as kiosk:
+    with OffscreenKiosk(cfg, size=size, draw=False) as kiosk:
         if lang == "en":  # as a person switches: the header's toggles
             kiosk.tap(kiosk.shell.ids.language_toggle)
         if large:
@@ -181,7 +181,7 @@ def test_header_shows_the_real_network_state(central, tmp_path):
     code = json.loads(central.cli("kiosks", "add", "ui-network", "--json").stdout)["code"]
     cfg_path = write_kiosk_config(tmp_path, central.url)
     assert run_cli("kiosk", "--config", str(cfg_path), "enroll", code).returncode == 0
-    with OffscreenKiosk(load(cfg_path), start_services=True) as kiosk:
+    with OffscreenKiosk(load(cfg_path), start_services=True, draw=False) as kiosk:
         kiosk.wait_until(lambda: kiosk.shell.network_state == "online", seconds=20)
         assert (kiosk.shell.network_state, kiosk.shell.network_text) == ("online", "网络正常")
         kiosk.services.central.base_url = "http://127.0.0.1:9"  # central unreachable

@@ -57,7 +57,7 @@ def rig(city, tmp_path, request):
     services = build_services(cfg)
     still_clock(services)
     services.heartbeat.beat_once()  # as the running kiosk does: its settings, with its site
-    with OffscreenKiosk(cfg, services=services, size=size) as kiosk:
+    with OffscreenKiosk(cfg, services=services, size=size, draw=False) as kiosk:
         kiosk.name = name
         if english:  # as a citizen switches: the header's language button
             kiosk.tap(kiosk.shell.ids.language_toggle)

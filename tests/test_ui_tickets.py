@@ -35,7 +35,7 @@ def rig(central, tmp_path):
     )
     services = build_services(cfg)
     still_clock(services)  # no idle timeout in the middle of a slow test
-    with OffscreenKiosk(cfg, services=services) as kiosk:
+    with OffscreenKiosk(cfg, services=services, draw=False) as kiosk:
         kiosk.printer = printer
         yield kiosk
     printer.close()

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from kiosk.ui.app import KioskApp
 
 
+def _skip(*_) -> bool:
+    """Bound to the window's on_draw and on_flip: stops the default handler, so
+    no frame is rasterised (layout, text textures and touches are unchanged)."""
+    return True
+
+
 class OffscreenKiosk:
     def __init__(
         self,
@@ -24,11 +30,13 @@ class OffscreenKiosk:
         services: KioskServices | None = None,
         size: tuple[int, int] | None = None,
         start_services: bool = False,
+        draw: bool = True,
     ):
         self.config = config
         self.size = size
         self.services = services or build_services(config)
         self.start_services = start_services
+        self.draw = draw
         self._app: KioskApp | None = None
         self.first_frame_s: float | None = None
 
@@ -48,6 +56,8 @@ class OffscreenKiosk:
         for child in Window.children[:]:
             Window.remove_widget(child)
         EventLoop.touches.clear()
+        if not self.draw:
+            Window.bind(on_draw=_skip, on_flip=_skip)
         app = self._app = KioskApp(self.services, start_services=self.start_services)
         app._run_prepare()
         self.advance(2)
@@ -66,6 +76,7 @@ class OffscreenKiosk:
             Window.remove_widget(child)
         Window.unbind(on_touch_down=self.app._on_any_touch)
         Window.unbind(on_request_close=self.app._on_request_close)
+        Window.unbind(on_draw=_skip, on_flip=_skip)
         App._running_app = None
 
     @property
@@ -203,6 +214,7 @@ class OffscreenKiosk:
         def grab(*_):
             taken.append(Window.screenshot(str(out)))
 
+        Window.unbind(on_draw=_skip, on_flip=_skip)
         Window.bind(on_flip=grab)
         try:
             for _ in range(10):
@@ -212,6 +224,8 @@ class OffscreenKiosk:
                     break
         finally:
             Window.unbind(on_flip=grab)
+            if not self.draw:
+                Window.bind(on_draw=_skip, on_flip=_skip)
         if not taken or not taken[0]:
             raise RuntimeError("no frame was drawn; is the window offscreen-capable?")
         Path(taken[0]).replace(out)
