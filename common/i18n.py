@@ -52,6 +52,12 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._catalogs[self._language].ngettext(singular, plural, n)
 
+    def messages(self, language: str) -> dict[str, str]:
+        """Every singular message id with its text in `language` (the id itself
+        where untranslated): what voice guidance makes clips of."""
+        ids = {k for c in self._catalogs.values() for k in getattr(c, "_catalog", {}) if isinstance(k, str) and k}
+        return {msgid: self._catalogs[language].gettext(msgid) for msgid in sorted(ids)}
+
 
 @dataclass(frozen=True)
 class CatalogSpec:

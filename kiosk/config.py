@@ -219,6 +219,33 @@ class MaintenanceSection:
         return None
 
 
+VoiceKind = Literal["screen", "tap", "error", "read", "card", "take_card", "ticket", "idle", "help"]
+
+
+@dataclass(frozen=True)
+class VoiceSection:
+    """Voice guidance (语音引导): spoken screens, taps, numbers and errors."""
+
+    guidance: bool = False  # voice mode at the start of every session (the home screen's button switches it)
+    always: tuple[VoiceKind, ...] = ("card", "take_card", "ticket")  # spoken outside voice mode too
+    volume: float = 0.7  # 0.1-1.0; the volume button steps through 0.4, 0.7, 1.0
+    output: Literal["sdl", "recording", "none"] = "sdl"  # the terminal's speaker, a log of what was said, nothing
+    rate: int = 150  # espeak-ng words a minute (its default, 175, is fast for older listeners)
+    voice_zh: str = "cmn"  # espeak-ng voices
+    voice_en: str = "en"
+    clips_dir: str = ""  # empty: <data_dir>/voice
+
+    def validate(self):
+        if not 0.1 <= self.volume <= 1.0:
+            return "volume", f"expected 0.1-1.0, got {self.volume}"
+        if not 80 <= self.rate <= 300:
+            return "rate", f"expected 80-300 words a minute, got {self.rate}"
+        for key in ("voice_zh", "voice_en"):
+            if not re.fullmatch(r"[A-Za-z0-9_+-]{1,32}", getattr(self, key)):
+                return key, f"expected an espeak-ng voice name such as cmn or en, got {getattr(self, key)!r}"
+        return None
+
+
 @dataclass(frozen=True)
 class DevicesSection:
     reader: Literal["virtual", "pcsc", "ga467", "none"] = "virtual"
@@ -237,11 +264,16 @@ class KioskConfig:
     document: DocumentSection = field(default_factory=DocumentSection)
     devices: DevicesSection = field(default_factory=DevicesSection)
     maintenance: MaintenanceSection = field(default_factory=MaintenanceSection)
+    voice: VoiceSection = field(default_factory=VoiceSection)
     source: str = field(default="", compare=False, metadata={"config": False})
 
     @property
     def data_dir(self) -> Path:
         return Path(self.kiosk.data_dir) if self.kiosk.data_dir else default_data_dir(SYSTEM_DATA_DIR, "kiosk")
+
+    @property
+    def voice_dir(self) -> Path:
+        return Path(self.voice.clips_dir) if self.voice.clips_dir else self.data_dir / "voice"
 
 
 def load(path: Path | str | None = None) -> KioskConfig:

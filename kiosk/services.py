@@ -33,6 +33,7 @@ from kiosk.sync.heartbeat import HeartbeatWorker
 from kiosk.sync.outbox import Outbox, OutboxWorker
 from kiosk.sync.senders import senders_for
 from kiosk.sync.settings_sync import PushedSettings
+from kiosk.voice import ClipLibrary, Voice
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class KioskServices:
     help: HelpService | None = None
     health: HealthProbe | None = None
     matter_sites: MatterSites | None = None
+    voice: Voice | None = None
     _site_code: str = ""
 
     def warm_up(self) -> None:
@@ -79,6 +81,8 @@ class KioskServices:
             if worker:
                 worker.stop()
         self.central.close()
+        if self.voice:
+            self.voice.close()
 
     def after_heartbeat(self, reply: wire.HeartbeatReply) -> None:
         """Central is reachable: keep the clock offset and the offline number blocks current."""
@@ -221,6 +225,9 @@ def build_services(config: KioskConfig) -> KioskServices:
     )
     services.ratings = RatingService(outbox, services.outbox_worker, central if creds else None, session)
     services.help = HelpService(outbox, kick, lambda: _online(services))
+    services.voice = Voice(
+        config.voice, ClipLibrary(config.voice_dir, config.voice, translator), audio_output(config), translator
+    )
     certificates = services.certificates
     events.subscribe(SessionEnded, lambda _event: certificates.wipe())
     services.settings.on_change.append(services.apply_limits)
@@ -249,6 +256,13 @@ def build_services(config: KioskConfig) -> KioskServices:
     if services.heartbeat:
         services.heartbeat.health = services.health
     return services
+
+
+def audio_output(config: KioskConfig):
+    """The recording twin, or nothing; "sdl" is the UI's (it owns SDL) and starts silent."""
+    from drivers.audio.recording import NoAudio, RecordingAudio
+
+    return RecordingAudio() if config.voice.output == "recording" else NoAudio()
 
 
 def _online(services: KioskServices) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from common import speech
 from common.matters import Material, Matter, TimeLimit
 from kiosk.i18n import N_
 
@@ -154,3 +155,21 @@ def build_guide(matter: Matter, _: Callable[[str], str]) -> list[Section]:
         Section("faq", _("Common questions"), tuple(Row("qa", f.question, detail=f.answer) for f in matter.faq)),
     ]
     return [s for s in sections if s.rows]
+
+
+def spoken_section(section: Section, _: Callable[[str], str]) -> list[str]:
+    """A section as it is read aloud: its title, then each row as a person would
+    read it (a field with its label, a numbered material with its copies),
+    long text cut where a reader pauses."""
+    lines = [section.title]
+    for number, row in enumerate(section.rows, 1):
+        if row.kind == "field":
+            lines.append(f"{row.label}：{row.text}")
+        elif row.kind in ("material", "step"):
+            extra = "，".join(x for x in (row.badge, row.detail) if x)
+            lines.append(f"{number}. {row.text}" + (f"，{extra}" if extra else ""))
+        elif row.kind == "qa":
+            lines.append(f"{_('Q: ')}{row.text} {_('A: ')}{row.detail}")
+        else:
+            lines.append(row.text)
+    return [sentence for line in lines for sentence in speech.sentences(line)]

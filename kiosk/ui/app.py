@@ -38,6 +38,11 @@ MODE_CHECK_S = 30.0  # opening hours are checked this often
 CORNER_PX = 120  # the maintenance gesture: taps in the top-left corner...
 CORNER_TAPS, CORNER_WINDOW_S = 5, 3.0  # ...this many, within this long
 ALWAYS_ALLOWED = ("maintenance", "out_of_service")
+SPEAK_AFTER_S = 0.12  # a screen is read once its layout has settled
+SPOKEN_STATE = ("state", "message", "headline", "heading", "print_message", "empty_text")  # re-read on change
+SILENT_SCREENS = ("maintenance",)  # a technician's PIN is never read out
+TAKE_CARD_EVERY_S = 8.0  # 请取走您的身份证, again, until the card is taken
+VOLUME_NAMES = {0.4: "Quiet", 0.7: "Medium", 1.0: "Loud"}
 READING_SCREENS = ("guides", "matter", "certificates", "cases")  # given [ui] idle_reading_s
 
 
@@ -46,6 +51,8 @@ class KioskApp(App):
     large_text = BooleanProperty(False)
     hall_name = StringProperty("")
     mode = StringProperty("normal")  # normal, after_hours, maintenance
+    voice_on = BooleanProperty(False)  # 语音引导, switched from the home screen
+    volume = StringProperty("")  # the volume button's label
     theme = ObjectProperty(None)
     title = "Service hall kiosk"
 
@@ -65,6 +72,8 @@ class KioskApp(App):
         self._capture_pending: str | None = None
         self._corner_taps: list[float] = []
         self._shell: Shell | None = None
+        self._speak_screen_soon = Clock.create_trigger(self._speak_screen, SPEAK_AFTER_S)
+        self._take_card_repeat = None
         services.translator.on_change(self._language_changed)
         self.lang = services.translator.language
 
@@ -82,6 +91,11 @@ class KioskApp(App):
             self._load_kv(UI_DIR / kv)
         from kiosk.ui.widgets.shell import Shell
 
+        if cfg.voice.output == "sdl" and self.services.voice is not None:
+            from kiosk.ui.audio import SdlAudio
+
+            self.services.voice.audio = SdlAudio()
+        self._sync_voice()
         self.theme.fit(*Window.size)
         Window.bind(size=lambda _w, size: self.theme.fit(*size))
         Window.bind(on_touch_down=self._on_any_touch)
@@ -144,6 +158,7 @@ class KioskApp(App):
             manager.switch_to(screen)
         self.shell.at_home = 1 if name == "home" else 0
         self.services.session.idle.reading = name in READING_SCREENS
+        self._speak_screen_soon()
         log.info("screen %s", name)
         if self.capture_dir is not None:
             self._capture_after_next_frame(name)
@@ -162,8 +177,15 @@ class KioskApp(App):
             module = importlib.import_module(entry.module)
             self._load_kv(Path(module.__file__ or entry.module).with_suffix(".kv"))
             cls = getattr(module, entry.cls)
-            self._screens[name] = cls(name=name, navigator=self, services=self.services, tr=self.tr, **entry.options)
+            screen = cls(name=name, navigator=self, services=self.services, tr=self.tr, **entry.options)
+            watched = {prop: self._state_changed for prop in SPOKEN_STATE if prop in screen.properties()}
+            screen.bind(**watched)
+            self._screens[name] = screen
         return self._screens[name]
+
+    def _state_changed(self, screen, _value) -> None:
+        if self._shell is not None and screen is self.shell.ids.screens.current_screen:
+            self._speak_screen_soon()
 
     def _load_kv(self, path: Path) -> None:
         if str(path) not in Builder.files:  # Kivy's rules are process-wide
@@ -179,10 +201,60 @@ class KioskApp(App):
 
     def on_large_text(self, _app, value: bool) -> None:
         self.theme.large = value
-        self.services.session.idle.slow = value  # more time to read in large text
+        self.services.session.idle.slow = value or self.voice_on  # more time to read in large text
+
+    # -- voice guidance (语音引导) ------------------------------------------
+    def toggle_voice(self) -> None:
+        voice = self.services.voice
+        if voice is None:
+            return
+        voice.set_guidance(not voice.guidance)
+        self._sync_voice()
+        if voice.guidance:
+            voice.say([self.tr._("Voice guidance is on. Touch a button to hear what it is.")], "screen")
+
+    def next_volume(self) -> None:
+        voice = self.services.voice
+        if voice is not None:
+            voice.next_volume()
+            self._sync_voice()
+            voice.say([self.volume], "tap")
+
+    def _sync_voice(self) -> None:
+        voice = self.services.voice
+        self.voice_on = bool(voice and voice.guidance)
+        level = min(VOLUME_NAMES, key=lambda v: abs(v - voice.volume)) if voice else 0.7
+        self.volume = self.tr._("Volume: {level}").format(level=self.tr._(VOLUME_NAMES[level]))
+        self.services.session.idle.slow = self.large_text or self.voice_on  # more time when listening
+
+    def control_pressed(self, control) -> None:
+        """A button, tile, row or key was touched: in voice mode, say what it is."""
+        voice = self.services.voice
+        if voice is None or self._shell is None or self.current_screen in SILENT_SCREENS:
+            return
+        from kiosk.ui.speech import label_of
+
+        voice.say([label_of(control)], "tap")
+
+    def _speak_screen(self, *_args) -> None:
+        voice = self.services.voice
+        if voice is None or self._shell is None or self.current_screen in SILENT_SCREENS:
+            return
+        kind, parts = self.shell.ids.screens.current_screen.spoken()
+        voice.say(parts, kind)
+
+    def _speak_popup(self, popup, kind: str) -> None:
+        from kiosk.ui.speech import readable_texts
+
+        voice = self.services.voice
+        if voice is not None and popup.parent:
+            voice.say(readable_texts(popup, limit=3), kind)
 
     def _language_changed(self, language: str) -> None:
         self.lang = language
+        if self._shell is not None:
+            self._sync_voice()
+            self._speak_screen_soon()
         self._update_hall_name()
         self._tick_clock(0)
         self._on_network(None)
@@ -257,12 +329,16 @@ class KioskApp(App):
         self._idle_warning.seconds_left = int(left + 0.999)
         if not self._idle_warning.parent:
             self._idle_warning.open(animation=False)
+            Clock.schedule_once(lambda _dt: self._speak_popup(self._idle_warning, "idle"), SPEAK_AFTER_S)
 
     def _on_session_ended(self, event: SessionEnded) -> None:
         """Wipe everything the citizen left behind: screens, language, text
         size; and if their ID card is still on the reader, say so until it is taken."""
         if self._idle_warning is not None and self._idle_warning.parent:
             self._idle_warning.dismiss(animation=False)
+        if self.services.voice is not None:
+            self.services.voice.reset()  # the next citizen starts in the configured mode
+        self._sync_voice()
         cards = self.services.cards
         if cards is not None and cards.card_on_reader and event.reason not in ("card_removed", "card_changed"):
             self._show_take_card()
@@ -287,6 +363,7 @@ class KioskApp(App):
         self._help_called.outcome = outcome
         if not self._help_called.parent:
             self._help_called.open(animation=False)
+        Clock.schedule_once(lambda _dt: self._speak_popup(self._help_called, "help"), SPEAK_AFTER_S)
 
     def _show_take_card(self) -> None:
         from kiosk.ui.widgets.shell import TakeCardPrompt
@@ -296,10 +373,21 @@ class KioskApp(App):
         if not self._take_card.parent:
             self._take_card.open(animation=False)
             log.info("session over with the card on the reader: asking to take it")
+            self._say_take_card()
+            self._take_card_repeat = Clock.schedule_interval(lambda _dt: self._say_take_card(), TAKE_CARD_EVERY_S)
+
+    def _say_take_card(self) -> None:
+        voice = self.services.voice
+        if voice is not None and self._take_card is not None and self._take_card.parent:
+            voice.say([self.tr._("Please take your ID card")], "take_card")
 
     def _on_card_status(self, event: CardStatusChanged) -> None:
         if event.status.state == "idle" and self._take_card is not None and self._take_card.parent:
             self._take_card.dismiss(animation=False)  # taken
+            if self._take_card_repeat is not None:
+                self._take_card_repeat.cancel()
+            if self.services.voice is not None:
+                self.services.voice.silence()
         screen = self._screens.get("card")
         if screen is not None:
             screen.card_status_changed(event.status)

@@ -21,6 +21,15 @@ class KioskScreen(Screen):
     def wipe(self) -> None:
         """Called when the citizen's session ends: forget everything personal."""
 
+    def spoken(self) -> tuple[str, list]:
+        """What voice guidance says when this screen or its state shows: the kind
+        (`[voice] always` names the kinds spoken outside voice mode) and the parts.
+        By default its visible texts outside controls, top to bottom: title,
+        prompt and any message. Screens showing a person's data say less."""
+        from kiosk.ui.speech import readable_texts
+
+        return "screen", readable_texts(self)
+
     def in_background(self, name: str, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """Run `work` (a slow service call: central, a printer, a card) on a
         daemon thread and hand its result to `done` on the UI thread, through

@@ -117,6 +117,10 @@ class CardScreen(KioskScreen):
             self.headline, self.advice = (_(text) for text in MESSAGES[key])
         self._animate()
 
+    def spoken(self) -> tuple[str, list]:
+        """The prompt and its advice, never the person read from the card."""
+        return "card", [self.headline, self.advice]
+
     # -- actions ---------------------------------------------------------------
     def retry(self) -> None:
         self._set("idle")

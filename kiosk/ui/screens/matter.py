@@ -4,10 +4,11 @@ online guide, and the one-time notice printed on the ticket printer."""
 
 from __future__ import annotations
 
+from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.catalog.guide import TYPE_LABELS, build_guide, case_kind, time_limit
+from kiosk.catalog.guide import TYPE_LABELS, build_guide, case_kind, spoken_section, time_limit
 from kiosk.i18n import N_
 from kiosk.ui.screens.base import KioskScreen
 
@@ -36,9 +37,11 @@ class MatterScreen(KioskScreen):
     print_state = StringProperty("")  # "", printing, done, failed
     print_message = StringProperty("")
     sample_data = BooleanProperty(False)
+    reading = BooleanProperty(False)  # the guide is being read aloud
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self._reading_check = None
         self.services.translator.on_change(lambda _lang: self._render() if self.code else None)
 
     def prepare(self, code: str = "", **_params) -> None:
@@ -51,13 +54,49 @@ class MatterScreen(KioskScreen):
             if sites is not None and code:
                 self.in_background("matter-sites", lambda: sites.lookup(code), lambda found: self._where(code, found))
 
+    def on_leave(self, *_args) -> None:
+        self.stop_reading()
+
     def wipe(self) -> None:
+        self.stop_reading()
         self.code = ""
         self.print_state = self.print_message = ""
         self.ids.sections.clear_widgets()
 
     def back(self) -> None:
         self.navigator.show("guides")
+
+    def read_aloud(self, from_section: str = "") -> None:
+        """朗读: the guide section by section (from a tapped heading, or from the
+        top), sentence by sentence; the button stops it. Spoken in any mode: it was asked for."""
+        voice, matter = self.services.voice, self.services.catalog.matter(self.code)
+        if voice is None or matter is None:
+            return
+        if self.reading and not from_section:
+            self.stop_reading()
+            return
+        sections = build_guide(matter, self.tr._)
+        keys = [s.key for s in sections]
+        start = keys.index(from_section) if from_section in keys else 0
+        voice.say([] if start else [matter.name], "read")
+        for section in sections[start:]:
+            for sentence in spoken_section(section, self.tr._):
+                voice.say([sentence], "read", queue=True)
+        self.reading = True
+        if self._reading_check is None:
+            self._reading_check = Clock.schedule_interval(self._check_reading, 0.5)
+
+    def stop_reading(self) -> None:
+        if self.reading and self.services.voice is not None:
+            self.services.voice.silence()
+        self.reading = False
+        if self._reading_check is not None:
+            self._reading_check.cancel()
+            self._reading_check = None
+
+    def _check_reading(self, _dt) -> None:
+        if self.services.voice is None or not self.services.voice.speaking():
+            self.stop_reading()
 
     def rate(self) -> None:
         self.navigator.show("rating", subject="guide", ref=self.code, title=self.title)
@@ -84,7 +123,7 @@ class MatterScreen(KioskScreen):
         self.guide_url = self.services.config.catalog.guide_url.format(code=matter.code)
         self.sample_data = matter.sample_data
         for section in build_guide(matter, _):
-            box.add_widget(_make("SectionHeading", text=section.title, section=section.key))
+            box.add_widget(_make("SectionHeading", text=section.title, section=section.key, screen=self))
             for number, row in enumerate(section.rows, 1):
                 if row.kind == "field":
                     box.add_widget(_make("FieldRow", label=row.label, value=row.text))

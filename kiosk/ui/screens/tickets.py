@@ -9,6 +9,7 @@ from kivy.properties import BooleanProperty, DictProperty, ListProperty, ObjectP
 
 from kiosk.i18n import N_
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.voice import Spell
 
 ERRORS = {
     "already_queued": N_("You already hold a ticket for this service. Please wait to be called."),
@@ -219,6 +220,16 @@ class TicketsScreen(KioskScreen):
         )
         if self.ticket is not None and self.ticket.offline:
             self.print_message += "\n" + _(OFFLINE_NOTE)
+
+    def spoken(self) -> tuple[str, list]:
+        """The number read character by character, then the service, the wait and
+        the windows (spoken outside voice mode too); never the person's name."""
+        if self.state == "done" and self.ticket is not None:
+            ids = self.ids
+            texts = [ids.type_name.text, ids.ahead.text, ids.counters.text, self.print_message]
+            return "ticket", [self.tr._("Your number"), Spell(self.ticket.number), *texts]
+        kind, parts = super().spoken()
+        return kind, [p for p in parts if not self.person or self.person not in p]
 
     def reprint(self) -> None:
         ticket = self.ticket

@@ -1,12 +1,25 @@
 """Touch controls sized for a kiosk: every target is far above 60x60 px."""
 
-from kivy.properties import BooleanProperty, ColorProperty, StringProperty
+from kivy.app import App
+from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
 
-class KioskButton(ButtonBehavior, Label):
+class SpokenControl:
+    """A control that says what it is when touched, in voice mode (语音引导).
+    `spoken` replaces its visible text where that is a symbol (⌫, ✓)."""
+
+    spoken = StringProperty("")
+
+    def on_press(self) -> None:
+        hook = getattr(App.get_running_app(), "control_pressed", None)
+        if hook is not None:
+            hook(self)
+
+
+class KioskButton(SpokenControl, ButtonBehavior, Label):
     """A flat, rounded button with a pressed state. A white (secondary) one
     gets an edge: without it its boundary shows at 1.09:1 on the page."""
 
@@ -19,12 +32,20 @@ class KioskButton(ButtonBehavior, Label):
         self.edge_color = palette.edge if tuple(colour[:3]) == tuple(palette.surface[:3]) else (0, 0, 0, 0)
 
 
-class Tile(ButtonBehavior, BoxLayout):
+class Tile(SpokenControl, ButtonBehavior, BoxLayout):
     """A home-screen service tile: big title, one line of what it is for."""
 
     title = StringProperty("")
     subtitle = StringProperty("")
     background = ColorProperty((0, 0, 0, 1))
+
+
+class ListItem(SpokenControl, ButtonBehavior, BoxLayout):
+    """A row of a list (a matter, a queue, a certificate): title and one line."""
+
+    title = StringProperty("")
+    subtitle = StringProperty("")
+    screen = ObjectProperty(None, allownone=True)
 
 
 class StatePane(BoxLayout):
