@@ -69,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check this kiosk: configuration, font, central, catalog, devices")
     doctor.add_argument("--json", action="store_true")
 
+    voice = sub.add_parser("voice", help="voice guidance (语音引导) clips")
+    v_sub = voice.add_subparsers(dest="voice_command", required=True)
+    v_sub.add_parser("build", help="make a clip of every screen phrase in both languages (espeak-ng), and clips.tsv")
+    say = v_sub.add_parser(
+        "say", help="write what a text sounds like to <voice dir>/say.wav (check a voice or a recorded clip)"
+    )
+    say.add_argument("text")
+
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     cfg_sub.add_parser("check", help="validate the configuration file and exit")
@@ -116,11 +124,40 @@ def main(argv: list[str] | None = None) -> int:
         from kiosk.doctor import run
 
         return run(cfg, args.json)
+    if command == "voice":
+        return _voice(cfg, args)
     if command == "card":
         from kiosk.card_tool import read_one
 
         return read_one(cfg, args)
     return _run(cfg, getattr(args, "offscreen", False))
+
+
+def _voice(cfg, args) -> int:
+    from common.speech import SpeechUnavailable
+    from kiosk.i18n import Translator
+    from kiosk.voice import ClipLibrary
+
+    translator = Translator(cfg.ui.language)
+    clips = ClipLibrary(cfg.voice_dir, cfg.voice, translator)
+    if args.voice_command == "say":
+        try:
+            audio = clips.audio("zh" if cfg.ui.language == "zh_CN" else "en", args.text)
+        except (SpeechUnavailable, OSError) as exc:
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return 1
+        out = cfg.voice_dir / "say.wav"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(audio.wav())
+        print(f"{out}: {audio.seconds:.2f} s")
+        return 0
+    try:
+        made = clips.build(translator)
+    except (SpeechUnavailable, OSError) as exc:
+        print(f"kiosk: voice clips not made: {exc}", file=sys.stderr)
+        return 1
+    print(f"{made} clip(s) made in {cfg.voice_dir} (the list: {cfg.voice_dir / 'clips.tsv'})")
+    return 0
 
 
 def _enroll(cfg, args) -> int:

@@ -65,9 +65,10 @@ class Utterance:
 
 def clip_name(msgid: str) -> str:
     """A file name a person can find: the English id's words, shortened, with a
-    hash when shortened or when punctuation alone would tell two ids apart."""
+    hash when shortened, when punctuation would tell two ids apart, or when it
+    starts in lower case (a fragment: "not enrolled" beside "Not enrolled")."""
     slug = re.sub(r"[^a-z0-9]+", "-", msgid.lower()).strip("-")
-    if len(slug) > 48 or slug != msgid.lower().replace(" ", "-"):
+    if len(slug) > 48 or slug != msgid.lower().replace(" ", "-") or msgid[:1].islower():
         slug = f"{slug[:48].rstrip('-')}-{hashlib.sha1(msgid.encode()).hexdigest()[:6]}"
     return slug or hashlib.sha1(msgid.encode()).hexdigest()[:12]
 
@@ -135,20 +136,20 @@ class ClipLibrary:
     def build(self, translator: Translator, progress: Callable[[int, int], None] | None = None) -> int:
         """Every catalog phrase in both languages; returns how many were made now.
         Writes `clips.tsv` (language, file, text) for a hall recording its own."""
-        wanted = []
+        wanted: dict[tuple[str, str], str] = {}
         for lang, language in (("zh", "zh_CN"), ("en", "en")):
             for msgid, text in translator.messages(language).items():
                 if "{" not in msgid and text.strip():
-                    wanted.append((lang, clip_name(msgid), text))
+                    wanted.setdefault((lang, clip_name(msgid)), text)
         made = 0
-        for done, (lang, name, text) in enumerate(wanted, 1):
+        for done, ((lang, name), text) in enumerate(wanted.items(), 1):
             if not (self.dir / lang / f"{name}.wav").exists():
                 self._make(lang, name, text)
                 made += 1
             if progress:
                 progress(done, len(wanted))
         lines = ["language\tfile\ttext"] + [
-            f"{lang}\t{lang}/{name}.wav\t{_normal(text)}" for lang, name, text in wanted
+            f"{lang}\t{lang}/{name}.wav\t{_normal(text)}" for (lang, name), text in wanted.items()
         ]
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "clips.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")

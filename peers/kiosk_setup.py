@@ -26,6 +26,7 @@ def write_kiosk_config(directory: Path, server_url: str = "http://127.0.0.1:9", 
         (cache / "fonts").symlink_to(FONT_CACHE)
     path.write_text(
         f'[kiosk]\ndata_dir = "{data_dir}"\n[server]\nurl = "{server_url}"\ntimeout_s = 2.0\n[ui]\n{ui_lines}\n'
+        '[voice]\noutput = "recording"\n'  # what was said is kept for the test; no sound device here
     )
     return path
 

@@ -64,7 +64,9 @@ def test_requests_never_checkpoint_and_the_checkpointer_keeps_the_log_short(tmp_
         for round_ in range(30):
             write_commits(state, kiosk_id, 100, f"b{round_}")
             seen = checkpointer.checkpoints  # a quiet moment, as between a hall's tickets, long enough for one look
-            wait_until(lambda: checkpointer.checkpoints > seen, timeout=10, what="a checkpoint between rounds")
+            wait_until(
+                lambda seen=seen: checkpointer.checkpoints > seen, timeout=10, what="a checkpoint between rounds"
+            )
     finally:
         checkpointer.stop()
     assert wal_bytes(state) < unchecked / 4  # the log restarts once checkpointed instead of growing

@@ -66,7 +66,9 @@ def test_partition_issues_offline_tickets_that_merge_in_issue_order(hall, tmp_pa
     assert all(r.ticket.offline and r.printed.ok and not r.error for r in offline)
     assert offline[0].ticket.url.endswith(f"/t/{offline[0].ticket.id}")
     wait_until(  # on paper, with the QR (the printer files a job once the connection closes)
-        lambda: set(printed_ids(printer.jobs)) >= {r.ticket.id for r in offline}, timeout=10, what="offline tickets on paper"
+        lambda: set(printed_ids(printer.jobs)) >= {r.ticket.id for r in offline},
+        timeout=10,
+        what="offline tickets on paper",
     )
     assert services.outbox.backlog() >= 6  # 3 tickets, 3 print records, the cancelled attempts
     assert services.health().offline_numbers == 5 * 5 - 3

@@ -81,6 +81,16 @@ def test_take_a_ticket_and_it_prints(rig):
     assert FS_CHINESE_ON + ticket.number.encode("gb18030") in job and "社保医保".encode("gb18030") in job
     assert ticket.url.encode() in job and job.endswith(b"\x1dV\x00")
     assert screen.ids.qr.data == ticket.url
+    audio = rig.services.voice.audio  # the number is read out, voice mode or not (nothing else was said)
+    rig.wait_until(audio.texts)
+    assert audio.texts() == [
+        f"您的号码 {ticket.number} "
+        + " ".join(
+            t
+            for t in (screen.ids.type_name.text, screen.ids.ahead.text, screen.ids.counters.text, screen.print_message)
+            if t
+        )
+    ]
     rig.tap(screen.ids.finish)
     assert rig.app.current_screen == "home"
 

@@ -22,6 +22,7 @@ from kivy.uix.screenmanager import NoTransition, Screen
 from common import sd_notify
 from kiosk.cards import CardStatusChanged
 from kiosk.events import CatalogUpdated, ModeChanged, NetworkStatus, SessionEnded
+from kiosk.i18n import N_
 from kiosk.services import KioskServices
 from kiosk.ui import fonts
 from kiosk.ui.screens import SCREENS
@@ -42,7 +43,7 @@ SPEAK_AFTER_S = 0.12  # a screen is read once its layout has settled
 SPOKEN_STATE = ("state", "message", "headline", "heading", "print_message", "empty_text")  # re-read on change
 SILENT_SCREENS = ("maintenance",)  # a technician's PIN is never read out
 TAKE_CARD_EVERY_S = 8.0  # 请取走您的身份证, again, until the card is taken
-VOLUME_NAMES = {0.4: "Quiet", 0.7: "Medium", 1.0: "Loud"}
+VOLUME_NAMES = {0.4: N_("Quiet"), 0.7: N_("Medium"), 1.0: N_("Loud")}
 READING_SCREENS = ("guides", "matter", "certificates", "cases")  # given [ui] idle_reading_s
 
 
@@ -210,8 +211,11 @@ class KioskApp(App):
             return
         voice.set_guidance(not voice.guidance)
         self._sync_voice()
-        if voice.guidance:
+        if voice.guidance:  # said first, then the screen (not over it)
+            self._speak_screen_soon.cancel()
             voice.say([self.tr._("Voice guidance is on. Touch a button to hear what it is.")], "screen")
+            kind, parts = self.shell.ids.screens.current_screen.spoken()
+            voice.say(parts, kind, queue=True)
 
     def next_volume(self) -> None:
         voice = self.services.voice

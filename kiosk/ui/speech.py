@@ -4,11 +4,14 @@ tapped control. The Voice service (kiosk/voice.py) does the speaking."""
 
 from __future__ import annotations
 
+import re
+
 from kivy.core.window import Window
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 
+CJK = re.compile(r"[\u3400-\u9fff]")
 READ_AT_MOST = 4  # texts read when a screen shows: title, prompt, message; the rest by touch
 
 
@@ -51,6 +54,7 @@ def label_of(widget) -> str:
         value = getattr(widget, name, "")
         if isinstance(value, str) and value.strip():
             subtitle = getattr(widget, "subtitle", "") if name == "title" else ""
-            said = f"{value}。{subtitle}" if isinstance(subtitle, str) and subtitle.strip() else value
+            stop = "。" if CJK.search(value) else ". "
+            said = f"{value}{stop}{subtitle}" if isinstance(subtitle, str) and subtitle.strip() else value
             return said.translate(SYMBOLS).strip()
     return ""
