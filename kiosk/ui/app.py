@@ -92,6 +92,7 @@ class KioskApp(App):
             self._load_kv(UI_DIR / kv)
         from kiosk.ui.widgets.shell import Shell
 
+        controls.SpokenControl.listener = self.control_pressed
         if cfg.voice.output == "sdl" and self.services.voice is not None:
             from kiosk.ui.audio import SdlAudio
 

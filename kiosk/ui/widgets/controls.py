@@ -1,6 +1,8 @@
 """Touch controls sized for a kiosk: every target is far above 60x60 px."""
 
-from kivy.app import App
+from collections.abc import Callable
+from typing import ClassVar
+
 from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -12,11 +14,11 @@ class SpokenControl:
     `spoken` replaces its visible text where that is a symbol (⌫, ✓)."""
 
     spoken = StringProperty("")
+    listener: ClassVar[Callable[[object], None] | None] = None  # set by the app: it owns the voice
 
     def on_press(self) -> None:
-        hook = getattr(App.get_running_app(), "control_pressed", None)
-        if hook is not None:
-            hook(self)
+        if SpokenControl.listener is not None:
+            SpokenControl.listener(self)
 
 
 class KioskButton(SpokenControl, ButtonBehavior, Label):
