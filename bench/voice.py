@@ -49,7 +49,9 @@ def main() -> int:
     class TimedSdl(SdlAudio):
         """The SDL output, noting when each sound starts (on the UI thread)."""
 
-        started: list[float] = []
+        def __init__(self) -> None:
+            super().__init__()
+            self.started: list[float] = []
 
         def _start(self, wav, volume):
             super()._start(wav, volume)
@@ -64,7 +66,6 @@ def main() -> int:
         if build:
             library.build(translator)
         audio = TimedSdl()
-        audio.started = []
         voice = Voice(config, library, audio, translator)
         waits = []
         for parts in utterances:
