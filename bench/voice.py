@@ -27,7 +27,13 @@ from _common import machine, percentile
 
 CLIP_BUDGET_MS = 150
 DYNAMIC_BUDGET_MS = 400
-MATTERS = ("居民身份证换领", "城乡居民基本养老保险参保登记", "不动产登记资料查询", "个人住房公积金提取", "新生儿出生登记")
+MATTERS = (
+    "居民身份证换领",
+    "城乡居民基本养老保险参保登记",
+    "不动产登记资料查询",
+    "个人住房公积金提取",
+    "新生儿出生登记",
+)
 
 
 def main() -> int:
