@@ -1,4 +1,5 @@
-"""Colour pairs meet WCAG AA (>= 4.5:1), as the elderly-friendly rules ask."""
+"""Colour pairs meet WCAG AA (>= 4.5:1), as the elderly-friendly rules ask;
+the high-contrast theme meets AAA (>= 7:1)."""
 
 import pytest
 
@@ -21,20 +22,40 @@ def contrast(a, b):
 PAIRS = [
     ("text", "background"),
     ("muted", "background"),
-    ("on_header", "header"),
-    ("on_primary", "primary"),
-    ("on_tile", "tile_guides"),
-    ("on_tile", "tile_tickets"),
-    ("on_tile", "tile_certificates"),
-    ("on_tile", "tile_rating"),
+    ("header_text", "header"),
+    ("primary_text", "primary"),
+    ("tile_text", "tile_guides"),
+    ("tile_text", "tile_tickets"),
+    ("tile_text", "tile_certificates"),
+    ("tile_text", "tile_rating"),
     ("text", "surface"),
     ("primary", "surface"),
 ]
 
 
 @pytest.mark.parametrize("fg,bg", PAIRS)
-def test_contrast(fg, bg):
-    assert contrast(getattr(palette, fg), getattr(palette, bg)) >= 4.5
+@pytest.mark.parametrize("theme,least", [("standard", 4.5), ("high_contrast", 7.0)])
+def test_contrast(fg, bg, theme, least):
+    colours = palette.colours(theme)
+    assert contrast(colours[fg], colours[bg]) >= least
+
+
+@pytest.mark.parametrize(
+    "control", ["primary", "tile_guides", "tile_tickets", "tile_certificates", "tile_rating", "help"]
+)
+def test_high_contrast_controls_stand_out_from_the_black_page(control):
+    colours = palette.colours("high_contrast")
+    assert contrast(colours[control], colours["background"]) >= 7.0  # the control's boundary is its fill
+    assert contrast(colours["primary_text"], colours[control]) >= 7.0  # and its black label reads on it
+
+
+def test_switching_the_theme_changes_every_colour_in_force():
+    try:
+        palette.use("high_contrast")
+        assert tuple(palette.background) == (0, 0, 0, 1) and palette.name == "high_contrast"
+    finally:
+        palette.use("standard")
+    assert tuple(palette.background) == palette.colours("standard")["background"]
 
 
 def test_contrast_formula_on_known_pair():
@@ -44,5 +65,8 @@ def test_contrast_formula_on_known_pair():
 @pytest.mark.parametrize("bg", ["background", "surface"])
 def test_a_white_buttons_edge_shows_against_the_page(bg):
     """WCAG 1.4.11: a control's boundary at 3:1 at least (white on the page is 1.09:1)."""
-    assert contrast(palette.surface, palette.background) < 3  # why the edge is there
-    assert contrast(palette.edge, getattr(palette, bg)) >= 3.0
+    colours = palette.colours("standard")
+    assert contrast(colours["surface"], colours["background"]) < 3  # why the edge is there
+    for theme in ("standard", "high_contrast"):
+        colours = palette.colours(theme)
+        assert contrast(colours["edge"], colours[bg]) >= 3.0

@@ -73,6 +73,26 @@ def test_large_text_mode_grows_text_and_targets(kiosk_ui):
     assert ids.welcome.font_size == before[0]
 
 
+def test_high_contrast_recolours_every_screen_and_the_next_citizen_gets_the_standard(kiosk_ui):
+    from kiosk.ui.theme import palette
+
+    ids = home_ids(kiosk_ui)
+    toggle = kiosk_ui.shell.ids.contrast_toggle
+    before = (tuple(ids.welcome.color), tuple(ids.tile_guides.background), tuple(toggle.background))
+    kiosk_ui.tap(toggle)
+    assert toggle.text == "标准配色" and palette.name == "high_contrast"
+    kiosk_ui.advance(2)
+    assert tuple(ids.welcome.color) == (1, 1, 1, 1)  # white text on black
+    assert tuple(ids.tile_guides.background) != before[1] and tuple(toggle.background) != before[2]
+    kiosk_ui.tap(ids.tile_guides)  # a screen built after the switch is in it too
+    guides = kiosk_ui.screen("guides")
+    tab = guides.ids.tab_departments  # an inactive tab: black, with a white edge to show where it is
+    assert tuple(tab.background) == (0, 0, 0, 1) and tuple(tab.edge_color) == (1, 1, 1, 1)
+    kiosk_ui.clock.advance(10_000)  # the citizen leaves: the session times out
+    kiosk_ui.wait_until(lambda: kiosk_ui.app.current_screen == "home")
+    assert palette.name == "standard" and (tuple(ids.welcome.color), tuple(ids.tile_guides.background)) == before[:2]
+
+
 def test_idle_timeout_warns_then_wipes_the_session(kiosk_ui):
     app, clock = kiosk_ui.app, kiosk_ui.clock
     kiosk_ui.tap(kiosk_ui.shell.ids.language_toggle)
@@ -135,7 +155,7 @@ def _layout_problems(kiosk) -> list[str]:
                 problems.append(f"{a[0]} overlaps {b[0]}")
     from kivy.core.text import Label as CoreLabel
 
-    for wid in ("language_toggle", "large_text_toggle", "hall_name", "clock", "network"):
+    for wid in ("language_toggle", "contrast_toggle", "large_text_toggle", "hall_name", "clock", "network"):
         w = kiosk.shell.ids[wid]
         measure = CoreLabel(text=w.text, font_size=w.font_size, bold=w.bold)
         measure.refresh()

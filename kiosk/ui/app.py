@@ -50,6 +50,7 @@ READING_SCREENS = ("guides", "matter", "certificates", "cases")  # given [ui] id
 class KioskApp(App):
     lang = StringProperty("zh_CN")
     large_text = BooleanProperty(False)
+    high_contrast = BooleanProperty(False)  # 高对比度, switched in the header like large text
     hall_name = StringProperty("")
     mode = StringProperty("normal")  # normal, after_hours, maintenance
     voice_on = BooleanProperty(False)  # 语音引导, switched from the home screen
@@ -201,6 +202,14 @@ class KioskApp(App):
     def toggle_large_text(self) -> None:
         self.large_text = not self.large_text
 
+    def toggle_high_contrast(self) -> None:
+        self.high_contrast = not self.high_contrast
+
+    def on_high_contrast(self, _app, value: bool) -> None:
+        from kiosk.ui.theme import palette
+
+        palette.use("high_contrast" if value else "standard")
+
     def on_large_text(self, _app, value: bool) -> None:
         self.theme.large = value
         self.services.session.idle.slow = value or self.voice_on  # more time to read in large text
@@ -351,6 +360,7 @@ class KioskApp(App):
             screen.wipe()
         self.services.translator.set_language(self.services.config.ui.language)
         self.large_text = False
+        self.high_contrast = False
         self.shell.countdown_text = ""
         if self.current_screen not in ALWAYS_ALLOWED:
             self.show("home")

@@ -4,10 +4,8 @@ text larger, touch targets far above 60x60)."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from kivy.event import EventDispatcher
-from kivy.properties import BooleanProperty, NumericProperty
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 
 
 def _rgba(hex_colour: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
@@ -16,33 +14,105 @@ def _rgba(hex_colour: str, alpha: float = 1.0) -> tuple[float, float, float, flo
 
 
 # Every text/background pair here has a contrast ratio >= 4.5:1 (WCAG AA);
-# tests/test_theme.py checks it.
-palette = SimpleNamespace(
-    background=_rgba("#F3F5F9"),
-    surface=_rgba("#FFFFFF"),
-    header=_rgba("#0B4A8B"),
-    on_header=_rgba("#FFFFFF"),
-    text=_rgba("#1A1F2B"),
-    muted=_rgba("#4A5568"),
-    primary=_rgba("#0B5CAD"),
-    on_primary=_rgba("#FFFFFF"),
-    tile_guides=_rgba("#1259A8"),
-    tile_tickets=_rgba("#23703A"),
-    tile_certificates=_rgba("#6A2C91"),
-    tile_rating=_rgba("#B23C0E"),
-    help=_rgba("#B23C0E"),  # 呼叫工作人员: the one warm button in the footer
-    on_tile=_rgba("#FFFFFF"),
-    online=_rgba("#1E7B34"),
-    offline=_rgba("#9A5B00"),
-    warning_bg=_rgba("#FFF4D6"),
-    scrim=_rgba("#000000", 0.55),
-    pressed=_rgba("#000000", 0.18),
-    outline=_rgba("#4A5568", 0.45),
+# in the high-contrast theme >= 7:1 (AAA). tests/test_theme.py checks both.
+STANDARD = {
+    "background": "#F3F5F9",
+    "surface": "#FFFFFF",
+    "header": "#0B4A8B",
+    "header_text": "#FFFFFF",
+    "text": "#1A1F2B",
+    "muted": "#4A5568",
+    "primary": "#0B5CAD",
+    "primary_text": "#FFFFFF",
+    "tile_guides": "#1259A8",
+    "tile_tickets": "#23703A",
+    "tile_certificates": "#6A2C91",
+    "tile_rating": "#B23C0E",
+    "help": "#B23C0E",  # 呼叫工作人员: the one warm button in the footer
+    "tile_text": "#FFFFFF",
+    "online": "#1E7B34",
+    "offline": "#9A5B00",
+    "warning_bg": "#FFF4D6",
+    "scrim": ("#000000", 0.55),
+    "pressed": ("#000000", 0.18),
+    "outline": ("#4A5568", 0.45),
     # the edge of a white (secondary) button: white on the near-white page is 1.09:1, and
     # WCAG asks 3:1 for a control's boundary (tests/test_theme.py)
-    edge=_rgba("#64748B"),
-    keyboard_bg=_rgba("#0B4A8B", 0.10),
-)
+    "edge": "#64748B",
+    "keyboard_bg": ("#0B4A8B", 0.10),
+}
+# 高对比度: light text and light controls on black, for low vision (selected in the
+# header like large text). Controls are light with black text, so every boundary shows.
+HIGH_CONTRAST = {
+    "background": "#000000",
+    "surface": "#000000",
+    "header": "#000000",
+    "header_text": "#FFFFFF",
+    "text": "#FFFFFF",
+    "muted": "#E6E6E6",
+    "primary": "#FFE14D",
+    "primary_text": "#000000",
+    "tile_guides": "#FFE14D",
+    "tile_tickets": "#8CF5A8",
+    "tile_certificates": "#B8DEFF",
+    "tile_rating": "#FFC2A3",
+    "help": "#FFC2A3",
+    "tile_text": "#000000",
+    "online": "#8CF5A8",
+    "offline": "#FFC266",
+    "warning_bg": "#000000",
+    "scrim": ("#000000", 0.8),
+    "pressed": ("#FFFFFF", 0.35),
+    "outline": ("#FFFFFF", 0.8),
+    "edge": "#FFFFFF",
+    "keyboard_bg": ("#FFFFFF", 0.12),
+}
+THEMES = {"standard": STANDARD, "high_contrast": HIGH_CONTRAST}
+
+
+class Palette(EventDispatcher):
+    """The colours in force. Kivy properties, so every .kv rule that reads
+    `palette.text` follows a switch of theme at once."""
+
+    name = StringProperty("standard")
+    background = ColorProperty()
+    surface = ColorProperty()
+    header = ColorProperty()
+    header_text = ColorProperty()
+    text = ColorProperty()
+    muted = ColorProperty()
+    primary = ColorProperty()
+    primary_text = ColorProperty()
+    tile_guides = ColorProperty()
+    tile_tickets = ColorProperty()
+    tile_certificates = ColorProperty()
+    tile_rating = ColorProperty()
+    help = ColorProperty()
+    tile_text = ColorProperty()
+    online = ColorProperty()
+    offline = ColorProperty()
+    warning_bg = ColorProperty()
+    scrim = ColorProperty()
+    pressed = ColorProperty()
+    outline = ColorProperty()
+    edge = ColorProperty()
+    keyboard_bg = ColorProperty()
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.use("standard")
+
+    def use(self, name: str) -> None:
+        for key, value in THEMES[name].items():
+            setattr(self, key, _rgba(*value) if isinstance(value, tuple) else _rgba(value))
+        self.name = name
+
+    def colours(self, name: str) -> dict[str, tuple[float, float, float, float]]:
+        """A theme's colours without switching to it (tests/test_theme.py)."""
+        return {k: _rgba(*v) if isinstance(v, tuple) else _rgba(v) for k, v in THEMES[name].items()}
+
+
+palette = Palette()
 
 # px at scale 1.0: (normal, large-text)
 _SIZES = {
