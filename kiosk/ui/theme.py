@@ -15,7 +15,8 @@ def _rgba(hex_colour: str, alpha: float = 1.0) -> tuple[float, float, float, flo
 
 # Every text/background pair here has a contrast ratio >= 4.5:1 (WCAG AA);
 # in the high-contrast theme >= 7:1 (AAA). tests/test_theme.py checks both.
-STANDARD = {
+Colour = str | tuple[str, float]  # hex, or hex with alpha
+STANDARD: dict[str, Colour] = {
     "background": "#F3F5F9",
     "surface": "#FFFFFF",
     "header": "#0B4A8B",
@@ -43,7 +44,7 @@ STANDARD = {
 }
 # 高对比度: light text and light controls on black, for low vision (selected in the
 # header like large text). Controls are light with black text, so every boundary shows.
-HIGH_CONTRAST = {
+HIGH_CONTRAST: dict[str, Colour] = {
     "background": "#000000",
     "surface": "#000000",
     "header": "#000000",
@@ -103,13 +104,13 @@ class Palette(EventDispatcher):
         self.use("standard")
 
     def use(self, name: str) -> None:
-        for key, value in THEMES[name].items():
-            setattr(self, key, _rgba(*value) if isinstance(value, tuple) else _rgba(value))
+        for key, value in self.colours(name).items():
+            setattr(self, key, value)
         self.name = name
 
     def colours(self, name: str) -> dict[str, tuple[float, float, float, float]]:
         """A theme's colours without switching to it (tests/test_theme.py)."""
-        return {k: _rgba(*v) if isinstance(v, tuple) else _rgba(v) for k, v in THEMES[name].items()}
+        return {k: _rgba(v[0], v[1]) if isinstance(v, tuple) else _rgba(v) for k, v in THEMES[name].items()}
 
 
 palette = Palette()
