@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     snap.add_argument("--size", default=None, help="WIDTHxHEIGHT, e.g. 1080x1920 or 1920x1080")
     snap.add_argument("--lang", choices=kiosk_config.LANGUAGES, default=None)
     snap.add_argument("--large-text", action="store_true")
+    snap.add_argument("--high-contrast", action="store_true")
     snap.add_argument(
         "--set",
         action="append",
@@ -264,6 +265,7 @@ def _snapshot(cfg, args) -> int:
         if args.lang:
             services.translator.set_language(args.lang)
         kiosk.app.large_text = args.large_text
+        kiosk.app.high_contrast = args.high_contrast
         params = dict(item.split("=", 1) for item in args.set if "=" in item)
         kiosk.app.show(args.screen, **params)
         kiosk.advance(3)
