@@ -63,9 +63,9 @@ def test_language_toggle_switches_every_visible_text(kiosk_ui):
 def test_large_text_mode_grows_text_and_targets(kiosk_ui):
     ids = home_ids(kiosk_ui)
     toggle = kiosk_ui.shell.ids.large_text_toggle
-    before = (ids.welcome.font_size, kiosk_ui.app.theme.body, ids.tile_guides.children[-1].font_size)
+    before = (ids.welcome.font_size, kiosk_ui.app.theme.body, ids.tile_guides.ids.title_label.font_size)
     kiosk_ui.tap(toggle)
-    after = (ids.welcome.font_size, kiosk_ui.app.theme.body, ids.tile_guides.children[-1].font_size)
+    after = (ids.welcome.font_size, kiosk_ui.app.theme.body, ids.tile_guides.ids.title_label.font_size)
     assert all(a > b for a, b in zip(after, before, strict=False))
     assert kiosk_ui.app.theme.body >= 40  # elderly mode: body well above 18 pt
     assert toggle.text == "标准字体"
@@ -132,45 +132,18 @@ def test_touch_during_warning_keeps_the_session(kiosk_ui):
     assert app.current_screen == "guides" and app.services.session.active
 
 
-def _layout_problems(kiosk) -> list[str]:
-    from kivy.core.window import Window
-
-    problems = []
-    ids = kiosk.app.screen("home").ids
-    boxes = []
-    for tile_id in TILES:
-        tile = ids[tile_id]
-        x, y = tile.to_window(tile.x, tile.y)
-        boxes.append((tile_id, x, y, x + tile.width, y + tile.height))
-        if tile.width < 60 or tile.height < 60:
-            problems.append(f"{tile_id} is smaller than 60x60")
-        if x < 0 or y < 0 or x + tile.width > Window.width or y + tile.height > Window.height:
-            problems.append(f"{tile_id} is outside the window")
-        for label in tile.children:
-            if label.texture_size[0] > tile.width or label.texture_size[1] > label.height + 1:
-                problems.append(f"{tile_id} text '{label.text}' does not fit")
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]:
-                problems.append(f"{a[0]} overlaps {b[0]}")
-    from kivy.core.text import Label as CoreLabel
-
-    for wid in ("language_toggle", "contrast_toggle", "large_text_toggle", "hall_name", "clock", "network"):
-        w = kiosk.shell.ids[wid]
-        measure = CoreLabel(text=w.text, font_size=w.font_size, bold=w.bold)
-        measure.refresh()
-        if measure.texture.size[0] > w.width + 1:  # labels that shorten would hide this
-            problems.append(f"header {wid} text {w.text!r} needs {measure.texture.size[0]} px, has {w.width:.0f}")
-    return problems
-
-
-@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])
+@pytest.mark.parametrize(
+    "size", [(1080, 1920), (1920, 1080), (1366, 768)], ids=["portrait", "landscape", "landscape-1366"]
+)
 @pytest.mark.parametrize("large", [False, True], ids=["normal", "large-text"])
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_home_lays_out_in_both_orientations(tmp_path, size, large, lang):
+    """The layout check (kiosk/ui/layout_check.py) on the home screen and its header in
+    every supported variant, each network state included (tests/test_layout.py walks the rest)."""
     from conftest import write_kiosk_config
 
     from kiosk.config import load
+    from kiosk.ui.layout_check import problems
     from kiosk.ui.offscreen import OffscreenKiosk
 
     cfg = load(write_kiosk_config(tmp_path))
@@ -181,11 +154,13 @@ def test_home_lays_out_in_both_orientations(tmp_path, size, large, lang):
             kiosk.tap(kiosk.shell.ids.large_text_toggle)
         assert (kiosk.app.lang, kiosk.app.large_text) == (lang, large)
         kiosk.advance(4)
-        assert _layout_problems(kiosk) == []
-        for state in ("online", "offline"):  # every network status fits, not only the current one
-            kiosk.shell.network_text = kiosk.app.tr._({"online": "Online", "offline": "Offline"}[state])
+        assert [str(p) for p in problems()] == []
+        for state in ("online", "offline", "connecting"):  # every network status fits, not only the current one
+            kiosk.shell.network_text = kiosk.app.tr._(
+                {"online": "Online", "offline": "Offline", "connecting": "Connecting"}[state]
+            )
             kiosk.advance(2)
-            assert _layout_problems(kiosk) == []
+            assert [str(p) for p in problems()] == []
 
 
 @pytest.mark.central

@@ -100,7 +100,7 @@ class KioskApp(App):
             self.services.voice.audio = SdlAudio()
         self._sync_voice()
         self.theme.fit(*Window.size)
-        Window.bind(size=lambda _w, size: self.theme.fit(*size))
+        Window.bind(size=self._fit_theme)
         Window.bind(on_touch_down=self._on_any_touch)
         Window.bind(on_request_close=self._on_request_close)
         self._update_hall_name()
@@ -125,6 +125,9 @@ class KioskApp(App):
         self._tick_clock(0)
         self.show("home")
         return self.shell
+
+    def _fit_theme(self, _window, size) -> None:
+        self.theme.fit(*size)
 
     def on_start(self):
         if not self.start_services:

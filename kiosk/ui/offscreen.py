@@ -22,6 +22,20 @@ def _skip(*_) -> bool:
     return True
 
 
+def _save_frame(out: Path) -> str:
+    """The frame just drawn, as a PNG. Read as RGBA: rows of 1366 RGB pixels are
+    not a multiple of 4 bytes, and SDL's writer then shears the picture."""
+    from kivy.core.window import Window
+    from kivy.graphics.opengl import GL_RGBA, GL_UNSIGNED_BYTE, glReadPixels
+    from PIL import Image
+
+    width, height = Window.size
+    data = glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE)
+    image = Image.frombytes("RGBA", (width, height), data).transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    image.convert("RGB").save(out)
+    return str(out)
+
+
 class OffscreenKiosk:
     def __init__(
         self,
@@ -76,6 +90,7 @@ class OffscreenKiosk:
             Window.remove_widget(child)
         Window.unbind(on_touch_down=self.app._on_any_touch)
         Window.unbind(on_request_close=self.app._on_request_close)
+        Window.unbind(size=self.app._fit_theme)
         Window.unbind(on_draw=_skip, on_flip=_skip)
         App._running_app = None
 
@@ -212,7 +227,7 @@ class OffscreenKiosk:
         taken: list[str] = []
 
         def grab(*_):
-            taken.append(Window.screenshot(str(out)))
+            taken.append(_save_frame(out))
 
         Window.unbind(on_draw=_skip, on_flip=_skip)
         Window.bind(on_flip=grab)
@@ -228,5 +243,4 @@ class OffscreenKiosk:
                 Window.bind(on_draw=_skip, on_flip=_skip)
         if not taken or not taken[0]:
             raise RuntimeError("no frame was drawn; is the window offscreen-capable?")
-        Path(taken[0]).replace(out)
         return out

@@ -131,6 +131,10 @@ _SIZES = {
 }
 
 
+# px whatever the window: a touch target stays at least 60x60 on a 1366x768 screen
+_LEAST = {"button_height": 64, "header_height": 164, "footer_height": 88}
+
+
 class Theme(EventDispatcher):
     scale = NumericProperty(1.0)
     large = BooleanProperty(False)
@@ -159,7 +163,7 @@ class Theme(EventDispatcher):
     def _recompute(self, *_):
         idx = 1 if self.large else 0
         for name, sizes in _SIZES.items():
-            setattr(self, name, round(sizes[idx] * self.scale))
+            setattr(self, name, max(round(sizes[idx] * self.scale), _LEAST.get(name, 0)))
         self.pad = round(32 * self.scale)
         self.gap = round(24 * self.scale)
         self.radius = round(20 * self.scale)

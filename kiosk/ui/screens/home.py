@@ -12,6 +12,16 @@ class HomeScreen(KioskScreen):
 
     def on_kv_post(self, _base) -> None:
         self.tickets_tile = self.ids.tile_tickets.__self__  # ids are weak: keep the tile alive while hidden
+        self.voice_row = self.ids.voice_row.__self__
+
+    def on_size(self, _screen, size) -> None:
+        """Landscape has little height: the voice button shares the welcome line."""
+        row, top, main = self.voice_row, self.ids.top_row, self.ids.main
+        landscape = size[0] > size[1] * 1.3
+        home = top if landscape else main
+        if row.parent is not home:
+            row.parent.remove_widget(row)
+            home.add_widget(row, index=0)  # last: right of the welcome, or below the tiles
 
     def prepare(self, **_params) -> None:
         self.apply_mode()

@@ -26,12 +26,8 @@ class KioskButton(SpokenControl, ButtonBehavior, Label):
     gets an edge: without it its boundary shows at 1.09:1 on the page."""
 
     background = ColorProperty((0, 0, 0, 0))
-    edge_color = ColorProperty((0, 0, 0, 0))
-
-    def on_background(self, _button, colour) -> None:
-        from kiosk.ui.theme import palette
-
-        self.edge_color = palette.edge if tuple(colour[:3]) == tuple(palette.surface[:3]) else (0, 0, 0, 0)
+    edge = ColorProperty((0, 0, 0, 0))  # an edge of its own (a button on a coloured header)
+    edge_color = ColorProperty((0, 0, 0, 0))  # the edge drawn: its own, or the secondary buttons' (controls.kv)
 
 
 class Tile(SpokenControl, ButtonBehavior, BoxLayout):
