@@ -84,7 +84,12 @@ def _visible(root) -> list[_Seen]:
         if rect[2] - rect[0] > 0.5 and rect[3] - rect[1] > 0.5:
             out.append(_Seen(widget, rect, chain))
         if isinstance(widget, ScrollView):
-            clip = (max(clip[0], x0), max(clip[1], y0), min(clip[2], x0 + widget.width), min(clip[3], y0 + widget.height))
+            clip = (
+                max(clip[0], x0),
+                max(clip[1], y0),
+                min(clip[2], x0 + widget.width),
+                min(clip[3], y0 + widget.height),
+            )
         for child in widget.children:
             walk(child, clip, chain)
 
