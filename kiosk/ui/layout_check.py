@@ -16,6 +16,7 @@ every supported variant and fails on any."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from kivy.core.text import Label as CoreLabel
 from kivy.core.window import Window
@@ -48,7 +49,7 @@ class Problem:
 
 @dataclass
 class _Seen:
-    widget: object
+    widget: Any
     rect: Rect  # the part a person can see
     chain: tuple  # the widget and its ancestors
 
