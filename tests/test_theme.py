@@ -50,12 +50,15 @@ def test_high_contrast_controls_stand_out_from_the_black_page(control):
 
 
 def test_switching_the_theme_changes_every_colour_in_force():
-    try:
-        palette.use("high_contrast")
-        assert tuple(palette.background) == (0, 0, 0, 1) and palette.name == "high_contrast"
-    finally:
-        palette.use("standard")
-    assert tuple(palette.background) == palette.colours("standard")["background"]
+    from kiosk.ui.theme import Palette
+
+    colours = Palette()  # not the app's: the screens' rules stay on theirs (the UI test taps the switch)
+    changed = []
+    colours.bind(background=lambda _p, value: changed.append(tuple(value)))
+    colours.use("high_contrast")
+    assert tuple(colours.background) == (0, 0, 0, 1) and colours.name == "high_contrast" and changed
+    colours.use("standard")
+    assert tuple(colours.background) == colours.colours("standard")["background"]
 
 
 def test_contrast_formula_on_known_pair():

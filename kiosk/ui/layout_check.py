@@ -7,6 +7,7 @@ window size, language, text size and theme:
   "...", a text spilling out of its box);
 - **overlap**: two texts, or two touch targets, on top of each other;
 - **small**: a touch target under 60x60 px;
+- **offscreen**: a text or target pushed out of the window (not scrolled away);
 - **contrast**: text under 4.5:1 against what is painted behind it;
 - **boundary**: a control under 3:1 against what is behind it, with no edge that is.
 
@@ -52,6 +53,7 @@ class _Seen:
     widget: Any
     rect: Rect  # the part a person can see
     chain: tuple  # the widget and its ancestors
+    whole: Rect  # all of it, seen or not
 
 
 def describe(widget) -> str:
@@ -82,8 +84,9 @@ def _visible(root) -> list[_Seen]:
         x0, y0 = widget.to_window(widget.x, widget.y)
         rect = (max(x0, clip[0]), max(y0, clip[1]), min(x0 + widget.width, clip[2]), min(y0 + widget.height, clip[3]))
         chain = (widget, *chain)
-        if rect[2] - rect[0] > 0.5 and rect[3] - rect[1] > 0.5:
-            out.append(_Seen(widget, rect, chain))
+        whole = (x0, y0, x0 + widget.width, y0 + widget.height)
+        if widget.width > 0.5 and widget.height > 0.5:
+            out.append(_Seen(widget, rect, chain, whole))
         if isinstance(widget, ScrollView):
             clip = (
                 max(clip[0], x0),
@@ -147,11 +150,14 @@ def _over(top, below: Rgb) -> Rgb:
     return (top[0] * a + below[0] * (1 - a), top[1] * a + below[1] * (1 - a), top[2] * a + below[2] * (1 - a))
 
 
-def _paint(widget, point: tuple[float, float], below: Rgb, parts=("before", "canvas")) -> tuple[Rgb, list]:
-    """What `widget`'s own fills paint at `point` over `below`, and its edges' colours."""
+def _paint(
+    widget, point: tuple[float, float], below: Rgb, parts=("before", "canvas"), colour: tuple = (1.0, 1.0, 1.0, 1.0)
+) -> tuple[Rgb, list, tuple]:
+    """What `widget`'s own fills paint at `point` over `below`, its edges' colours,
+    and the colour in force after it (a fill with no Color of its own uses the last one set)."""
+    edges: list = []
     if isinstance(widget, RelativeLayout):  # its canvas is in its own coordinates (screens paint nothing)
-        return below, []
-    colour, edges = (1.0, 1.0, 1.0, 1.0), []
+        return below, edges, colour
     groups = {"before": widget.canvas.before, "canvas": widget.canvas, "after": widget.canvas.after}
     if isinstance(widget, Label | TextInput):  # their main canvas is the text itself
         parts = tuple(p for p in parts if p != "canvas")
@@ -166,18 +172,23 @@ def _paint(widget, point: tuple[float, float], below: Rgb, parts=("before", "can
                     below = _over(colour, below)
             elif isinstance(instruction, Line) and colour[3] > 0.01:
                 edges.append(colour)
-    return below, edges
+    return below, edges, colour
 
 
 def _backdrop(chain: tuple, point: tuple[float, float], include_self: bool) -> Rgb:
     """The colour painted at `point` by the widget's ancestors (and itself)."""
-    colour: Rgb = (0.0, 0.0, 0.0)  # the window's clear colour
+    return _backdrop_and_colour(chain, point, include_self)[0]
+
+
+def _backdrop_and_colour(chain: tuple, point: tuple[float, float], include_self: bool) -> tuple[Rgb, tuple]:
+    behind: Rgb = (0.0, 0.0, 0.0)  # the window's clear colour
+    colour: tuple = (1.0, 1.0, 1.0, 1.0)
     ancestors = list(reversed(chain)) if include_self else list(reversed(chain[1:]))
     for widget in ancestors:
         if isinstance(widget, ModalView):
-            colour = _over(tuple(widget.overlay_color), colour)
-        colour, _ = _paint(widget, point, colour)
-    return colour
+            behind = _over(tuple(widget.overlay_color), behind)
+        behind, _, colour = _paint(widget, point, behind, colour=colour)
+    return behind, colour
 
 
 def _intersect(a: Rect, b: Rect) -> bool:
@@ -197,6 +208,11 @@ def problems(root=None) -> list[Problem]:
     found: list[Problem] = []
     texts = [s for s in seen if isinstance(s.widget, Label) and s.widget.text.strip()]
     targets = [s for s in seen if _is_target(s.widget)]
+    for s in texts + targets:
+        if not _scrolled_part(s) and not _inside(s.whole, (0, 0, Window.width, Window.height)):
+            found.append(Problem("offscreen", describe(s.widget), f"box {_box(s.whole)} leaves the window"))
+    texts = [s for s in texts if _area(s.rect) > 0]
+    targets = [s for s in targets if _area(s.rect) > 0]
     for s in texts:
         label = s.widget
         why = _clipped(label)
@@ -214,14 +230,31 @@ def problems(root=None) -> list[Problem]:
         if (w < MIN_TARGET_PX or h < MIN_TARGET_PX) and not (whole and _scrolled_part(s)):
             found.append(Problem("small", describe(s.widget), f"{w:.0f}x{h:.0f} px"))
         point = ((s.rect[0] + s.rect[2]) / 2, (s.rect[1] + s.rect[3]) / 2)
-        behind = _backdrop(s.chain, point, include_self=False)
-        fill, edges = _paint(s.widget, point, behind, parts=("before", "canvas", "after"))
+        behind, colour = _backdrop_and_colour(s.chain, point, include_self=False)
+        fill, edges, _ = _paint(s.widget, point, behind, parts=("before", "canvas", "after"), colour=colour)
         if contrast(fill, behind) < BOUNDARY_CONTRAST and not any(
             contrast(_over(edge, behind), behind) >= BOUNDARY_CONTRAST for edge in edges
         ):
             found.append(Problem("boundary", describe(s.widget), f"{contrast(fill, behind):.2f}:1 and no edge at 3:1"))
     found += _overlaps(texts, "texts") + _overlaps(targets, "targets")
     return found
+
+
+def _area(rect: Rect) -> float:
+    return max(0.0, rect[2] - rect[0]) * max(0.0, rect[3] - rect[1])
+
+
+def _inside(rect: Rect, bounds: Rect) -> bool:
+    return (
+        rect[0] >= bounds[0] - SLACK_PX
+        and rect[1] >= bounds[1] - SLACK_PX
+        and rect[2] <= bounds[2] + SLACK_PX
+        and rect[3] <= bounds[3] + SLACK_PX
+    )
+
+
+def _box(rect: Rect) -> str:
+    return f"({rect[0]:.0f},{rect[1]:.0f})-({rect[2]:.0f},{rect[3]:.0f})"
 
 
 def _scrolled_part(seen: _Seen) -> bool:
@@ -236,5 +269,11 @@ def _overlaps(items: list[_Seen], what: str) -> list[Problem]:
             if a.widget in b.chain or b.widget in a.chain:
                 continue  # a label inside its button
             if _intersect(a.rect, b.rect):
-                out.append(Problem("overlap", f"{describe(a.widget)} and {describe(b.widget)}", f"two {what}"))
+                out.append(
+                    Problem(
+                        "overlap",
+                        f"{describe(a.widget)} and {describe(b.widget)}",
+                        f"two {what}: {_box(a.rect)} and {_box(b.rect)}",
+                    )
+                )
     return out

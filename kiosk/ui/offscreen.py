@@ -91,6 +91,12 @@ class OffscreenKiosk:
         Window.unbind(on_touch_down=self.app._on_any_touch)
         Window.unbind(on_request_close=self.app._on_request_close)
         Window.unbind(size=self.app._fit_theme)
+        from kivy.uix.recycleview import views
+
+        # Kivy keeps list rows for reuse process-wide: rows bound to this app's theme
+        # must not turn up in the next app's lists
+        views._cached_views.clear()
+        views._cache_count = 0
         Window.unbind(on_draw=_skip, on_flip=_skip)
         App._running_app = None
 

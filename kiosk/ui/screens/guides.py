@@ -66,6 +66,10 @@ class GuidesScreen(KioskScreen):
         self.mode = "search"
         self._refresh()
 
+    def hide_keyboard(self) -> None:
+        """The keyboard's ⌄ key: the results behind it, whole; the search box brings it back."""
+        self.keyboard_open = False
+
     def backspace(self) -> None:
         self.query = self.query[:-1]
         self._refresh()
