@@ -8,7 +8,10 @@ with every problem found, named by variant, state and widget."""
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from conftest import run_cli, still_clock, write_kiosk_config
@@ -21,6 +24,7 @@ VARIANTS = [(size, lang, large, False) for size in SIZES for lang in ("zh_CN", "
     ("landscape-1366", "en", True, True),
 ]
 PIN = "2468"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "layout"
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +42,8 @@ class Walk:
     def __init__(self, kiosk):
         self.kiosk = kiosk
         self.found: dict[str, list[str]] = {}
+        self.shots: list[tuple[str, Path]] = []  # with KIOSK_SCREENSHOTS=1: a picture of each state
+        self._dir = Path(tempfile.mkdtemp(prefix="layout-")) if "KIOSK_SCREENSHOTS" in os.environ else None
 
     def check(self, state: str) -> None:
         from kiosk.ui.layout_check import problems
@@ -46,6 +52,32 @@ class Walk:
         found = [str(p) for p in problems()]
         if found:
             self.found[state] = found
+        if self._dir is not None:
+            self.shots.append((state, self.kiosk.screenshot(self._dir / f"{len(self.shots):02d}.png")))
+
+
+def contact_sheet(shots: list[tuple[str, Path]], title: str, out: Path) -> None:
+    """Every state of one variant on one page, captioned (docs/screenshots/layout/)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from kiosk.ui.fonts import resolve
+    from peers.kiosk_setup import FONT_CACHE
+
+    font = ImageFont.truetype(str(resolve("regular", "", FONT_CACHE)), 20)
+    first = Image.open(shots[0][1])
+    width = 300 if first.width < first.height else 420
+    height = round(first.height * width / first.width)
+    cols = 5 if first.width < first.height else 4
+    rows = (len(shots) + cols - 1) // cols
+    sheet = Image.new("RGB", (cols * (width + 12) + 12, 50 + rows * (height + 40)), "white")
+    draw = ImageDraw.Draw(sheet)
+    draw.text((12, 12), title, fill="black", font=font)
+    for i, (state, path) in enumerate(shots):
+        x, y = 12 + (i % cols) * (width + 12), 50 + (i // cols) * (height + 40)
+        sheet.paste(Image.open(path).resize((width, height)), (x, y))
+        draw.text((x, y + height + 6), state, fill="black", font=font)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(out, quality=80)
 
     def home(self) -> None:
         before = self.kiosk.app.current_screen
@@ -194,5 +226,8 @@ def test_every_state_lays_out(enrolled, size, lang, large, contrast):
             walk_maintenance(walk)
     finally:
         services.stop()
+    if walk.shots:
+        name = f"{size}-{lang}{'-large' if large else ''}{'-contrast' if contrast else ''}"
+        contact_sheet(walk.shots, f"{name}: {len(walk.shots)} states", SCREENSHOTS / f"{name}.jpg")
     report = "\n".join(f"{state}:\n  " + "\n  ".join(found) for state, found in walk.found.items())
     assert not walk.found, f"{sum(len(f) for f in walk.found.values())} layout problems:\n{report}"
