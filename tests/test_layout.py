@@ -55,6 +55,11 @@ class Walk:
         if self._dir is not None:
             self.shots.append((state, self.kiosk.screenshot(self._dir / f"{len(self.shots):02d}.png")))
 
+    def home(self) -> None:
+        before = self.kiosk.app.current_screen
+        self.kiosk.tap(self.kiosk.shell.ids.home_button)
+        assert self.kiosk.app.current_screen == "home", f"from {before}"
+
 
 def contact_sheet(shots: list[tuple[str, Path]], title: str, out: Path) -> None:
     """Every state of one variant on one page, captioned (docs/screenshots/layout/)."""
@@ -78,11 +83,6 @@ def contact_sheet(shots: list[tuple[str, Path]], title: str, out: Path) -> None:
         draw.text((x, y + height + 6), state, fill="black", font=font)
     out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(out, quality=80)
-
-    def home(self) -> None:
-        before = self.kiosk.app.current_screen
-        self.kiosk.tap(self.kiosk.shell.ids.home_button)
-        assert self.kiosk.app.current_screen == "home", f"from {before}"
 
 
 def walk_guides(w: Walk) -> None:
