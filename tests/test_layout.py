@@ -39,15 +39,30 @@ def enrolled(central, tmp_path_factory):
 class Walk:
     """Taps through the screens, checking each state it reaches."""
 
-    def __init__(self, kiosk):
+    def __init__(self, kiosk, lang: str, large: bool, contrast: bool):
         self.kiosk = kiosk
+        self.variant = (lang, large, contrast)
         self.found: dict[str, list[str]] = {}
         self.shots: list[tuple[str, Path]] = []  # with KIOSK_SCREENSHOTS=1: a picture of each state
         self._dir = Path(tempfile.mkdtemp(prefix="layout-")) if "KIOSK_SCREENSHOTS" in os.environ else None
 
-    def check(self, state: str) -> None:
+    def choose_variant(self) -> None:
+        """As the citizen does, with the header's toggles (a finished session resets them)."""
+        k, (lang, large, contrast) = self.kiosk, self.variant
+        if k.app.lang != lang:
+            k.tap(k.shell.ids.language_toggle)
+        if k.app.large_text != large:
+            k.tap(k.shell.ids.large_text_toggle)
+        if k.app.high_contrast != contrast:
+            k.tap(k.shell.ids.contrast_toggle)
+        assert (k.app.lang, k.app.large_text, k.app.high_contrast) == self.variant
+
+    def check(self, state: str, citizen: bool = True) -> None:
         from kiosk.ui.layout_check import problems
 
+        k = self.kiosk
+        if citizen:
+            assert (k.app.lang, k.app.large_text, k.app.high_contrast) == self.variant, f"{state}: variant reset"
         self.kiosk.advance(8)  # rows made for new data get their text sizes a frame later
         found = [str(p) for p in problems()]
         if found:
@@ -190,9 +205,10 @@ def walk_maintenance(w: Walk) -> None:
     k = w.kiosk
     corner_taps(k)
     assert k.app.current_screen == "maintenance"
-    w.check("maintenance: PIN")
+    # the gesture ended the citizen's session: a technician's screens in the kiosk's defaults
+    w.check("maintenance: PIN", citizen=False)
     enter_pin(k, PIN)
-    w.check("maintenance: panel")
+    w.check("maintenance: panel", citizen=False)
 
 
 @pytest.mark.parametrize(
@@ -213,15 +229,11 @@ def test_every_state_lays_out(enrolled, size, lang, large, contrast):
     try:
         with OffscreenKiosk(cfg, services=services, size=SIZES[size], draw=False) as kiosk:
             kiosk.clock = clock
-            if lang == "en":
-                kiosk.tap(kiosk.shell.ids.language_toggle)
-            if large:
-                kiosk.tap(kiosk.shell.ids.large_text_toggle)
-            if contrast:
-                kiosk.tap(kiosk.shell.ids.contrast_toggle)
-            walk = Walk(kiosk)
+            walk = Walk(kiosk, lang, large, contrast)
+            walk.choose_variant()
             walk.check("home")
             for part in (walk_guides, walk_tickets, walk_card_and_certificates, walk_rating, walk_popups):
+                walk.choose_variant()  # taking a ticket ends the session: the next citizen's defaults
                 part(walk)
             walk_maintenance(walk)
     finally:
