@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import random
+import faulthandler
 import signal
 import sys
 import time
@@ -35,6 +36,7 @@ def take(args) -> int:
         stop = True
 
     signal.signal(signal.SIGTERM, on_term)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # a test that waits too long asks for the stacks
     rng = random.Random(args.seed)
     n = 0
     while not stop and (args.count == 0 or n < args.count):
