@@ -9,10 +9,10 @@ them) in a loop, or delivers what its outbox holds and exits.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import random
-import faulthandler
 import signal
 import sys
 import time
