@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 SILENCE = 400  # 16-bit amplitude below which a clip's head and tail are trimmed
 GAP_S = 0.08  # silence between joined clips, so digits do not run together
+CJK = re.compile(r"[\u3400-\u9fff]")  # Chinese text: read by the Chinese voice, joined with 。
 SENTENCE_END = re.compile(r"(?<=[。！？；.!?;])\s*|\n+")
 DIGITS_ZH = "零一二三四五六七八九"
 DIGITS_EN = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")

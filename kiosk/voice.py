@@ -34,7 +34,6 @@ from kiosk.config import VoiceSection
 from kiosk.i18n import Translator
 
 log = logging.getLogger(__name__)
-CJK = re.compile(r"[\u3400-\u9fff]")
 VOLUMES = (0.4, 0.7, 1.0)  # the volume button steps through these
 TAP_THEN_SCREEN_S = 1.5
 MEMORY_CLIPS = 400  # clips kept decoded; every catalog phrase in both languages fits
@@ -91,7 +90,7 @@ class ClipLibrary:
 
     def voice(self, lang: str, text: str) -> str:
         """Chinese text is read by the Chinese voice even in English mode (a matter's name)."""
-        return self.config.voice_zh if lang == "zh" or CJK.search(text) else self.config.voice_en
+        return self.config.voice_zh if lang == "zh" or speech.CJK.search(text) else self.config.voice_en
 
     def name_of(self, lang: str, text: str) -> str | None:
         """The clip of a catalog phrase as shown on screen, or None for run-time text."""

@@ -3,20 +3,13 @@ the high-contrast theme meets AAA (>= 7:1)."""
 
 import pytest
 
+from kiosk.ui.layout_check import contrast as _contrast
 from kiosk.ui.theme import palette
 
 
-def _luminance(rgba):
-    def channel(c):
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgba[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def contrast(a, b):
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
+    """WCAG contrast of two RGBA colours (the layout check's formula)."""
+    return _contrast(tuple(a[:3]), tuple(b[:3]))
 
 
 PAIRS = [

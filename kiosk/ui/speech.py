@@ -4,14 +4,13 @@ tapped control. The Voice service (kiosk/voice.py) does the speaking."""
 
 from __future__ import annotations
 
-import re
-
 from kivy.core.window import Window
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 
-CJK = re.compile(r"[\u3400-\u9fff]")
+from common.speech import CJK
+
 READ_AT_MOST = 4  # texts read when a screen shows: title, prompt, message; the rest by touch
 
 
