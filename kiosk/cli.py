@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     say.add_argument("text")
 
+    ime = sub.add_parser("input", help="Chinese input on the on-screen keyboard (拼音, 手写)")
+    i_sub = ime.add_subparsers(dest="input_command", required=True)
+    i_sub.add_parser("build", help="build the pinyin lexicon from Debian's pinyin-database now (else on first start)")
+    try_ = i_sub.add_parser("try", help="the candidates pinyin letters give, best first (check the lexicon)")
+    try_.add_argument("letters")
+
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     cfg_sub.add_parser("check", help="validate the configuration file and exit")
@@ -127,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         return run(cfg, args.json)
     if command == "voice":
         return _voice(cfg, args)
+    if command == "input":
+        return _input(cfg, args)
     if command == "card":
         from kiosk.card_tool import read_one
 
@@ -158,6 +166,30 @@ def _voice(cfg, args) -> int:
         print(f"kiosk: voice clips not made: {exc}", file=sys.stderr)
         return 1
     print(f"{made} clip(s) made in {cfg.voice_dir} (the list: {cfg.voice_dir / 'clips.tsv'})")
+    return 0
+
+
+def _input(cfg, args) -> int:
+    from pathlib import Path
+
+    from kiosk.ime.lexicon import LexiconError, build_lexicon, ensure_lexicon, read_lexicon
+    from kiosk.ime.pinyin import Composer, Lexicon
+
+    source = Path(cfg.input.pinyin_database)
+    try:
+        if args.input_command == "build":
+            count = build_lexicon(cfg.lexicon_path, source)
+            print(f"{count} entries in {cfg.lexicon_path}")
+            return 0
+        composer = Composer(Lexicon(read_lexicon(ensure_lexicon(cfg.lexicon_path, source))))
+    except (LexiconError, OSError) as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    for letter in args.letters.lower():
+        if not composer.type(letter):
+            print(f"kiosk: {letter!r} is not a pinyin letter (a-z, or ' between syllables)", file=sys.stderr)
+            return 2
+    print(f"{composer.preedit}: " + " ".join(c.text for c in composer.candidates(20)))
     return 0
 
 

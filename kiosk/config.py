@@ -247,6 +247,20 @@ class VoiceSection:
 
 
 @dataclass(frozen=True)
+class InputSection:
+    """Chinese input on the on-screen keyboard: 拼音 (pinyin) and 手写 (handwriting)."""
+
+    pinyin_database: str = "/usr/share/pinyin-database/main.db"  # Debian's pinyin-database
+    handwriting_model: str = (
+        "/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model"  # tegaki-zinnia-simplified-chinese
+    )
+    lexicon: str = ""  # empty: <data_dir>/ime/pinyin.tsv, built from pinyin_database on first use
+    preload: bool = True  # load both at start (1 s, 60 MB); false: when a keyboard first offers them
+    search_mode: Literal["abc", "pinyin", "handwriting"] = "abc"  # letters search by pinyin as typed (sfz)
+    comment_mode: Literal["abc", "pinyin", "handwriting"] = "pinyin"  # a comment is written in characters
+
+
+@dataclass(frozen=True)
 class DevicesSection:
     reader: Literal["virtual", "pcsc", "ga467", "none"] = "virtual"
     ticket_printer: Literal["virtual", "escpos", "none"] = "virtual"
@@ -265,11 +279,16 @@ class KioskConfig:
     devices: DevicesSection = field(default_factory=DevicesSection)
     maintenance: MaintenanceSection = field(default_factory=MaintenanceSection)
     voice: VoiceSection = field(default_factory=VoiceSection)
+    input: InputSection = field(default_factory=InputSection)
     source: str = field(default="", compare=False, metadata={"config": False})
 
     @property
     def data_dir(self) -> Path:
         return Path(self.kiosk.data_dir) if self.kiosk.data_dir else default_data_dir(SYSTEM_DATA_DIR, "kiosk")
+
+    @property
+    def lexicon_path(self) -> Path:
+        return Path(self.input.lexicon) if self.input.lexicon else self.data_dir / "ime" / "pinyin.tsv"
 
     @property
     def voice_dir(self) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from common import wire
 from common.fonts import resolve
@@ -16,11 +17,12 @@ from kiosk.catalog.where import MatterSites
 from kiosk.certificates.render import DocumentFonts
 from kiosk.certificates.service import CertificateService
 from kiosk.config import KioskConfig
-from kiosk.events import EventBus, SessionEnded
+from kiosk.events import CatalogUpdated, EventBus, SessionEnded
 from kiosk.faults import FaultLog
 from kiosk.health import DiskGuard, HealthProbe
 from kiosk.help import HelpService
 from kiosk.i18n import Translator
+from kiosk.ime.service import InputMethods
 from kiosk.printing import TicketPrinting, make_document_printer
 from kiosk.queue.offline import OfflineTickets
 from kiosk.queue.service import TicketService
@@ -63,6 +65,7 @@ class KioskServices:
     health: HealthProbe | None = None
     matter_sites: MatterSites | None = None
     voice: Voice | None = None
+    input: InputMethods | None = None
     _site_code: str = ""
 
     def warm_up(self) -> None:
@@ -70,6 +73,8 @@ class KioskServices:
         self.catalog.open_in_background()
         if self.certificates:
             self.certificates.fonts.prepare_in_background()
+        if self.input and self.config.input.preload:
+            self.input.start()
 
     def start(self) -> None:
         for worker in (self.heartbeat, self.catalog_sync, self.cards, self.outbox_worker):
@@ -83,6 +88,8 @@ class KioskServices:
         self.central.close()
         if self.voice:
             self.voice.close()
+        if self.input:
+            self.input.stop()
 
     def after_heartbeat(self, reply: wire.HeartbeatReply) -> None:
         """Central is reachable: keep the clock offset and the offline number blocks current."""
@@ -228,6 +235,14 @@ def build_services(config: KioskConfig) -> KioskServices:
     services.voice = Voice(
         config.voice, ClipLibrary(config.voice_dir, config.voice, translator), audio_output(config), translator
     )
+    services.input = InputMethods(
+        config.lexicon_path,
+        Path(config.input.pinyin_database),
+        Path(config.input.handwriting_model),
+        domain=lambda: [s.name for s in catalog.view.summaries],
+    )
+    inputs, catalog_ = services.input, catalog
+    events.subscribe(CatalogUpdated, lambda _event: inputs.set_domain(s.name for s in catalog_.view.summaries))
     certificates = services.certificates
     events.subscribe(SessionEnded, lambda _event: certificates.wipe())
     services.settings.on_change.append(services.apply_limits)

@@ -10,6 +10,7 @@ from pathlib import Path
 from peers.central import Central, run_cli
 
 FONT_CACHE = Path(tempfile.gettempdir()) / "kiosk-test-fonts"  # extract the SC face once per machine
+LEXICON = Path(tempfile.gettempdir()) / "kiosk-test-ime" / "pinyin.tsv"  # built once per machine (5 s)
 
 
 def write_kiosk_config(directory: Path, server_url: str = "http://127.0.0.1:9", **ui) -> Path:
@@ -27,6 +28,8 @@ def write_kiosk_config(directory: Path, server_url: str = "http://127.0.0.1:9", 
     path.write_text(
         f'[kiosk]\ndata_dir = "{data_dir}"\n[server]\nurl = "{server_url}"\ntimeout_s = 2.0\n[ui]\n{ui_lines}\n'
         '[voice]\noutput = "recording"\n'  # what was said is kept for the test; no sound device here
+        # one lexicon for all tests; loaded when a keyboard with Chinese input first opens, not at start
+        f'[input]\nlexicon = "{LEXICON}"\npreload = false\n'
     )
     return path
 

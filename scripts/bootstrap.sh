@@ -15,7 +15,8 @@ APT_PACKAGES=(
   curl ca-certificates
   procps                                      # pkill/pgrep: the tests own the machine's pcscd
   tzdata                                      # the hall's local time (daily number reset, bookings)
-  espeak-ng                                   # pre-generated voice clips for the hall display board
+  espeak-ng                                   # voice clips: the kiosk's voice guidance and the display board
+  pinyin-database libzinnia0 tegaki-zinnia-simplified-chinese  # Chinese input: pinyin lexicon, handwriting
   cups printer-driver-cups-pdf libcups2-dev   # A4 certificates: the tests' private cupsd, and pycups
   postgresql                                  # central on PostgreSQL: the tests start private clusters
 )

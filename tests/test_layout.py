@@ -25,6 +25,7 @@ VARIANTS = [(size, lang, large, False) for size in SIZES for lang in ("zh_CN", "
 ]
 PIN = "2468"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "layout"
+STROKES = json.loads((Path(__file__).parent / "data" / "handwriting" / "characters.json").read_text())["strokes"]
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +114,19 @@ def walk_guides(w: Walk) -> None:
     k.tap(row)
     w.check("guides: a theme opened")
     k.tap(guides.ids.search_box)
+    keyboard = guides.ids.keyboard
+    k.wait_until(lambda: any(key.key_id == "mode:pinyin" for key in keyboard.ids.bottom.children), 60)
     w.check("guides: keyboard")
+    k.tap(keyboard.key("mode:pinyin"))
+    for key in "shenfenz":
+        k.tap(keyboard.key(key), frames=1)
+    w.check("guides: pinyin candidates")
+    k.tap(keyboard.key("mode:handwriting"))
+    k.handwrite(keyboard.pad, STROKES["身"])
+    k.wait_until(lambda: keyboard.candidates)
+    w.check("guides: handwriting")
+    k.tap(guides.ids.clear_button)  # back to letters, nothing typed
+    assert keyboard.mode == "abc"
     for key in "sfz":
         k.tap(guides.ids.keyboard.key(key), frames=2)
     k.wait_until(lambda: guides.items)
@@ -176,8 +189,14 @@ def walk_rating(w: Walk) -> None:
     k.tap(k.app.screen("home").ids.tile_rating)
     rating = k.screen("rating")
     w.check("rating: levels")
-    k.tap(rating.ids.level_1)
+    k.tap(rating.ids.level_5)
     w.check("rating: a bad rating's reasons")
+    k.tap(rating.ids.comment)
+    keyboard = rating.ids.keyboard
+    k.wait_until(lambda: keyboard.mode == "pinyin")
+    for key in "manle":
+        k.tap(keyboard.key(key), frames=1)
+    w.check("rating: a comment in pinyin")
     w.home()
     k.tap(k.app.screen("home").ids.tile_rating)
     k.tap(rating.ids.window_case)

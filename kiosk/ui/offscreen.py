@@ -144,6 +144,24 @@ class OffscreenKiosk:
         touch.touch_up()
         self.advance(frames)
 
+    def handwrite(self, widget, strokes, frames: int = 2) -> None:
+        """Strokes drawn with a finger on `widget`, through Kivy's input pipeline:
+        each a list of (x, y) in 0..1 of its box, y downwards (as written)."""
+        from kivy.tests.common import UnitTestTouch
+
+        self.settle(widget)
+        x0, y0 = widget.to_window(widget.x, widget.y)
+        for stroke in strokes:
+            points = [(x0 + fx * widget.width, y0 + (1 - fy) * widget.height) for fx, fy in stroke]
+            touch = UnitTestTouch(*points[0])
+            touch.touch_down()
+            for x, y in points[1:]:
+                self.advance(1)
+                touch.touch_move(x, y)
+            self.advance(1)
+            touch.touch_up()
+            self.advance(frames)
+
     def settle(self, widget, max_frames: int = 120) -> tuple[float, float]:
         """Run frames until the widget's place on the window is the same two frames running
         (a layout that just changed has finished moving), and return its centre."""

@@ -14,6 +14,7 @@ POPULAR = 20
 class GuidesScreen(KioskScreen):
     mode = StringProperty("popular")  # popular, departments, categories, themes, group, search
     query = StringProperty("")
+    composing = StringProperty("")  # pinyin being composed: searched meanwhile (身份z finds 身份证)
     keyboard_open = BooleanProperty(False)
     heading = StringProperty("")
     empty_text = StringProperty("")
@@ -38,6 +39,7 @@ class GuidesScreen(KioskScreen):
     def show_tab(self, mode: str) -> None:
         self.keyboard_open = False
         self.query = ""
+        self.ids.keyboard.reset()
         self.group = None
         self.mode = mode
         self._refresh()
@@ -56,13 +58,22 @@ class GuidesScreen(KioskScreen):
 
     # -- searching -----------------------------------------------------------
     def start_search(self) -> None:
+        if not self.keyboard_open and self.mode != "search":
+            self.ids.keyboard.reset()
         self.keyboard_open = True
         self.mode = "search"
         self._refresh()
 
     def type_key(self, key: str) -> None:
         if len(self.query) < 40:
-            self.query += key
+            self.query = (self.query + key)[:40]
+        self.mode = "search"
+        self._refresh()
+
+    def compose(self, composing: str) -> None:
+        if composing == self.composing:
+            return
+        self.composing = composing
         self.mode = "search"
         self._refresh()
 
@@ -76,6 +87,7 @@ class GuidesScreen(KioskScreen):
 
     def clear_query(self) -> None:
         self.query = ""
+        self.ids.keyboard.reset()
         self._refresh()
 
     def wipe(self) -> None:
@@ -88,16 +100,17 @@ class GuidesScreen(KioskScreen):
         c = self.services.catalog
         self.empty_text = ""
         if self.mode == "search":
-            if not self.query:
+            query = (self.query + self.composing)[:40]
+            if not query:
                 self.heading = _("Type a name, its pinyin or initials (e.g. sfz), or a department")
                 self.items = self._matters(c.popular(POPULAR))
                 return
-            hits = c.search(self.query, RESULT_LIMIT)
+            hits = c.search(query, RESULT_LIMIT)
             if hits:
-                self.heading = _("{n} result(s) for \u201c{query}\u201d").format(n=len(hits), query=self.query)
+                self.heading = _("{n} result(s) for \u201c{query}\u201d").format(n=len(hits), query=query)
                 self.items = self._matters([c.summary(h.code) for h in hits])
             else:
-                self.heading = _("No matter found for \u201c{query}\u201d").format(query=self.query)
+                self.heading = _("No matter found for \u201c{query}\u201d").format(query=query)
                 self.empty_text = _("Check the spelling, try the initials, or browse by department. Most used:")
                 self.items = self._matters(c.popular(8))
         elif self.mode == "popular":

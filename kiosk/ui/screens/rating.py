@@ -25,7 +25,7 @@ CASE_PROBLEMS = {
 
 
 class RatingScreen(KioskScreen):
-    state = StringProperty("levels")  # levels, details, sending, thanks, refused
+    state = StringProperty("levels")  # levels, details, comment, sending, thanks, refused
     message = StringProperty("")
     is_case = BooleanProperty(False)
     subject_title = StringProperty("")
@@ -46,8 +46,10 @@ class RatingScreen(KioskScreen):
         self.subject_title = title or self.tr._(HALL)
         self.state, self.level, self.reasons, self.text, self.bad = "levels", 0, [], "", False
         self.message = ""
+        self.ids.keyboard.reset()
 
     def wipe(self) -> None:
+        self.ids.keyboard.reset()
         self.state, self.level, self.reasons, self.text, self.subject_title = "levels", 0, [], "", ""
         self.message, self.is_case = "", False
 
@@ -62,17 +64,22 @@ class RatingScreen(KioskScreen):
     def toggle_reason(self, key: str) -> None:
         self.reasons = [r for r in self.reasons if r != key] if key in self.reasons else [*self.reasons, key]
 
-    def type_key(self, key: str) -> None:
-        if len(self.text) < 200:
-            self.text += key.lower()
+    def write_comment(self) -> None:
+        """The comment's own page: the keyboard does not fit beside the reasons."""
+        self.state = "comment"
 
-    def type_space(self) -> None:
-        self.text += " "
+    def comment_done(self) -> None:
+        self.type_key(self.ids.keyboard.finish())
+        self.state = "details"
+
+    def type_key(self, key: str) -> None:
+        self.text = (self.text + key.lower())[:200]
 
     def backspace(self) -> None:
         self.text = self.text[:-1]
 
     def submit(self) -> None:
+        self.type_key(self.ids.keyboard.finish())  # letters still being composed are part of the comment
         if self.is_case:
             self._submit_case()
             return
