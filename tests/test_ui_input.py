@@ -60,6 +60,19 @@ def test_part_of_the_letters_the_space_key_and_a_mode_switch(kiosk_ui):
     assert screen.query == "户口迁zh "
 
 
+def test_the_separator_key_splits_syllables(kiosk_ui):
+    _screen, keyboard = open_search(kiosk_ui)
+    kiosk_ui.tap(keyboard.key("mode:pinyin"))
+    type_keys(kiosk_ui, keyboard, "xian")
+    assert "西安" not in keyboard.candidates[:3]
+    for _ in "xian":
+        kiosk_ui.tap(keyboard.key("backspace"))
+    type_keys(kiosk_ui, keyboard, "xi")
+    kiosk_ui.tap(keyboard.key("separator"))
+    type_keys(kiosk_ui, keyboard, "an")
+    assert keyboard.preedit == "xi'an" and keyboard.candidates[0] == "西安"
+
+
 def test_candidates_page_through_the_bar(kiosk_ui):
     _screen, keyboard = open_search(kiosk_ui)
     kiosk_ui.tap(keyboard.key("mode:pinyin"))

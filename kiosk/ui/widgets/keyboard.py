@@ -16,6 +16,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Obje
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
+from common.pinyin import is_han
 from kiosk.i18n import N_
 from kiosk.ime.pinyin import Candidate, Composer
 
@@ -154,6 +155,7 @@ class OnScreenKeyboard(BoxLayout):
             key = self._mode_keys[m] = Factory.ModeKey()
             key.mode, key.keyboard = m, self
         self._space_key = Factory.KeyButton(key_id="space", size_hint_x=2.4, on_release=lambda b: self.space())
+        self._separator_key = Factory.KeyButton(text="'", key_id="separator", on_release=lambda b: self.press("'"))
         self._rewrite_key = Factory.KeyButton(key_id="rewrite", size_hint_x=1.6, on_release=lambda b: self.rewrite())
         self._slots: list = []
         self.pad_box, self.pad = self.ids.pad_box.__self__, self.ids.pad.__self__  # strong references: ids are weak
@@ -221,6 +223,8 @@ class OnScreenKeyboard(BoxLayout):
             if self.can_hide:
                 ids.bottom.add_widget(self._hide_key)
         elif len(offered) > 1:
+            if self.mode == "pinyin":
+                ids.bottom.add_widget(self._separator_key)  # xi'an
             ids.bottom.add_widget(self._space_key)
         self.show_bar = self.mode != "abc"  # in the digits' place: the keyboard keeps its height
         self.show_bottom = len(ids.bottom.children) > 0
@@ -233,7 +237,7 @@ class OnScreenKeyboard(BoxLayout):
     def press(self, key: str) -> None:
         self.last_key = key
         self._touched = True
-        if self.mode == "pinyin" and key.isalpha() and self._compose().type(key):
+        if self.mode == "pinyin" and (key.isalpha() or key == "'") and self._compose().type(key):
             self._refresh()
             return
         if self.mode == "pinyin" and self._composer is not None and self._composer.active:
@@ -454,6 +458,10 @@ class OnScreenKeyboard(BoxLayout):
 
 
 def _text_width(text: str, font_size: float) -> float:
+    """A candidate's width: CJK glyphs are one em wide (no text rendering, which
+    would cost a millisecond a candidate on every key); anything else is measured."""
+    if all(is_han(ch) for ch in text):
+        return len(text) * font_size
     label = CoreLabel(text=text, font_size=font_size)
     label.resolve_font_name()
     return float(label.render(real=False)[0])
