@@ -182,6 +182,11 @@ def walk_card_and_certificates(w: Walk) -> None:
     k.wait_until(lambda: certificates.state in ("choose", "error"))
     w.check(f"certificates: {certificates.state}")
     w.home()
+    prompt = k.app._take_card
+    assert prompt is not None and prompt.parent is not None  # the card is still on the reader
+    w.check("popup: please take your ID card")
+    k.services.cards.reader.remove()
+    k.wait_until(lambda: prompt.parent is None)
 
 
 def walk_rating(w: Walk) -> None:

@@ -78,6 +78,25 @@ def test_a_card_left_on_the_reader_is_asked_for_until_it_is_taken(kiosk_ui):
     kiosk_ui.wait_until(lambda: prompt.parent is None)
 
 
+def test_the_end_of_a_card_flow_asks_for_the_card_on_screen_and_aloud(kiosk_ui):
+    kiosk_ui.services.cards.start()
+    audio = kiosk_ui.services.voice.audio
+    audio.speed = 8.0
+    screen = open_card_screen(kiosk_ui)
+    kiosk_ui.tap(screen.ids.simulate)
+    wait_state(kiosk_ui, screen, "ok")
+    kiosk_ui.tap(screen.ids.go_on)
+    assert kiosk_ui.app.current_screen == "certificates"
+    kiosk_ui.tap(kiosk_ui.shell.ids.home_button)  # done with the certificates: home, card still on the reader
+    prompt = kiosk_ui.app._take_card
+    assert prompt is not None and prompt.parent is not None
+    kiosk_ui.wait_until(lambda: "请取走您的身份证" in audio.texts())  # spoken outside voice mode too
+    assert kiosk_ui.services.session.identity is not None  # the session lasts until the card is taken
+    kiosk_ui.services.cards.reader.remove()
+    kiosk_ui.wait_until(lambda: prompt.parent is None)
+    assert kiosk_ui.services.session.identity is None
+
+
 def test_expired_card_is_told_and_refused(kiosk_ui):
     kiosk_ui.services.cards.start()
     screen = open_card_screen(kiosk_ui)

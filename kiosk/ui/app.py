@@ -160,8 +160,12 @@ class KioskApp(App):
         screen = self._screen(name)
         screen.prepare(**params)
         manager = self.shell.ids.screens
-        if manager.current_screen is not screen:
+        leaving = manager.current_screen
+        if leaving is not screen:
             manager.switch_to(screen)
+        cards = self.services.cards
+        if name == "home" and leaving is not screen and cards is not None and cards.card_on_reader:
+            self._show_take_card()  # a flow that read the card is over: nobody leaves it behind
         self.shell.at_home = 1 if name == "home" else 0
         self.services.session.idle.reading = name in READING_SCREENS
         self._speak_screen_soon()
@@ -390,7 +394,7 @@ class KioskApp(App):
             self._take_card = TakeCardPrompt()
         if not self._take_card.parent:
             self._take_card.open(animation=False)
-            log.info("session over with the card on the reader: asking to take it")
+            log.info("flow or session over with the card on the reader: asking to take it")
             self._say_take_card()
             self._take_card_repeat = Clock.schedule_interval(lambda _dt: self._say_take_card(), TAKE_CARD_EVERY_S)
 

@@ -138,6 +138,7 @@ _LEAST = {"button_height": 64, "header_height": 164, "footer_height": 88}
 class Theme(EventDispatcher):
     scale = NumericProperty(1.0)
     large = BooleanProperty(False)
+    landscape = BooleanProperty(False)  # a window wider than tall: screens put things side by side
     small = NumericProperty(24)
     body = NumericProperty(30)
     title = NumericProperty(44)
@@ -159,6 +160,7 @@ class Theme(EventDispatcher):
 
     def fit(self, width: int, height: int) -> None:
         self.scale = max(0.5, min(width, height) / 1080)
+        self.landscape = width > height
 
     def _recompute(self, *_):
         idx = 1 if self.large else 0

@@ -14,10 +14,15 @@ class HomeScreen(KioskScreen):
         self.tickets_tile = self.ids.tile_tickets.__self__  # ids are weak: keep the tile alive while hidden
         self.voice_row = self.ids.voice_row.__self__
 
-    def on_size(self, _screen, size) -> None:
+        from kivy.app import App
+
+        theme = App.get_running_app().theme
+        theme.bind(landscape=self._place_voice_row)
+        self._place_voice_row(theme, theme.landscape)
+
+    def _place_voice_row(self, _theme, landscape: bool) -> None:
         """Landscape has little height: the voice button shares the welcome line."""
         row, top, main = self.voice_row, self.ids.top_row, self.ids.main
-        landscape = size[0] > size[1] * 1.3
         home = top if landscape else main
         if row.parent is not home:
             row.parent.remove_widget(row)

@@ -21,8 +21,9 @@ class IdleWarning(ModalView):
 
 
 class TakeCardPrompt(ModalView):
-    """请取走您的身份证: shown when a session ends with the card still on the
-    reader, until the card is taken (nobody leaves their ID card behind)."""
+    """请取走您的身份证: shown when a session ends, or a flow returns home, with
+    the card still on the reader, until the card is taken (nobody leaves their
+    ID card behind; taking it ends the session)."""
 
 
 class HelpCalled(ModalView):
