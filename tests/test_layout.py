@@ -229,10 +229,11 @@ def walk_maintenance(w: Walk) -> None:
     k = w.kiosk
     corner_taps(k)
     assert k.app.current_screen == "maintenance"
-    # the gesture ended the citizen's session: a technician's screens in the kiosk's defaults
-    w.check("maintenance: PIN", citizen=False)
+    # the gesture ended the citizen's session; a technician has the header's toggles too
+    w.choose_variant()
+    w.check("maintenance: PIN")
     enter_pin(k, PIN)
-    w.check("maintenance: panel", citizen=False)
+    w.check("maintenance: panel")
 
 
 @pytest.mark.parametrize(
