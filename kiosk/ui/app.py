@@ -26,7 +26,7 @@ from kiosk.i18n import N_
 from kiosk.services import KioskServices
 from kiosk.ui import fonts
 from kiosk.ui.screens import SCREENS
-from kiosk.ui.theme import Theme
+from kiosk.ui.theme import Theme, palette
 from kiosk.ui.tr import KvTranslator
 
 if TYPE_CHECKING:
@@ -99,6 +99,7 @@ class KioskApp(App):
 
             self.services.voice.audio = SdlAudio()
         self._sync_voice()
+        palette.use("standard")  # the palette is process-wide: an app starts in the standard theme
         self.theme.fit(*Window.size)
         Window.bind(size=self._fit_theme)
         Window.bind(on_touch_down=self._on_any_touch)
@@ -213,8 +214,6 @@ class KioskApp(App):
         self.high_contrast = not self.high_contrast
 
     def on_high_contrast(self, _app, value: bool) -> None:
-        from kiosk.ui.theme import palette
-
         palette.use("high_contrast" if value else "standard")
 
     def on_large_text(self, _app, value: bool) -> None:
