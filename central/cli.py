@@ -136,6 +136,13 @@ def _parser() -> argparse.ArgumentParser:
     ret.add_subparsers(dest="retention_command", required=True).add_parser(
         "run", help="one pass now (the server runs one every hour)"
     )
+    audit = sub.add_parser("audit", help="the staff audit trail (hash-chained)")
+    a_sub = audit.add_subparsers(dest="audit_command", required=True)
+    a_sub.add_parser("verify", help="check every link of the chain; name the first broken one (exit 1)")
+    a_list = a_sub.add_parser("list", help="the newest entries")
+    a_list.add_argument("--limit", type=int, default=50)
+    a_sub.add_parser("export", help="the whole trail as CSV (Chinese and English headers) on standard output")
+
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -185,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "bookings":
             return _bookings(cfg, state, args)
+        if args.command == "audit":
+            return _audit(state, args)
         if args.command == "staff":
             return _staff(state, args)
         if args.command == "voice":
@@ -218,6 +227,29 @@ def main(argv: list[str] | None = None) -> int:
     except FleetError as exc:
         print(f"kiosk-central: {exc.message}", file=sys.stderr)
         return 1
+
+
+def _audit(state, args) -> int:
+    from central.audit import AuditTrail
+
+    trail = AuditTrail(state.engine)
+    if args.audit_command == "verify":
+        verdict = trail.verify()
+        if verdict.broken is None:
+            print(f"audit trail intact: {verdict.entries} entries, every link holds")
+            return 0
+        broken = verdict.broken
+        print(f"audit trail BROKEN at entry {broken.entry_id}: {broken.reason}", file=sys.stderr)
+        return 1
+    if args.audit_command == "export":
+        sys.stdout.write(trail.csv())
+        return 0
+    for row in trail.rows(limit=max(1, args.limit)):
+        print(
+            f"{row['id']:>7} {row['at'][:19]} {row['username']:<16} {row['role']:<8} {row['site']:<10} "
+            f"{row['action']:<18} {row['target']} {row['detail']}".rstrip()
+        )
+    return 0
 
 
 def _review(cfg, state, name: str) -> int:

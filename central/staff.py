@@ -8,13 +8,12 @@ trail of what staff grant."""
 from __future__ import annotations
 
 import base64
-import builtins
 import functools
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, delete, insert, select, update
 from sqlalchemy.engine import Engine
@@ -53,17 +52,6 @@ throttle_table = Table(
     Column("last_at", DateTime, nullable=False),
     Column("blocked_until", DateTime, nullable=True),
 )
-audit_table = Table(
-    "staff_audit",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime, nullable=False),
-    Column("username", String(40), nullable=False),
-    Column("action", String(40), nullable=False),
-    Column("target", String(80), nullable=False),
-    Column("detail", String(300), nullable=False),
-)
-
 ROLES = ("counter", "manager", "admin")  # admin: the city administrator, every site
 MANAGING = ("manager", "admin")
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -321,28 +309,13 @@ class StaffStore:
                 .values(counter=None)
             ).rowcount
 
-    def audit(self, username: str, action: str, target: str, detail: str = "") -> None:
-        """One line of the staff audit trail (who granted what, to which ticket or kiosk)."""
-        with writer(self.engine) as conn, conn.begin():
-            conn.execute(
-                insert(audit_table).values(
-                    at=db_now(), username=username, action=action, target=target[:80], detail=detail[:300]
-                )
-            )
+    def audit(
+        self, username: str, action: str, target: str, detail: str = "", *, role: str = "", site: str = ""
+    ) -> int:
+        """One entry of the audit trail (central/audit.py: hash-chained, append-only)."""
+        from central.audit import AuditTrail
 
-    def audit_log(self, limit: int = 200) -> builtins.list[dict]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(audit_table).order_by(audit_table.c.id.desc()).limit(limit)).all()
-        return [
-            {
-                "at": r.at.replace(tzinfo=UTC).isoformat(),
-                "username": r.username,
-                "action": r.action,
-                "target": r.target,
-                "detail": r.detail,
-            }
-            for r in rows
-        ]
+        return AuditTrail(self.engine).record(username, action, target, detail, role=role, site=site)
 
     def logout(self, token: str) -> None:
         with writer(self.engine) as conn, conn.begin():

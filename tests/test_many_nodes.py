@@ -380,3 +380,38 @@ def test_ratings_made_on_both_nodes_reach_the_province_once_in_order(tmp_path):
         a.stop()
         b.stop()
         province.close()
+
+
+def test_the_audit_trail_stays_one_chain_when_both_nodes_append_at_once(nodes):
+    """Staff on both nodes act together: every entry is chained to the one before it,
+    none to the same predecessor (the head row is locked while an entry is added)."""
+    a, b = nodes
+    for name in ("uma", "vic"):
+        add_staff(a, name, "manager")
+    with a.db() as db:
+        before = db.execute("SELECT count(*) FROM staff_audit").fetchone()[0]
+
+    def act(i):
+        node, name = (a, "uma") if i % 2 == 0 else (b, "vic")
+        for _ in range(5):
+            login(node, name)  # each login is an entry, written on that node
+        return True
+
+    assert in_threads(8, act) == [True] * 8
+    # and writers without the HTTP round trip between entries, as tight as it gets
+    from sqlalchemy import create_engine
+
+    from central.audit import AuditTrail
+
+    engine = create_engine(a.database_url, pool_size=8)
+    trail = AuditTrail(engine)
+    assert in_threads(8, lambda i: [trail.record(f"w{i}", "test", str(n)) for n in range(25)] and True) == [True] * 8
+    engine.dispose()
+    with a.db() as db:
+        rows = db.execute("SELECT id, prev_hash, hash FROM staff_audit ORDER BY id").fetchall()
+    assert len(rows) == before + 40 + 200
+    links = [prev for _, prev, _ in rows]
+    assert len(set(links)) == len(links)  # no two entries follow the same one
+    result = a.cli("audit", "verify")
+    assert result.returncode == 0, result.stderr
+    assert f"{len(rows)} entries, every link holds" in result.stdout

@@ -99,6 +99,13 @@ def _login_limit(request: Request) -> RateLimit:
     return limit
 
 
+def audited(
+    request: Request, session: StaffSession, action: str, target: str, detail: str = "", site: str = ""
+) -> None:
+    """The action's entry in the audit trail: who, with which role, at which site."""
+    _store(request).audit(session.username, action, target, detail, role=session.role, site=site or session.site or "")
+
+
 @router.post("/staff/login")
 def login(body: Login, request: Request, response: Response) -> dict:
     wait = _login_limit(request).allow("all")
@@ -108,7 +115,10 @@ def login(body: Login, request: Request, response: Response) -> dict:
     try:
         token, session = _store(request).login(body.username, body.password, source)
     except StaffError as exc:
+        if exc.code == "bad_login":  # a wrong password: kept (who tried which account, from where)
+            _store(request).audit(body.username[:40], "login_failed", source)
         raise ApiError(exc.status, exc.code, exc.message) from None
+    audited(request, session, "login", source)
     secure = request.app.state.central.config.server.public_url.startswith("https")
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600, secure=secure)
     csrf = _store(request).csrf_token(token)
@@ -125,8 +135,11 @@ def login(body: Login, request: Request, response: Response) -> dict:
 @router.post("/staff/logout")
 def logout(request: Request, response: Response) -> dict:
     token = request.cookies.get(COOKIE)
+    session = _store(request).session(token) if token else None
     if token:
         _store(request).logout(token)
+    if session is not None:
+        audited(request, session, "logout", session.username)
     response.delete_cookie(COOKIE)
     response.delete_cookie(CSRF_COOKIE)
     return {"ok": True}
@@ -156,6 +169,7 @@ def choose_counter(body: ChooseCounter, request: Request, session: StaffSession 
         _store(request).choose_counter(request.cookies[COOKIE], body.counter, site)
     except StaffError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
+    audited(request, session, "counter_taken", f"{site}/{body.counter}", site=site)
     return {"counter": body.counter, "site": site}
 
 
@@ -174,6 +188,7 @@ def call_next(
     """A write that may wait for the database: a plain `def`, so FastAPI runs it on a pool thread."""
     where = _for_counter(request, session, number, site)
     call = refused(QueueError, lambda: _calling(request).call_next(number, session.username, site=where))
+    audited(request, session, "call", call.number if call else "-", f"counter {number}", site=where)
     return {"called": call.__dict__ if call else None}
 
 
@@ -182,7 +197,9 @@ def recall(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    return {"called": refused(QueueError, lambda: _calling(request).recall(number, site=where)).__dict__}
+    call = refused(QueueError, lambda: _calling(request).recall(number, site=where))
+    audited(request, session, "recall", call.number, f"counter {number}", site=where)
+    return {"called": call.__dict__}
 
 
 @router.post("/counters/{number}/no-show")
@@ -191,6 +208,7 @@ def no_show(
 ) -> dict:
     where = _for_counter(request, session, number, site)
     refused(QueueError, lambda: _calling(request).no_show(number, site=where))
+    audited(request, session, "no_show", f"counter {number}", site=where)
     return {"ok": True}
 
 
@@ -219,6 +237,7 @@ def finish(
         )
 
     numbers = refused(QueueError, lambda: _calling(request).finish(number, site=where, then=cases))
+    audited(request, session, "finish", f"counter {number}", " ".join(numbers or []), site=where)
     return {"ok": True, "cases": numbers or []}
 
 
@@ -232,6 +251,7 @@ def transfer(
 ) -> dict:
     where = _for_counter(request, session, number, site)
     refused(QueueError, lambda: _calling(request).transfer(number, body.to_type, site=where))
+    audited(request, session, "transfer", f"counter {number}", f"to {body.to_type}", site=where)
     return {"ok": True}
 
 
@@ -241,6 +261,7 @@ def pause(
 ) -> dict:
     where = _for_counter(request, session, number, site)
     refused(QueueError, lambda: _calling(request).set_paused(number, True, site=where))
+    audited(request, session, "pause", f"counter {number}", site=where)
     return {"ok": True}
 
 
@@ -250,6 +271,7 @@ def resume(
 ) -> dict:
     where = _for_counter(request, session, number, site)
     refused(QueueError, lambda: _calling(request).set_paused(number, False, site=where))
+    audited(request, session, "resume", f"counter {number}", site=where)
     return {"ok": True}
 
 
@@ -269,7 +291,7 @@ def open_close(
     refused(QueueError, lambda: _calling(request).set_open(number, action == "open", site=where))
     if action == "close":  # a clerk who left without logging out no longer holds it
         _store(request).release_counter(where, number)
-    _store(request).audit(session.username, f"counter_{action}", f"{where}/{number}")
+    audited(request, session, f"counter_{action}", f"{where}/{number}", site=where)
     return {"ok": True}
 
 
@@ -293,5 +315,5 @@ def grant_priority(
     counter = None if managing else session.counter
     sites = None if session.role == "admin" else ((session.site,) if not managing and session.site else session.sites)
     number = refused(QueueError, lambda: _calling(request).grant_priority(ticket_id, body.reason, counter, sites))
-    _store(request).audit(session.username, "priority_granted", number, body.reason)
+    audited(request, session, "priority_granted", number, body.reason)
     return {"ok": True}

@@ -105,5 +105,7 @@ def review(name: str, request: Request, session: StaffSession = Depends(staff_ac
         reason = kiosk.suspended_reason or ""
     if not request.app.state.citizens.lift(kiosk.id):
         raise ApiError(409, "not_suspended", f"kiosk {name!r} is not suspended")
-    request.app.state.staff.audit(session.username, "kiosk_reviewed", name, reason)
+    request.app.state.staff.audit(
+        session.username, "kiosk_reviewed", name, reason, role=session.role, site=kiosk.site or ""
+    )
     return {"ok": True}

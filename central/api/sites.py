@@ -89,7 +89,7 @@ def _may_change(session: StaffSession, site: str | None) -> None:
 
 def _changed(request: Request, session: StaffSession, action: str, target: str, detail: str, change):
     result = refused(SiteError, change)
-    request.app.state.staff.audit(session.username, action, target, detail)
+    request.app.state.staff.audit(session.username, action, target, detail, role=session.role, site=session.site or "")
     return result
 
 
