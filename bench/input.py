@@ -125,17 +125,21 @@ def main() -> int:
             kiosk.advance(1)
             return (time.perf_counter() - t) * 1000
 
-        for mode, into in (("pinyin", pinyin_ui), ("abc", abc_ui)):
-            kiosk.tap(keyboard.key(f"mode:{mode}"))
+        def type_words(board, mode: str, into: list[float], start_over) -> None:
+            """Every word, letter by letter, in `mode`; `start_over` clears what was typed."""
+            kiosk.tap(board.key(f"mode:{mode}"))
             for _ in range(args.rounds):
                 for word in WORDS:
                     for letter in word:
-                        into.append(press(keyboard, letter))
+                        into.append(press(board, letter))
                     if mode == "pinyin":
-                        assert keyboard.candidates, word
-                    kiosk.tap(guides.ids.clear_button)
-                    if keyboard.mode != mode:
-                        kiosk.tap(keyboard.key(f"mode:{mode}"))
+                        assert board.candidates, word
+                    start_over()
+                    if board.mode != mode:
+                        kiosk.tap(board.key(f"mode:{mode}"))
+
+        for mode, into in (("pinyin", pinyin_ui), ("abc", abc_ui)):
+            type_words(keyboard, mode, into, lambda: kiosk.tap(guides.ids.clear_button))
 
         # the keyboard alone: a comment (no search behind it)
         kiosk.tap(kiosk.shell.ids.home_button)
@@ -146,14 +150,7 @@ def main() -> int:
         comment_keyboard = rating.ids.keyboard
         kiosk.wait_until(lambda: comment_keyboard.mode == "pinyin")
         for mode, into in (("pinyin", comment_pinyin), ("abc", comment_abc)):
-            kiosk.tap(comment_keyboard.key(f"mode:{mode}"))
-            for _ in range(args.rounds):
-                for word in WORDS:
-                    for letter in word:
-                        into.append(press(comment_keyboard, letter))
-                    comment_keyboard.reset()
-                    if comment_keyboard.mode != mode:
-                        kiosk.tap(comment_keyboard.key(f"mode:{mode}"))
+            type_words(comment_keyboard, mode, into, comment_keyboard.reset)
         kiosk.tap(kiosk.shell.ids.home_button)
         kiosk.tap(kiosk.app.screen("home").ids.tile_guides)
         kiosk.tap(guides.ids.search_box)

@@ -25,7 +25,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, inser
 from sqlalchemy.engine import Connection, Engine
 
 from central.clock import db_now
-from central.db import insert_or_ignore, writer
+from central.db import writer
 
 metadata = MetaData()
 GENESIS = "0" * 64  # the link before the first entry
@@ -98,16 +98,12 @@ class Verdict:
     entries: int
     broken: Broken | None
 
-    @property
-    def ok(self) -> bool:
-        return self.broken is None
-
 
 def append(
     conn: Connection, username: str, action: str, target: str, detail: str = "", *, role: str = "", site: str = ""
 ) -> int:
-    """Chains one entry in the caller's write transaction (the head row stays locked to its commit)."""
-    conn.execute(insert_or_ignore(conn.dialect.name, head).values(id=1, last_id=0, last_hash=GENESIS))
+    """Chains one entry in the caller's write transaction (the head row, made by
+    migration 0015, stays locked to its commit)."""
     last = conn.execute(select(head.c.last_hash).where(head.c.id == 1).with_for_update()).scalar_one()
     at = db_now()
     texts = (username[:40], role[:16], site[:24], action[:40], target[:80], detail[:300])

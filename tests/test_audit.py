@@ -11,6 +11,7 @@ import json
 import uuid
 
 import pytest
+import requests
 from conftest import Central, add_staff, enrolled_client, login
 
 from common.tickets import TicketRequest
@@ -36,6 +37,11 @@ def trail(central) -> list[tuple]:
         ).fetchall()
 
 
+def trail_hash_of_last(central) -> str:
+    with central.db() as db:
+        return db.execute("SELECT hash FROM staff_audit ORDER BY id DESC LIMIT 1").fetchone()[0]
+
+
 def verify(central):
     return central.cli("audit", "verify")
 
@@ -45,8 +51,6 @@ def test_every_staff_action_is_an_entry_with_who_role_and_site(hall):
     before = len(trail(central))
     tickets = [kiosk.take_ticket(TicketRequest(request_id=uuid.uuid4().hex, type="B")) for _ in range(3)]
     wrong = central.url + "/api/v1/staff/login"
-    import requests
-
     assert (
         requests.post(wrong, json={"username": "alice", "password": "not-her-password"}, timeout=5).status_code == 401
     )
@@ -116,11 +120,6 @@ def test_the_trail_is_exported_with_chinese_headers(hall):
     assert len(rows) - 1 == len(trail(central)) and rows[-1][8] == trail_hash_of_last(central)
     listed = central.cli("audit", "list", "--limit", "3")
     assert listed.returncode == 0 and len(listed.stdout.strip().splitlines()) == 3
-
-
-def trail_hash_of_last(central) -> str:
-    with central.db() as db:
-        return db.execute("SELECT hash FROM staff_audit ORDER BY id DESC LIMIT 1").fetchone()[0]
 
 
 def test_an_edited_a_removed_and_a_cut_off_entry_are_each_found(tmp_path):

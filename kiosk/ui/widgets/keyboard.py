@@ -124,6 +124,8 @@ class OnScreenKeyboard(BoxLayout):
     pages = NumericProperty(0)
     hint = StringProperty("")
     full_height = NumericProperty(0)  # its height when open (a screen that hides it sets height 0)
+    show_bar = BooleanProperty(False)  # the candidate bar (pinyin, handwriting)
+    show_bottom = BooleanProperty(False)  # the row of mode keys and space
 
     def __init__(self, **kwargs):
         self._composer: Composer | None = None
@@ -229,9 +231,6 @@ class OnScreenKeyboard(BoxLayout):
         self.show_bar = self.mode != "abc"  # in the digits' place: the keyboard keeps its height
         self.show_bottom = len(ids.bottom.children) > 0
         self._refresh()
-
-    show_bar = BooleanProperty(False)
-    show_bottom = BooleanProperty(False)
 
     # -- keys ----------------------------------------------------------------------------
     def press(self, key: str) -> None:
@@ -367,7 +366,7 @@ class OnScreenKeyboard(BoxLayout):
             return
         drawing, pad = self._drawing, self.pad
         if self.methods is None:
-            return
+            return  # handwriting has no key without its methods
 
         def done(number: int, characters: list[str]) -> None:
             Clock.schedule_once(lambda _dt: self._recognised(number, characters), 0)
@@ -382,7 +381,7 @@ class OnScreenKeyboard(BoxLayout):
     # -- the candidate bar -------------------------------------------------------------------
     def _show(self, candidates: list) -> None:
         """Cuts the candidates into pages that fit the bar's width."""
-        self._all = [c for c in candidates if isinstance(c, Candidate)] or []
+        self._all = [c for c in candidates if isinstance(c, Candidate)]
         items = candidates
         bar = self.ids.get("slots")
         width = max(bar.width if bar is not None else 0, 300)
