@@ -66,3 +66,34 @@ def test_a_white_buttons_edge_shows_against_the_page(bg):
     for theme in ("standard", "high_contrast"):
         colours = palette.colours(theme)
         assert contrast(colours["edge"], colours[bg]) >= 3.0
+
+
+def test_a_theme_switch_survives_a_garbage_collection_inside_a_rule():
+    """CI failed once with ReferenceError on 高对比度: a widget that had become
+    cyclic garbage was freed by a collection that started inside its own kv rule,
+    which then wrote to the dead proxy. Here the rule allocates enough to set off
+    a collection; the switch must hold the collector back."""
+    import gc
+
+    from kivy.factory import Factory
+    from kivy.lang import Builder
+
+    Builder.load_string(
+        "#:import palette kiosk.ui.theme.palette\n"
+        "<GarbageInRule@Label>:\n"
+        "    color: palette.text if len([[] for _ in range(20000)]) else palette.muted\n",
+        filename="garbage_in_rule.kv",
+    )
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.set_threshold(10, 1, 1)
+    try:
+        widget = Factory.GarbageInRule()
+        widget.cycle = widget  # only the cyclic collector can free it
+        del widget
+        palette.use("high_contrast")
+        palette.use("standard")
+    finally:
+        gc.set_threshold(*threshold)
+        Builder.unload_file("garbage_in_rule.kv")
+    assert palette.name == "standard"

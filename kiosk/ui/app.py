@@ -26,7 +26,7 @@ from kiosk.i18n import N_
 from kiosk.services import KioskServices
 from kiosk.ui import fonts
 from kiosk.ui.screens import SCREENS
-from kiosk.ui.theme import Theme, palette
+from kiosk.ui.theme import Theme, palette, restyling
 from kiosk.ui.tr import KvTranslator
 
 if TYPE_CHECKING:
@@ -205,7 +205,8 @@ class KioskApp(App):
     # -- citizen choices ---------------------------------------------------
     def toggle_language(self) -> None:
         tr = self.services.translator
-        tr.set_language("en" if tr.language == "zh_CN" else "zh_CN")
+        with restyling():
+            tr.set_language("en" if tr.language == "zh_CN" else "zh_CN")
 
     def toggle_large_text(self) -> None:
         self.large_text = not self.large_text
@@ -217,7 +218,8 @@ class KioskApp(App):
         palette.use("high_contrast" if value else "standard")
 
     def on_large_text(self, _app, value: bool) -> None:
-        self.theme.large = value
+        with restyling():
+            self.theme.large = value
         self.services.session.idle.slow = value or self.voice_on  # more time to read in large text
 
     # -- voice guidance (语音引导) ------------------------------------------
@@ -364,9 +366,10 @@ class KioskApp(App):
             self._show_take_card()
         for screen in self._screens.values():
             screen.wipe()
-        self.services.translator.set_language(self.services.config.ui.language)
-        self.large_text = False
-        self.high_contrast = False
+        with restyling():
+            self.services.translator.set_language(self.services.config.ui.language)
+            self.large_text = False
+            self.high_contrast = False
         self.shell.countdown_text = ""
         if self.current_screen not in ALWAYS_ALLOWED:
             self.show("home")

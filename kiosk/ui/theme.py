@@ -4,8 +4,29 @@ text larger, touch targets far above 60x60)."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+
+
+@contextmanager
+def restyling() -> Iterator[None]:
+    """Holds the cyclic garbage collector while a style or language change runs
+    thousands of kv rules. A collection inside one rule's evaluation can free the
+    very widget it is about to update (Kivy unbinds it from the weakref callback,
+    but the running rule then writes to a dead proxy: ReferenceError). Widgets
+    freed by reference count are unaffected: they unbind before any rule runs."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _rgba(hex_colour: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
@@ -104,9 +125,10 @@ class Palette(EventDispatcher):
         self.use("standard")
 
     def use(self, name: str) -> None:
-        for key, value in self.colours(name).items():
-            setattr(self, key, value)
-        self.name = name
+        with restyling():
+            for key, value in self.colours(name).items():
+                setattr(self, key, value)
+            self.name = name
 
     def colours(self, name: str) -> dict[str, tuple[float, float, float, float]]:
         """A theme's colours without switching to it (tests/test_theme.py)."""
