@@ -32,6 +32,7 @@ from central.api import (
     help,
     kiosks,
     ratings,
+    reports,
     sites,
     tickets,
 )
@@ -42,6 +43,7 @@ from central.certs.backoffice import SampleBackOffice
 from central.certs.keys import keyring, load_or_create
 from central.certs.service import CertificateService
 from central.citizens import CitizenDesk
+from central.clock import utcnow
 from central.config import CentralConfig, load
 from central.db import WalCheckpointer
 from central.help import HelpDesk
@@ -63,6 +65,8 @@ from central.retention import run as retention_pass
 from central.sites.store import SiteDirectory, SiteStore
 from central.staff import StaffStore
 from central.state import CentralState, open_state
+from central.stats.reports import Reports
+from central.stats.store import StatsStore, fold_job
 from central.voice import VoiceClips
 from central.web import STATIC, book, evaluator, pages, phone, verify
 from common import sd_notify, wire
@@ -81,7 +85,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if delivery is not None:
         delivery.start()
     app.state.notify_worker.start()
+    # closed days are folded into the statistics' rollups
+    statistics = PeriodicJob(
+        "statistics",
+        state.config.statistics.fold_every_s,
+        fold_job(app.state.stats, lambda: list(app.state.sites.get().sites.values())),
+    ).start()
     yield
+    statistics.stop()
     app.state.notify_worker.stop()
     retention.stop()
     escalation.stop()
@@ -118,6 +129,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(book.router)
     app.include_router(fleet.router)
     app.include_router(sites.router)
+    app.include_router(reports.router)
     app.include_router(phone.router)
     app.include_router(evaluator.router)
     app.include_router(pages.router)
@@ -133,6 +145,12 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.state.offline = OfflineDesk(app.state.queue)
     app.state.calling = Calling(app.state.queue, config.display)
     app.state.help = HelpDesk(app.state.queue.store)
+    app.state.stats = StatsStore(app.state.central.engine, app.state.queue.reset_minutes, app.state.central.runner)
+    app.state.reports = Reports(
+        app.state.stats,
+        lambda: app.state.sites.get().sites,
+        lambda site: app.state.queue.service_day(utcnow(), site),
+    )
     app.state.board = HallBoard(app.state.calling)
     engine = app.state.central.engine
     app.state.event_hub = EventHub(

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from central import __version__
@@ -143,6 +144,18 @@ def _parser() -> argparse.ArgumentParser:
     a_list.add_argument("--limit", type=int, default=50)
     a_sub.add_parser("export", help="the whole trail as CSV (Chinese and English headers) on standard output")
 
+    stats = sub.add_parser("stats", help="statistics: fold closed days into the rollups, print or export a report")
+    s_sub = stats.add_subparsers(dest="stats_command", required=True)
+    fold = s_sub.add_parser("fold", help="fold every closed day not folded yet (the server does it every 10 minutes)")
+    fold.add_argument("--rebuild", action="store_true", help="forget the rollups and fold every day again")
+    rep = s_sub.add_parser("report", help="a report over a range of days, as text, CSV or XLSX")
+    rep.add_argument("--start", type=date.fromisoformat, required=True, help="first service day, YYYY-MM-DD")
+    rep.add_argument("--end", type=date.fromisoformat, help="last service day (default: the start)")
+    rep.add_argument("--by", default="site", help="site, type, counter, staff or kiosk")
+    rep.add_argument("--site", action="append", default=[], help="only this site (repeat)")
+    rep.add_argument("--format", choices=("text", "csv", "xlsx"), default="text")
+    rep.add_argument("--out", type=Path, help="write the file here (csv, xlsx)")
+
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -194,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             return _bookings(cfg, state, args)
         if args.command == "audit":
             return _audit(state, args)
+        if args.command == "stats":
+            return _stats(cfg, state, args)
         if args.command == "staff":
             return _staff(state, args)
         if args.command == "voice":
@@ -249,6 +264,48 @@ def _audit(state, args) -> int:
             f"{row['id']:>7} {row['at'][:19]} {row['username']:<16} {row['role']:<8} {row['site']:<10} "
             f"{row['action']:<18} {row['target']} {row['detail']}".rstrip()
         )
+    return 0
+
+
+def _stats(cfg, state, args) -> int:
+    from central.clock import utcnow
+    from central.queue.engine import QueueEngine
+    from central.queue.store import QueueStore
+    from central.sites.store import SiteDirectory
+    from central.stats.export import table_head, table_rows, to_csv, to_xlsx
+    from central.stats.reports import ReportError, ReportQuery, Reports
+    from central.stats.store import StatsStore
+
+    directory = SiteDirectory(state.engine)
+    directory.reload()
+    engine = QueueEngine(cfg, QueueStore(state.engine, state.runner), directory)
+    store = StatsStore(state.engine, engine.reset_minutes, state.runner)
+    sites = list(directory.get().sites.values())
+    if args.stats_command == "fold":
+        if args.rebuild:
+            store.forget()
+        done = store.fold_pending(sites)
+        print(f"statistics: {done} site-days folded")
+        return 0
+    reports = Reports(store, lambda: directory.get().sites, lambda site: engine.service_day(utcnow(), site))
+    query = ReportQuery(
+        args.start, args.end or args.start, args.by, tuple(args.site), cfg.statistics.service_level_minutes
+    )
+    try:
+        report = reports.report(query, None)
+    except ReportError as exc:
+        print(f"kiosk-central: {exc.message}", file=sys.stderr)
+        return 2
+    if args.format == "text":
+        for row in [table_head(report), *table_rows(report)]:
+            print("\t".join("" if v is None else str(v) for v in row))
+        return 0
+    body = to_csv(report) if args.format == "csv" else to_xlsx(report)
+    if args.out:
+        args.out.write_bytes(body)
+        print(f"wrote {args.out} ({len(body)} bytes)")
+    else:
+        sys.stdout.buffer.write(body)
     return 0
 
 

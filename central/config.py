@@ -571,6 +571,22 @@ class NotifySection:
 
 
 @dataclass(frozen=True)
+class StatisticsSection:
+    """Reports (central.stats): how often closed days are folded into the
+    rollups, and the service level's default target."""
+
+    fold_every_s: float = 600.0
+    service_level_minutes: int = 30  # share of citizens called within this many minutes
+
+    def validate(self):
+        if not 1 <= self.fold_every_s <= 86400:
+            return "fold_every_s", f"expected 1-86400 seconds, got {self.fold_every_s}"
+        if not 1 <= self.service_level_minutes <= 240:
+            return "service_level_minutes", f"expected 1-240 minutes, got {self.service_level_minutes}"
+        return None
+
+
+@dataclass(frozen=True)
 class CentralConfig:
     server: ServerSection = field(default_factory=ServerSection)
     database: DatabaseSection = field(default_factory=DatabaseSection)
@@ -584,6 +600,7 @@ class CentralConfig:
     booking: BookingSection = field(default_factory=BookingSection)
     notify: NotifySection = field(default_factory=NotifySection)
     fleet: FleetSection = field(default_factory=FleetSection)
+    statistics: StatisticsSection = field(default_factory=StatisticsSection)
     source: str = field(default="", compare=False, metadata={"config": False})
 
     @property

@@ -52,7 +52,7 @@ throttle_table = Table(
     Column("last_at", DateTime, nullable=False),
     Column("blocked_until", DateTime, nullable=True),
 )
-ROLES = ("counter", "manager", "admin")  # admin: the city administrator, every site
+ROLES = ("counter", "manager", "auditor", "admin")  # central.access: what each may do; admin: every site
 MANAGING = ("manager", "admin")
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 FORGET_MINUTES = 15  # failures older than this are forgotten

@@ -13,6 +13,7 @@ import hmac
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
+from central.access import Permission, require
 from central.errors import ApiError, refused
 from central.queue.calling import Calling
 from central.queue.engine import QueueError
@@ -77,6 +78,7 @@ def _for_counter(request: Request, session: StaffSession, number: int, site: str
     """The site whose counter `number` this session may act for, or 403 saying why.
     A clerk acts for the counter they took; a manager for any at their sites; an
     admin for any."""
+    require(session, Permission.SERVE)
     if session.role not in MANAGING:
         if session.counter != number or (site is not None and site != session.site):
             held = f"counter {session.counter} at {session.site}" if session.counter else "no counter"
@@ -162,8 +164,7 @@ def choose_counter(body: ChooseCounter, request: Request, session: StaffSession 
     site = body.site or (session.sites[0] if len(session.sites) == 1 else None)
     if site is None:
         raise ApiError(422, "choose_site", f"you work at several sites ({', '.join(session.sites)}): say which")
-    if not session.may_see(site):
-        raise ApiError(403, "other_site", f"you work at {', '.join(session.sites) or 'no site'}, not {site}")
+    require(session, Permission.SERVE, site)
     refused(QueueError, lambda: _calling(request).counter_name(body.counter, site))
     try:
         _store(request).choose_counter(request.cookies[COOKIE], body.counter, site)
@@ -207,7 +208,7 @@ def no_show(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    refused(QueueError, lambda: _calling(request).no_show(number, site=where))
+    refused(QueueError, lambda: _calling(request).no_show(number, site=where, staff=session.username))
     audited(request, session, "no_show", f"counter {number}", site=where)
     return {"ok": True}
 
@@ -250,7 +251,7 @@ def transfer(
     session: StaffSession = Depends(staff_action),
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    refused(QueueError, lambda: _calling(request).transfer(number, body.to_type, site=where))
+    refused(QueueError, lambda: _calling(request).transfer(number, body.to_type, site=where, staff=session.username))
     audited(request, session, "transfer", f"counter {number}", f"to {body.to_type}", site=where)
     return {"ok": True}
 

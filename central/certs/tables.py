@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 metadata = MetaData()
 
@@ -46,4 +46,5 @@ prints = Table(
     Column("at", DateTime, nullable=False),  # kiosk time
     Column("received_at", DateTime, nullable=False),  # central time: orders
     UniqueConstraint("kiosk_id", "key", name="uq_print_key"),
+    Index("ix_certificate_prints_site_at", "site", "at"),  # a site-day's (statistics)
 )

@@ -11,6 +11,7 @@ from central.queue.tables import metadata as queue_metadata
 from central.ratings.tables import metadata as ratings_metadata
 from central.sites.tables import metadata as sites_metadata
 from central.staff import metadata as staff_metadata
+from central.stats.tables import metadata as stats_metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -24,6 +25,7 @@ context.configure(
         ratings_metadata,
         booking_metadata,
         notify_metadata,
+        stats_metadata,
     ],
     render_as_batch=True,
 )

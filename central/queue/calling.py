@@ -85,7 +85,7 @@ class Calling:
                 sql.finish(state.ticket_id, now)
             while True:
                 ticket = sql.next_waiting(where.code, day, types) if types else None
-                if ticket is None or sql.call(ticket[0], number, now):
+                if ticket is None or sql.call(ticket[0], number, now, staff or state.staff):
                     break  # (else another counter called it in between: take the next one)
             sql.update_counter(where.code, number, ticket_id=ticket[0] if ticket else None, staff=staff or state.staff)
             if ticket is None:
@@ -135,7 +135,7 @@ class Calling:
 
         return self.q.store.transact(work)
 
-    def no_show(self, number: int, *, site: str | None = None) -> None:
+    def no_show(self, number: int, *, site: str | None = None, staff: str = "") -> None:
         """过号: the citizen did not come. By policy the ticket goes back to the
         end of its queue (they may still turn up) or is closed."""
 
@@ -149,12 +149,18 @@ class Calling:
             else:
                 sql.finish(ticket.id, now, "no_show")
             sql.update_counter(where.code, number, ticket_id=None)
-            payload = {"counter": number, "number": ticket.display, "requeued": self.requeue_no_shows}
+            payload = {
+                "counter": number,
+                "number": ticket.display,
+                "requeued": self.requeue_no_shows,
+                "type": ticket.type,
+                "staff": staff,
+            }
             sql.add_event(where.code, "no_show", ticket.id, payload, now)
 
         self.q.store.transact(work)
 
-    def transfer(self, number: int, to_type: str, *, site: str | None = None) -> None:
+    def transfer(self, number: int, to_type: str, *, site: str | None = None, staff: str = "") -> None:
         """Send the current citizen to another business type of the site; they
         keep their place in time (their arrival) and their number."""
         where = self.q.site(site)
@@ -165,7 +171,13 @@ class Calling:
             ticket = self._current(sql, where, number)
             sql.requeue(ticket.id, ticket.order_at, to_type)
             sql.update_counter(where.code, number, ticket_id=None)
-            payload = {"counter": number, "number": ticket.display, "to_type": to_type}
+            payload = {
+                "counter": number,
+                "number": ticket.display,
+                "to_type": to_type,
+                "type": ticket.type,
+                "staff": staff,
+            }
             sql.add_event(where.code, "transfer", ticket.id, payload, utcnow())
 
         self.q.store.transact(work)

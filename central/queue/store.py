@@ -516,15 +516,16 @@ class QueueSql:
         )
         return (row[0], row[1], row[2]) if row else None
 
-    def call(self, ticket_id: str, counter: int, at: datetime) -> bool:
-        """Mark a waiting ticket called at `counter`; False if it is no longer waiting."""
+    def call(self, ticket_id: str, counter: int, at: datetime, staff: str | None = None) -> bool:
+        """Mark a waiting ticket called at `counter` by `staff`; False if it is no longer waiting."""
         return (
             self.db.count(
-                "UPDATE tickets SET state = 'called', counter = :counter, called_at = :at "
+                "UPDATE tickets SET state = 'called', counter = :counter, called_at = :at, served_by = :staff "
                 "WHERE id = :id AND state = 'waiting'",
                 id=ticket_id,
                 counter=counter,
                 at=at,
+                staff=staff,
             )
             == 1
         )

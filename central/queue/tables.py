@@ -38,6 +38,7 @@ tickets = Table(
     Column("priority_reason", String(20), nullable=True),
     Column("booking_code", String(16), nullable=True),
     Column("counter", Integer, nullable=True),
+    Column("served_by", String(40), nullable=True),  # the staff member of the last call (statistics)
     Column("called_at", DateTime, nullable=True),
     Column("finished_at", DateTime, nullable=True),
     Column("offline", Boolean, nullable=False, default=False),  # issued by a kiosk from its leased block
@@ -103,6 +104,7 @@ queue_events = Table(
     Column("payload", Text, nullable=False),
 )
 Index("ix_queue_events_site", queue_events.c.site, queue_events.c.id)  # a site's board: its latest calls
+Index("ix_queue_events_site_at", queue_events.c.site, queue_events.c.at)  # a site-day's (statistics)
 
 # Blocks of numbers leased to a kiosk for issuing while central is unreachable.
 # They come from the top of the day's range ([queue] offline_first_number up),

@@ -36,6 +36,7 @@ ratings = Table(
     Column("close_due", DateTime, nullable=True),
     Column("escalation", Integer, nullable=False, default=0),  # deadlines missed so far (0-3)
     UniqueConstraint("kiosk_id", "key", name="uq_rating_key"),
+    Index("ix_ratings_site_at", "site", "at"),  # a site-day's (statistics)
 )
 
 # What a counter handled for a ticket: one row per matter (办件)
