@@ -6,14 +6,15 @@ own against hand-computed figures (tests/test_stats.py)."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from central.clock import from_db, to_db
 from central.rawsql import Exec
-from central.stats.facts import Facts
+from central.stats.facts import CHANNELS, Facts, bucket
 
 Key = tuple[str, str]  # (dimension, key)
 
@@ -27,14 +28,26 @@ class DayWindow:
     start: datetime
     end: datetime
     tz: ZoneInfo
+    reset_minutes: int = 0
 
     @classmethod
     def of(cls, site: str, day: date, tz: ZoneInfo, reset_minutes: int) -> DayWindow:
         local = datetime.combine(day, time(reset_minutes // 60, reset_minutes % 60), tz)
-        return cls(site, day, to_db(local), to_db(local + timedelta(days=1)), tz)
+        return cls(site, day, to_db(local), to_db(local + timedelta(days=1)), tz, reset_minutes)
+
+    @cached_property
+    def _steady(self) -> datetime | None:
+        """The window's start (aware UTC) when the zone's offset is the same all
+        day (no clock change): local hours are then counted from it."""
+        start, end = self.start.replace(tzinfo=UTC), self.end.replace(tzinfo=UTC)
+        return start if start.astimezone(self.tz).utcoffset() == end.astimezone(self.tz).utcoffset() else None
 
     def slot(self, at: datetime) -> int:
         """weekday * 24 + hour, local time: the arrivals heatmap's cell."""
+        start = self._steady
+        if start is not None:
+            hours = (self.reset_minutes * 60 + int((at - start).total_seconds())) // 3600
+            return (self.day.weekday() * 24 + hours) % 168
         local = at.astimezone(self.tz)
         return local.weekday() * 24 + local.hour
 
@@ -106,10 +119,10 @@ _PRINTS = (
     "AND outcome = 'printed' GROUP BY kiosk_id"
 )
 _FINGERPRINT = (
-    "SELECT (SELECT COUNT(*) FROM tickets WHERE site = :site AND service_day = :day), "
-    "(SELECT COUNT(called_at) FROM tickets WHERE site = :site AND service_day = :day), "
-    "(SELECT COUNT(finished_at) FROM tickets WHERE site = :site AND service_day = :day), "
-    "(SELECT COUNT(*) FROM queue_events WHERE site = :site AND at >= :start AND at < :end "
+    "SELECT COUNT(*), COUNT(called_at), COUNT(finished_at) FROM tickets WHERE site = :site AND service_day = :day"
+)
+_FINGERPRINT_OTHERS = (
+    "SELECT (SELECT COUNT(*) FROM queue_events WHERE site = :site AND at >= :start AND at < :end "
     "AND kind IN ('no_show', 'transfer')), "
     "(SELECT COUNT(*) FROM ratings WHERE site = :site AND at >= :start AND at < :end), "
     "(SELECT COALESCE(SUM(copies), 0) FROM certificate_prints WHERE site = :site AND at >= :start AND at < :end "
@@ -130,18 +143,74 @@ def read_day(db: Exec, window: DayWindow) -> DayRows:
 
 
 def read_fingerprint(db: Exec, window: DayWindow) -> str:
-    row = db.one(_FINGERPRINT, site=window.site, day=window.day, start=window.start, end=window.end)
-    return fingerprint(*(int(v or 0) for v in row))
+    """The day's counts: the tickets in one pass over the day's rows, the rest by their indexes."""
+    tickets = db.one(_FINGERPRINT, site=window.site, day=window.day)
+    others = db.one(_FINGERPRINT_OTHERS, site=window.site, start=window.start, end=window.end)
+    return fingerprint(*(int(v or 0) for v in (*tickets, *others)))
 
 
 def fold(rows: DayRows, window: DayWindow) -> dict[Key, Facts]:
     """Facts per (dimension, key) of one site-day. Every ticket counts for the
     site and its (final) business type; its call for the counter and the staff
-    member who made it; issuing for the kiosk that printed it."""
+    member who made it; issuing for the kiosk that printed it. Tickets are
+    gathered into lists per key first and counted with built-ins: today's
+    tickets of a whole city are folded on the fly for reports."""
+    site: Key = ("site", "")
+    issued: dict[Key, list[tuple[str, int]]] = defaultdict(list)
+    waits: dict[Key, list[int]] = defaultdict(list)
+    handles: dict[Key, list[int]] = defaultdict(list)
+    wait_buckets: dict[Key, list[int]] = defaultdict(list)  # the histogram's bucket of each, worked out once
+    handle_buckets: dict[Key, list[int]] = defaultdict(list)
+    unserved: Counter[Key] = Counter()
+    for t in rows.tickets:
+        kind: Key = ("type", t.type)
+        mark = (t.channel, window.slot(t.issued_at))
+        issued[site].append(mark)
+        issued[kind].append(mark)
+        if t.kiosk_id:
+            issued[("kiosk", t.kiosk_id)].append(mark)
+        if t.called_at is None:
+            if t.state == "waiting":
+                unserved[site] += 1
+                unserved[kind] += 1
+            continue
+        served = [site, kind]
+        if t.counter is not None:
+            served.append(("counter", str(t.counter)))
+        if t.served_by:
+            served.append(("staff", t.served_by))
+        wait = max(0, int((t.called_at - t.issued_at).total_seconds()))
+        done = t.state == "done" and t.finished_at is not None
+        handle = max(0, int((t.finished_at - t.called_at).total_seconds())) if done else 0  # type: ignore[operator]
+        wait_bucket, handle_bucket = bucket(wait), bucket(handle)
+        for key in served:
+            waits[key].append(wait)
+            wait_buckets[key].append(wait_bucket)
+            if done:
+                handles[key].append(handle)
+                handle_buckets[key].append(handle_bucket)
     facts: dict[Key, Facts] = defaultdict(Facts)
+    for key, marks in issued.items():
+        f = facts[key]
+        f.issued = len(marks)
+        channels = Counter(channel for channel, _ in marks)
+        for channel in CHANNELS:
+            setattr(f, f"issued_{channel}", channels[channel])
+        f.arrivals = Counter(slot for _, slot in marks)
+    for key, values in waits.items():
+        f = facts[key]
+        f.wait_n, f.wait_sum, f.wait_max = len(values), sum(values), max(values)
+        f.wait_hist = Counter(wait_buckets[key])
+    for key, values in handles.items():
+        f = facts[key]
+        f.served = f.handle_n = len(values)
+        f.handle_sum, f.handle_max = sum(values), max(values)
+        f.handle_hist = Counter(handle_buckets[key])
+    for key, n in unserved.items():
+        facts[key].unserved = n
 
     def keys(type_: str | None, counter: int | None, staff: str | None) -> list[Key]:
-        found = [("site", "")]
+        found = [site]
         if type_:
             found.append(("type", type_))
         if counter is not None:
@@ -150,33 +219,17 @@ def fold(rows: DayRows, window: DayWindow) -> dict[Key, Facts]:
             found.append(("staff", staff))
         return found
 
-    for t in rows.tickets:
-        slot = window.slot(t.issued_at)
-        for key in [("site", ""), ("type", t.type)] + ([("kiosk", t.kiosk_id)] if t.kiosk_id else []):
-            facts[key].issue(t.channel, slot)
-        served_keys = keys(t.type, t.counter, t.served_by)
-        if t.called_at is not None:
-            wait = max(0, int((t.called_at - t.issued_at).total_seconds()))
-            for key in served_keys:
-                facts[key].waited(wait)
-        if t.state == "done" and t.called_at is not None and t.finished_at is not None:
-            handle = max(0, int((t.finished_at - t.called_at).total_seconds()))
-            for key in served_keys:
-                facts[key].handled(handle)
-        if t.state == "waiting":
-            for key in keys(t.type, None, None):
-                facts[key].unserved += 1
-    for kind, payload in rows.events:
+    for kind_, payload in rows.events:
         counter = payload.get("counter")
         for key in keys(payload.get("type"), counter if isinstance(counter, int) else None, payload.get("staff")):
-            if kind == "no_show":
+            if kind_ == "no_show":
                 facts[key].no_shows += 1
             else:
                 facts[key].transfers += 1
-    for level, type_, counter, staff in rows.ratings:
-        for key in keys(type_, counter, staff):
+    for level, type_, counter_, staff in rows.ratings:
+        for key in keys(type_, counter_, staff):
             facts[key].rate(level)
     for kiosk, copies in rows.prints:
-        for key in (("site", ""), ("kiosk", kiosk)):
+        for key in (site, ("kiosk", kiosk)):
             facts[key].prints += copies
     return dict(facts)

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from central.clock import utcnow
 from central.sites.model import Site
-from central.stats.facts import Facts, percentile, within
+from central.stats.facts import HISTOGRAMS, Facts, percentile, within
 from central.stats.fold import Key
 from central.stats.store import StatsStore, month_days, month_of
 from central.stats.tables import DIMENSIONS
@@ -22,6 +22,7 @@ from central.stats.tables import DIMENSIONS
 LIVE_TTL_S = 30.0
 DAILY_TREND_UNTIL = 62  # days: a longer range trends by month
 MAX_RANGE_DAYS = 3 * 366
+LINE_HISTOGRAMS = ("wait_hist", "handle_hist")  # a line's percentiles; arrivals are drawn for the total only
 
 
 class ReportError(ValueError):
@@ -155,29 +156,50 @@ class Reports:
         return facts
 
     def facts(
-        self, dim: str, sites: Sequence[Site], start: date, end: date, *, months: bool = True
+        self,
+        dim: str,
+        sites: Sequence[Site],
+        start: date,
+        end: date,
+        *,
+        months: bool = True,
+        histograms: Sequence[str] = HISTOGRAMS,
+        memo: dict[tuple[str, date], dict[Key, Facts]] | None = None,
     ) -> tuple[list[tuple[str, date, str, Facts]], int]:
         """(site, day, key, facts) of `dim` over [start, end] (a complete month's
         rows carry its first day; `months=False`: days only), and how many days
-        were folded live."""
+        were folded live. Each site's complete months come from the monthly
+        rollups, its other days from the daily ones (sites with the same gaps in
+        one query), the days not folded yet from their rows. `memo`: the live
+        days of one report, looked up once."""
+        memo = {} if memo is None else memo
         codes = [s.code for s in sites]
         full = _full_months(start, end) if months else []
         complete = self.store.complete_months(codes, full[0], full[-1]) if full else set()
         out: list[tuple[str, date, str, Facts]] = []
         if complete:
-            out += [r for r in self.store.facts("month", dim, codes, full[0], full[-1]) if (r[0], r[1]) in complete]
-        every = {m for m in full if all((c, m) in complete for c in codes)}
+            monthly = self.store.facts("month", dim, codes, full[0], full[-1], histograms)
+            out += [r for r in monthly if (r[0], r[1]) in complete]
+        gaps: dict[tuple[tuple[date, date], ...], list[str]] = defaultdict(list)
+        for code in codes:
+            gaps[tuple(_gaps(start, end, {m for m in full if (code, m) in complete}))].append(code)
+        for intervals, group in gaps.items():
+            for a, b in intervals:
+                out += self.store.facts("day", dim, group, a, b, histograms)
         live = 0
-        for a, b in _gaps(start, end, every):
-            out += [r for r in self.store.facts("day", dim, codes, a, b) if (r[0], month_of(r[1])) not in complete]
-            folded = self.store.folded_days(codes, a, b)
-            for site in sites:
-                day, last = a, min(b, self._today(site))
-                while day <= last:
-                    if (site.code, day) not in folded and (site.code, month_of(day)) not in complete:
-                        out += [(site.code, day, k, f) for (d, k), f in self._live_day(site, day).items() if d == dim]
-                        live += 1
-                    day += timedelta(days=1)
+        unfolded = self.store.unfolded_from(codes)
+        for site in sites:
+            since = unfolded[site.code]
+            if since is None:
+                continue  # no tickets yet
+            day, last = max(start, since), min(end, self._today(site))
+            while day <= last:
+                if (site.code, month_of(day)) not in complete:
+                    if (site.code, day) not in memo:
+                        memo[(site.code, day)] = self._live_day(site, day)
+                    out += [(site.code, day, k, f) for (d, k), f in memo[(site.code, day)].items() if d == dim]
+                    live += 1
+                day += timedelta(days=1)
         return out, live
 
     # -- the report ------------------------------------------------------------------
@@ -194,11 +216,14 @@ class Reports:
         else:
             chosen = allowed
         sites = [known[c] for c in chosen]
-        totals_rows, live = self.facts("site", sites, query.start, query.end)
+        memo: dict[tuple[str, date], dict[Key, Facts]] = {}
+        totals_rows, live = self.facts("site", sites, query.start, query.end, memo=memo)
         total = Facts()
         for r in totals_rows:
             total.add(r[3])
-        rows = totals_rows if query.dim == "site" else self.facts(query.dim, sites, query.start, query.end)[0]
+        rows = (
+            totals_rows if query.dim == "site" else self.facts(query.dim, sites, query.start, query.end, memo=memo)[0]
+        )
         grouped: dict[tuple[str, str], Facts] = defaultdict(Facts)
         for site, _day, key, f in rows:
             grouped[_group(query.dim, site, key)].add(f)
@@ -217,17 +242,17 @@ class Reports:
             made_at=utcnow(),
             total=Figures.of(total, query.sla_minutes),
             lines=lines,
-            trend=self._trend(query, sites, totals_rows),
+            trend=self._trend(query, sites, totals_rows, memo),
             arrivals=[[total.arrivals.get(wd * 24 + h, 0) for h in range(24)] for wd in range(7)],
             wait_histogram=sorted(total.wait_hist.items()),
             live_days=live,
         )
 
-    def _trend(self, query: ReportQuery, sites: Sequence[Site], rows) -> list[tuple[str, Figures]]:
+    def _trend(self, query: ReportQuery, sites: Sequence[Site], rows, memo) -> list[tuple[str, Figures]]:
         """Every site together, by day for a short range, else by month."""
         by_day = (query.end - query.start).days < DAILY_TREND_UNTIL
         if by_day:
-            rows = self.facts("site", sites, query.start, query.end, months=False)[0]
+            rows = self.facts("site", sites, query.start, query.end, months=False, histograms=(), memo=memo)[0]
         buckets: dict[str, Facts] = defaultdict(Facts)
         for _site, day, _key, f in rows:
             buckets[day.isoformat() if by_day else day.strftime("%Y-%m")].add(f)

@@ -188,17 +188,19 @@ class StatsStore:
         transact(self.runner, work)
 
     # -- reading -------------------------------------------------------------------
-    def folded_days(self, sites: Sequence[str], start: date, end: date) -> set[tuple[str, date]]:
-        if not sites:
-            return set()
-        names, params = _in_list(sites)
-        rows = self.runner.read().all(
-            f"SELECT site, day FROM stats_days WHERE site IN ({names}) AND day >= :start AND day <= :end",
-            start=start,
-            end=end,
-            **params,
-        )
-        return {(r[0], day_from_db(r[1])) for r in rows}
+    def unfolded_from(self, sites: Sequence[str]) -> dict[str, date | None]:
+        """Per site, the first day the rollups do not cover yet: the day after the
+        newest folded one, else the first ticket's (None: no tickets at all)."""
+        out: dict[str, date | None] = {}
+        db = self.runner.read()
+        for site in sites:
+            newest = db.one("SELECT MAX(day) FROM stats_days WHERE site = :site", site=site)[0]
+            if newest is not None:
+                out[site] = day_from_db(newest) + timedelta(days=1)
+            else:
+                first = db.one("SELECT MIN(service_day) FROM tickets WHERE site = :site", site=site)[0]
+                out[site] = day_from_db(first) if first is not None else None
+        return out
 
     def complete_months(self, sites: Sequence[str], start: date, end: date) -> set[tuple[str, date]]:
         if not sites:
@@ -213,22 +215,30 @@ class StatsStore:
         return {(r[0], day_from_db(r[1])) for r in rows if r[2] >= month_days(day_from_db(r[1]))}
 
     def facts(
-        self, period: str, dim: str, sites: Sequence[str], start: date, end: date
+        self,
+        period: str,
+        dim: str,
+        sites: Sequence[str],
+        start: date,
+        end: date,
+        histograms: Sequence[str] = HISTOGRAMS,
     ) -> list[tuple[str, date, str, Facts]]:
-        """(site, day or month, key, facts) of `dim` in [start, end]."""
+        """(site, day or month, key, facts) of `dim` in [start, end], with only
+        the `histograms` asked for (decoding them is most of a report's work)."""
         if not sites:
             return []
         table = "stats_daily" if period == "day" else "stats_monthly"
         names, params = _in_list(sites)
+        columns = NUMBERS + tuple(histograms)
         rows = self.runner.read().all(
-            f"SELECT site, {period}, key, {_SELECT} FROM {table} WHERE dim = :dim AND site IN ({names}) "
+            f"SELECT site, {period}, key, {', '.join(columns)} FROM {table} WHERE dim = :dim AND site IN ({names}) "
             f"AND {period} >= :start AND {period} <= :end",
             dim=dim,
             start=start,
             end=end,
             **params,
         )
-        return [(r[0], day_from_db(r[1]), r[2], Facts.from_row(dict(zip(COLUMNS, r[3:], strict=True)))) for r in rows]
+        return [(r[0], day_from_db(r[1]), r[2], Facts.from_row(dict(zip(columns, r[3:], strict=True)))) for r in rows]
 
     def fingerprint(self, site: Site, day: date) -> str:
         return read_fingerprint(self.runner.read(), self.window(site, day))
