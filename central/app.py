@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from central import __version__, db, errors, node_keys
 from central.api import (
+    admin,
     api_docs,
     booking,
     cases,
@@ -130,6 +131,7 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.include_router(fleet.router)
     app.include_router(sites.router)
     app.include_router(reports.router)
+    app.include_router(admin.router)
     app.include_router(phone.router)
     app.include_router(evaluator.router)
     app.include_router(pages.router)

@@ -39,7 +39,7 @@ entries = Table(
     Column("site", String(24), nullable=False, server_default=""),
     Column("action", String(40), nullable=False),
     Column("target", String(80), nullable=False),
-    Column("detail", String(300), nullable=False),
+    Column("detail", String(2000), nullable=False),  # a configuration change: before and after, as JSON
     Column("prev_hash", String(64), nullable=False, server_default=""),
     Column("hash", String(64), nullable=False, server_default=""),
 )
@@ -106,7 +106,7 @@ def append(
     migration 0015, stays locked to its commit)."""
     last = conn.execute(select(head.c.last_hash).where(head.c.id == 1).with_for_update()).scalar_one()
     at = db_now()
-    texts = (username[:40], role[:16], site[:24], action[:40], target[:80], detail[:300])
+    texts = (username[:40], role[:16], site[:24], action[:40], target[:80], detail[:2000])
     digest = entry_hash(last, at, *texts)
     values = dict(zip(FIELDS, (at, *texts), strict=True))
     inserted = conn.execute(insert(entries).values(**values, prev_hash=last, hash=digest)).inserted_primary_key
@@ -126,11 +126,17 @@ class AuditTrail:
             return append(conn, username, action, target, detail, role=role, site=site)
 
     def rows(
-        self, *, limit: int | None = None, newest_first: bool = True, sites: tuple[str, ...] | None = None
+        self,
+        *,
+        limit: int | None = None,
+        newest_first: bool = True,
+        sites: tuple[str, ...] | None = None,
+        people: tuple[str, ...] = (),
     ) -> list[dict]:
+        """Entries at `sites` (None: all), and the site-less ones (logins) of `people`."""
         query = select(entries).order_by(entries.c.id.desc() if newest_first else entries.c.id)
         if sites is not None:
-            query = query.where(entries.c.site.in_(sites))
+            query = query.where(entries.c.site.in_(sites) | ((entries.c.site == "") & entries.c.username.in_(people)))
         if limit:
             query = query.limit(limit)
         with self.engine.connect() as conn:
@@ -170,11 +176,11 @@ class AuditTrail:
             )
         return Verdict(count, None)
 
-    def csv(self, sites: tuple[str, ...] | None = None) -> str:
+    def csv(self, sites: tuple[str, ...] | None = None, people: tuple[str, ...] = ()) -> str:
         out = io.StringIO()
         writer_ = csv.writer(out)
         writer_.writerow(CSV_HEADERS)
-        for r in self.rows(newest_first=False, sites=sites):
+        for r in self.rows(newest_first=False, sites=sites, people=people):
             writer_.writerow(
                 [
                     r["id"],

@@ -176,6 +176,66 @@ class StaffStore:
                 where.setdefault(user, []).append(site)
         return [{"username": u, "role": r, "disabled": d, "sites": where.get(u, [])} for u, r, d in rows]
 
+    def account(self, username: str) -> dict | None:
+        """An account as the console shows it (never its password hash)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(staff_table.c.role, staff_table.c.disabled, staff_table.c.display_name).where(
+                    staff_table.c.username == username
+                )
+            ).first()
+            if row is None:
+                return None
+            sites = list(conn.execute(_sites_of(username)).scalars())
+        return {"username": username, "role": row[0], "disabled": row[1], "display_name": row[2], "sites": sites}
+
+    def change(
+        self,
+        username: str,
+        *,
+        role: str | None = None,
+        sites: tuple[str, ...] | None = None,
+        disabled: bool | None = None,
+        password: str | None = None,
+        display_name: str | None = None,
+    ) -> tuple[dict, dict]:
+        """Changes an account in one transaction; (before, after). Disabling or a
+        new password ends its sessions."""
+        if role is not None and role not in ROLES:
+            raise StaffError("bad_role", f"role is one of {', '.join(ROLES)}", 422)
+        if password is not None and len(password) < 10:
+            raise StaffError("weak_password", "a password has at least 10 characters", 422)
+        if display_name is not None and len(display_name.strip()) > 40:
+            raise StaffError("bad_name", "a display name has at most 40 characters", 422)
+        before = self.account(username)
+        if before is None:
+            raise StaffError("unknown_staff", f"no staff {username!r}", 404)
+        values: dict = {}
+        if role is not None:
+            values["role"] = role
+        if disabled is not None:
+            values["disabled"] = disabled
+        if password is not None:
+            values["password_hash"] = hash_password(password)
+        if display_name is not None:
+            values["display_name"] = display_name.strip()
+        with writer(self.engine) as conn, conn.begin():
+            if values:
+                conn.execute(update(staff_table).where(staff_table.c.username == username).values(**values))
+            if sites is not None:
+                known = set(conn.execute(select(site_table.c.code)).scalars())
+                unknown = sorted(set(sites) - known)
+                if unknown:
+                    raise StaffError("unknown_site", f"no site(s) {unknown}", 422)
+                conn.execute(delete(staff_sites).where(staff_sites.c.username == username))
+                for code in sorted(set(sites)):
+                    conn.execute(insert(staff_sites).values(username=username, site=code))
+            if disabled or password is not None or role is not None or sites is not None:
+                conn.execute(delete(sessions_table).where(sessions_table.c.username == username))
+        after = self.account(username)
+        assert after is not None
+        return before, after
+
     def set_display_name(self, username: str, name: str) -> None:
         if len(name.strip()) > 40:
             raise StaffError("bad_name", "a display name has at most 40 characters", 422)

@@ -119,15 +119,22 @@ def audit_entries(
     """The newest entries of the audit trail (an auditor's: their sites')."""
     require(session, Permission.READ_AUDIT, site)
     sites = (site,) if site else visible_sites(session)
-    rows = AuditTrail(request.app.state.central.engine).rows(limit=limit, sites=sites)
+    rows = AuditTrail(request.app.state.central.engine).rows(limit=limit, sites=sites, people=_people(request, sites))
     return {"entries": rows}
+
+
+def _people(request: Request, sites: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The accounts working at `sites`: their logins (entries without a site) are shown too."""
+    if sites is None:
+        return ()
+    return tuple(a["username"] for a in request.app.state.staff.list() if set(a["sites"]) & set(sites))
 
 
 @router.get("/audit/export")
 def audit_export(request: Request, session: StaffSession = Depends(staff_session)) -> Response:
     require(session, Permission.READ_AUDIT)
     sites = visible_sites(session)
-    body = AuditTrail(request.app.state.central.engine).csv(sites)
+    body = AuditTrail(request.app.state.central.engine).csv(sites, _people(request, sites))
     staff = request.app.state.staff
     staff.audit(session.username, "export_audit", "audit.csv", "", role=session.role, site=session.site or "")
     return Response(

@@ -6,7 +6,9 @@ heartbeat (central.sites.store)."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
@@ -88,9 +90,47 @@ def _may_change(session: StaffSession, site: str | None) -> None:
 
 
 def _changed(request: Request, session: StaffSession, action: str, target: str, detail: str, change):
+    """Runs `change` (a SiteError refused in words) and records it in the audit
+    trail with what changed: the site's fields, types or counters before and after."""
+    code = target.split("/", maxsplit=1)[0]
+    old = request.app.state.sites.get().sites.get(code)
+    before = old.describe() if old is not None else None
     result = refused(SiteError, change)
-    request.app.state.staff.audit(session.username, action, target, detail, role=session.role, site=session.site or "")
+    new = request.app.state.sites.get().sites.get(code)  # reloaded by the store (on_change)
+    after = new.describe() if new is not None else None
+    entry = {"what": detail, **site_diff(before, after)} if detail else site_diff(before, after)
+    request.app.state.staff.audit(
+        session.username,
+        action,
+        target,
+        json.dumps(entry, ensure_ascii=False, separators=(",", ":")),
+        role=session.role,
+        site=code if new is not None or old is not None else session.site or "",
+    )
     return result
+
+
+def site_diff(before: dict | None, after: dict | None) -> dict:
+    """Only what differs: changed fields, and the types or counters added, changed or removed."""
+    if before is None or after is None:
+        return {"before": before, "after": after}
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    for key in sorted(set(before) | set(after)):
+        a, b = before.get(key), after.get(key)
+        if a == b:
+            continue
+        if key in ("types", "counters"):
+            ident = "code" if key == "types" else "number"
+            was = {x[ident]: x for x in a or []}
+            now = {x[ident]: x for x in b or []}
+            for k in sorted(set(was) | set(now), key=str):
+                if was.get(k) != now.get(k):
+                    old.setdefault(key, []).append(was.get(k))
+                    new.setdefault(key, []).append(now.get(k))
+        else:
+            old[key], new[key] = a, b
+    return {"before": old, "after": new}
 
 
 @router.get("/sites")

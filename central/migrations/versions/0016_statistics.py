@@ -1,4 +1,4 @@
-"""statistics: rollup tables, and who served each ticket
+"""statistics: rollup tables, who served each ticket, longer audit details
 
 Revision ID: 0016
 Revises: 0015
@@ -67,6 +67,9 @@ def upgrade() -> None:
     )
     _facts("stats_daily", "day")
     _facts("stats_monthly", "month")
+    # a configuration change's entry carries the before and after
+    with op.batch_alter_table("staff_audit") as batch:
+        batch.alter_column("detail", type_=sa.String(2000), existing_type=sa.String(300), existing_nullable=False)
     # a site-day's events, ratings and prints, read by the fold
     op.create_index("ix_queue_events_site_at", "queue_events", ["site", "at"])
     op.create_index("ix_ratings_site_at", "ratings", ["site", "at"])
@@ -76,6 +79,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("staff_audit") as batch:
+        batch.alter_column("detail", type_=sa.String(300), existing_type=sa.String(2000), existing_nullable=False)
     op.drop_index("ix_certificate_prints_site_at", "certificate_prints")
     op.drop_index("ix_ratings_site_at", "ratings")
     op.drop_index("ix_queue_events_site_at", "queue_events")

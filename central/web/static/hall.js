@@ -194,16 +194,16 @@ Hall.showSite = async function (session, siteName) {
   picker.classList.remove("hidden");
 };
 
-// The manager pages (/manager, /fleet): an existing manager session or a
-// manager login, then the view shown and the logout button wired. Resolves
-// with the session.
-Hall.managerSession = async function () {
+// A page for some roles only: an existing session with one of `roles` or a
+// login, then the view shown and the logout button wired. Resolves with the
+// session. `refusal`: the message key shown to someone logged in with another role.
+Hall.session = async function (roles, refusal) {
   const $ = (id) => document.getElementById(id);
   let session = null;
   try { session = await Hall.api("GET", "/staff/me"); } catch (e) { /* log in below */ }
-  while (!session || (session.role !== "manager" && session.role !== "admin")) {
+  while (!session || !roles.includes(session.role)) {
     $("login-form").classList.remove("hidden");
-    if (session) $("login-error").textContent = Hall.both("err_managers_only");
+    if (session) $("login-error").textContent = Hall.both(refusal);
     session = await Hall.login($("login-form"), $("login-error"));
   }
   $("login-form").classList.add("hidden");
@@ -214,3 +214,6 @@ Hall.managerSession = async function () {
   $("btn-logout").onclick = async () => { await Hall.api("POST", "/staff/logout").catch(() => {}); location.reload(); };
   return session;
 };
+
+// The manager pages (/manager, /fleet).
+Hall.managerSession = () => Hall.session(["manager", "admin"], "err_managers_only");

@@ -1,0 +1,215 @@
+"""The console's accounts and kiosks (/admin): staff with their roles and
+sites, kiosks with their one-time enrollment codes. The city administrator
+manages everyone; a site manager manages the counter clerks and kiosks of
+their own sites; an auditor reads. Each change is an audit entry with the
+account or kiosk before and after."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import Field
+
+from central import fleet
+from central.access import Permission, allowed, require
+from central.api.counters import staff_action, staff_session
+from central.db import write_session
+from central.errors import ApiError
+from central.models import Kiosk
+from central.staff import ROLES, StaffError, StaffSession
+from common import wire
+from common.wire import SITE_CODE, WireModel
+
+router = APIRouter(prefix=wire.API_PREFIX + "/admin", tags=["admin"])
+USERNAME = r"^[a-z][a-z0-9._-]{1,39}$"
+
+
+class NewStaff(WireModel):
+    username: str = Field(pattern=USERNAME, description="lower-case letters, digits, . _ -; 2-40 characters")
+    password: str = Field(min_length=10, max_length=200)
+    role: str
+    display_name: str = Field(default="", max_length=40)
+    sites: tuple[str, ...] = ()
+
+
+class StaffChange(WireModel):
+    role: str | None = None
+    sites: tuple[str, ...] | None = None
+    disabled: bool | None = None
+    password: str | None = Field(default=None, min_length=10, max_length=200)
+    display_name: str | None = Field(default=None, max_length=40)
+
+
+class NewKiosk(WireModel):
+    name: str = Field(min_length=1, max_length=80)
+    site: str = Field(pattern=SITE_CODE)
+
+
+def _audit(request: Request, session: StaffSession, action: str, target: str, before, after, site: str = "") -> None:
+    detail = json.dumps({"before": before, "after": after}, ensure_ascii=False, separators=(",", ":"), default=str)
+    request.app.state.staff.audit(session.username, action, target, detail, role=session.role, site=site)
+
+
+def _staff_error(exc: StaffError) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message)
+
+
+def _may_manage_account(session: StaffSession, role: str, sites: tuple[str, ...] | list[str]) -> None:
+    """A site manager manages counter clerks at their own sites only."""
+    if session.role == "admin":
+        return
+    require(session, Permission.MANAGE_SITE)
+    if role != "counter":
+        raise ApiError(403, "role_refused", "a site manager adds and changes counter clerks only")
+    outside = [s for s in sites if s not in session.sites]
+    if outside or not sites:
+        raise ApiError(
+            403, "other_site", f"you manage {', '.join(session.sites) or 'no site'}, not {outside or 'none'}"
+        )
+
+
+@router.get("/sites")
+def visible_sites(request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+    """Every site this account may see, out of service ones too, with their configuration."""
+    if not (allowed(session, Permission.MANAGE_SITE) or allowed(session, Permission.READ_AUDIT)):
+        require(session, Permission.MANAGE_SITE)
+    known = request.app.state.sites.get().sites.values()
+    return {"sites": [{**s.describe(), "active": s.active} for s in known if session.may_see(s.code)]}
+
+
+# -- staff -------------------------------------------------------------------------------
+@router.get("/staff")
+def list_staff(request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+    """The accounts of the sites you may see (the city administrator: every account)."""
+    if not (allowed(session, Permission.MANAGE_SITE) or allowed(session, Permission.READ_AUDIT)):
+        require(session, Permission.MANAGE_SITE)
+    rows = request.app.state.staff.list()
+    if session.role != "admin":
+        rows = [r for r in rows if set(r["sites"]) & set(session.sites)]
+    return {"staff": rows, "roles": list(ROLES)}
+
+
+@router.post("/staff", status_code=201)
+def add_staff(body: NewStaff, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
+    _may_manage_account(session, body.role, body.sites)
+    store = request.app.state.staff
+    try:
+        store.add(body.username, body.password, body.role, body.sites, display_name=body.display_name)
+    except StaffError as exc:
+        raise _staff_error(exc) from None
+    account = store.account(body.username)
+    _audit(request, session, "staff_added", body.username, None, account, site=",".join(account["sites"]))
+    return account
+
+
+@router.patch("/staff/{username}")
+def change_staff(
+    username: str, body: StaffChange, request: Request, session: StaffSession = Depends(staff_action)
+) -> dict:
+    store = request.app.state.staff
+    current = store.account(username)
+    if current is None:
+        raise ApiError(404, "unknown_staff", f"no staff {username!r}")
+    _may_manage_account(session, current["role"], current["sites"])
+    _may_manage_account(
+        session, body.role or current["role"], body.sites if body.sites is not None else current["sites"]
+    )
+    if username == session.username and (body.disabled or (body.role and body.role != session.role)):
+        raise ApiError(409, "not_yourself", "you cannot disable your own account or change your own role")
+    try:
+        before, after = store.change(username, **body.model_dump(exclude_unset=True))
+    except StaffError as exc:
+        raise _staff_error(exc) from None
+    if body.password is not None:  # the audit says a password was set, never what it is
+        before, after = {**before, "password": "*"}, {**after, "password": "new"}
+    _audit(request, session, "staff_changed", username, before, after, site=",".join(after["sites"]))
+    return after
+
+
+# -- kiosks ------------------------------------------------------------------------------
+def _kiosk_view(kiosk: Kiosk) -> dict:
+    return {
+        "name": kiosk.name,
+        "site": kiosk.site,
+        "enrolled": kiosk.enrolled_at is not None,
+        "revoked": kiosk.revoked_at is not None,
+        "waiting_for_enrollment": kiosk.enrollment_code_hash is not None,
+        "last_seen_at": kiosk.last_seen_at.isoformat() if kiosk.last_seen_at else None,
+        "version": kiosk.version,
+    }
+
+
+def _enrollment(made: fleet.NewEnrollment) -> dict:
+    """The code as text and as a QR code of the command a technician runs on the kiosk."""
+    import qrcode
+    import qrcode.image.svg
+
+    command = f"kiosk enroll {made.code}"
+    image = qrcode.make(command, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return {
+        **_kiosk_view(made.kiosk),
+        "code": made.code,
+        "command": command,
+        "expires_at": made.expires_at.isoformat(),
+        "qr_svg": "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode(),
+    }
+
+
+@router.get("/kiosks")
+def list_kiosks(request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+    if not (allowed(session, Permission.MANAGE_SITE) or allowed(session, Permission.READ_AUDIT)):
+        require(session, Permission.MANAGE_SITE)
+    with request.app.state.central.sessions() as db:
+        kiosks = [_kiosk_view(k) for k in fleet.list_kiosks(db) if session.may_see(k.site)]
+    return {"kiosks": kiosks}
+
+
+@router.post("/kiosks", status_code=201)
+def add_kiosk(body: NewKiosk, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
+    """Registers a kiosk and shows its one-time code (valid for the configured hours)."""
+    require(session, Permission.MANAGE_SITE, body.site)
+    ttl = request.app.state.central.config.security.enrollment_code_ttl_h
+    with write_session(request.app.state.central.engine) as db:
+        try:
+            made = fleet.add_kiosk(db, body.name, ttl, site=body.site)
+        except fleet.FleetError as exc:
+            raise ApiError(409 if exc.code == "exists" else 422, exc.code, exc.message) from None
+        view = _enrollment(made)
+    _audit(request, session, "kiosk_added", body.name, None, {"site": body.site}, site=body.site)
+    return view
+
+
+def _kiosk_for_change(request: Request, session: StaffSession, name: str):
+    with request.app.state.central.sessions() as db:
+        try:
+            kiosk = fleet.find(db, name)
+        except fleet.FleetError as exc:
+            raise ApiError(404, exc.code, exc.message) from None
+        require(session, Permission.MANAGE_SITE, kiosk.site)
+        return _kiosk_view(kiosk)
+
+
+@router.post("/kiosks/{name}/reissue")
+def reissue_kiosk(name: str, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
+    """A new one-time code: the kiosk's old secret stops working at once (a replaced terminal)."""
+    before = _kiosk_for_change(request, session, name)
+    ttl = request.app.state.central.config.security.enrollment_code_ttl_h
+    with write_session(request.app.state.central.engine) as db:
+        view = _enrollment(fleet.add_kiosk(db, name, ttl, reissue=True))
+    _audit(request, session, "kiosk_reissued", name, before, {"site": view["site"]}, site=view["site"])
+    return view
+
+
+@router.post("/kiosks/{name}/revoke")
+def revoke_kiosk(name: str, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
+    """The kiosk's requests are refused from now on."""
+    before = _kiosk_for_change(request, session, name)
+    with write_session(request.app.state.central.engine) as db:
+        after = _kiosk_view(fleet.revoke(db, name))
+    _audit(request, session, "kiosk_revoked", name, before, after, site=after["site"])
+    return after
