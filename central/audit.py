@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from central.clock import db_now
 from central.db import writer
+from central.rawsql import Exec, on_connection
 
 metadata = MetaData()
 GENESIS = "0" * 64  # the link before the first entry
@@ -99,20 +100,33 @@ class Verdict:
     broken: Broken | None
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, for an entry written inside the action's own transaction."""
+
+    username: str
+    role: str
+
+
 def append(
-    conn: Connection, username: str, action: str, target: str, detail: str = "", *, role: str = "", site: str = ""
+    db: Exec, username: str, action: str, target: str, detail: str = "", *, role: str = "", site: str = ""
 ) -> int:
-    """Chains one entry in the caller's write transaction (the head row, made by
-    migration 0015, stays locked to its commit)."""
-    last = conn.execute(select(head.c.last_hash).where(head.c.id == 1).with_for_update()).scalar_one()
+    """Chains one entry in the caller's write transaction, as its last statement:
+    the head row (made by migration 0015) stays locked to the commit, last in
+    the lock order (after the queue's event lock), so appending never deadlocks."""
+    last = db.one("SELECT last_hash FROM audit_head WHERE id = 1" + (" FOR UPDATE" if db.postgres else ""))[0]
     at = db_now()
     texts = (username[:40], role[:16], site[:24], action[:40], target[:80], detail[:2000])
     digest = entry_hash(last, at, *texts)
-    values = dict(zip(FIELDS, (at, *texts), strict=True))
-    inserted = conn.execute(insert(entries).values(**values, prev_hash=last, hash=digest)).inserted_primary_key
-    entry_id = int(inserted[0]) if inserted is not None else 0
-    conn.execute(update(head).where(head.c.id == 1).values(last_id=entry_id, last_hash=digest))
-    return entry_id
+    row = db.one(
+        "INSERT INTO staff_audit (at, username, role, site, action, target, detail, prev_hash, hash) "
+        "VALUES (:at, :username, :role, :site, :action, :target, :detail, :prev, :hash) RETURNING id",
+        **dict(zip(FIELDS, (at, *texts), strict=True)),
+        prev=last,
+        hash=digest,
+    )
+    db.run("UPDATE audit_head SET last_id = :id, last_hash = :hash WHERE id = 1", id=row[0], hash=digest)
+    return int(row[0])
 
 
 class AuditTrail:
@@ -122,8 +136,9 @@ class AuditTrail:
     def record(
         self, username: str, action: str, target: str, detail: str = "", *, role: str = "", site: str = ""
     ) -> int:
+        """An entry in a transaction of its own (logins, configuration changes)."""
         with writer(self.engine) as conn, conn.begin():
-            return append(conn, username, action, target, detail, role=role, site=site)
+            return append(on_connection(conn), username, action, target, detail, role=role, site=site)
 
     def rows(
         self,

@@ -15,6 +15,7 @@ from central import config as central_config
 from central.booking import cli as booking_cli
 from central.sites import cli as sites_cli
 from central.sites.store import SiteStore
+from central.staff import ROLES
 from common.settings import ConfigError
 
 
@@ -83,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     sadd = s_sub.add_parser("add", help="add an account (the password is read from standard input)")
     sadd.add_argument("username")
     sadd.add_argument(
-        "--role", choices=("counter", "manager", "admin"), default="counter", help="admin: the city administrator"
+        "--role", choices=ROLES, default="counter", help="auditor: reads only; admin: the city administrator"
     )
     sadd.add_argument("--site", action="append", default=[], help="a site they work at (repeat; default: the first)")
     sadd.add_argument("--name", default="", help="the name the window evaluator shows citizens (default: username)")

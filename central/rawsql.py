@@ -46,8 +46,9 @@ TRANSIENT_SQLSTATES = ("40P01", "40001")  # deadlock_detected, serialization_fai
 
 
 class Exec:
-    def __init__(self, execute):
+    def __init__(self, execute, *, postgres: bool = False):
         self._execute = execute
+        self.postgres = postgres  # for the few statements that differ (FOR UPDATE)
 
     def one(self, sql: str, **params: Any):
         return self._execute(sql, params).fetchone()
@@ -187,21 +188,7 @@ class AlchemyRunner:
     @contextmanager
     def write(self, *, locked: bool = False) -> Iterator[Exec]:
         with writer(self.engine) as conn, conn.begin():
-            if self.postgres:
-                yield Exec(_psycopg_execute(conn.connection.driver_connection))
-                return
-
-            def execute(sql, params):
-                try:
-                    return conn.execute(text(sql), {k: _naive_utc(v) for k, v in params.items()})
-                except IntegrityError as exc:
-                    raise UniqueViolation(str(exc.orig)) from None
-                except DBAPIError as exc:
-                    if getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
-                        raise TransientConflict(str(exc.orig).splitlines()[0]) from None
-                    raise
-
-            yield Exec(execute)
+            yield on_connection(conn)
 
     def read(self):
         """Each statement on its own, in autocommit: no BEGIN and no ROLLBACK
@@ -213,7 +200,26 @@ class AlchemyRunner:
                     return _psycopg_execute(conn.connection.driver_connection)(sql, params)
                 return _Buffered(conn.execute(text(sql), {k: _naive_utc(v) for k, v in params.items()}).all())
 
-        return Exec(execute)
+        return Exec(execute, postgres=self.postgres)
+
+
+def on_connection(conn) -> Exec:
+    """Statements in the transaction of a SQLAlchemy connection already open (a
+    write that is not on the hot path: audit entries of their own)."""
+    if conn.dialect.name == "postgresql":
+        return Exec(_psycopg_execute(conn.connection.driver_connection), postgres=True)
+
+    def execute(sql, params):
+        try:
+            return conn.execute(text(sql), {k: _naive_utc(v) for k, v in params.items()})
+        except IntegrityError as exc:
+            raise UniqueViolation(str(exc.orig)) from None
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+                raise TransientConflict(str(exc.orig).splitlines()[0]) from None
+            raise
+
+    return Exec(execute)
 
 
 class _Buffered:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from central.access import Permission, require
+from central.audit import Actor
 from central.errors import ApiError, refused
 from central.queue.calling import Calling
 from central.queue.engine import QueueError
@@ -99,6 +100,11 @@ def _login_limit(request: Request) -> RateLimit:
         per_second = request.app.state.central.config.security.logins_per_second
         limit = request.app.state.login_limit = RateLimit(per_second * 60)
     return limit
+
+
+def _actor(session: StaffSession) -> Actor:
+    """Who acts: a queue action writes its audit entry in its own transaction (central.queue.calling)."""
+    return Actor(session.username, session.role)
 
 
 def audited(
@@ -188,8 +194,9 @@ def call_next(
 ) -> dict:
     """A write that may wait for the database: a plain `def`, so FastAPI runs it on a pool thread."""
     where = _for_counter(request, session, number, site)
-    call = refused(QueueError, lambda: _calling(request).call_next(number, session.username, site=where))
-    audited(request, session, "call", call.number if call else "-", f"counter {number}", site=where)
+    call = refused(
+        QueueError, lambda: _calling(request).call_next(number, session.username, site=where, actor=_actor(session))
+    )
     return {"called": call.__dict__ if call else None}
 
 
@@ -198,8 +205,7 @@ def recall(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    call = refused(QueueError, lambda: _calling(request).recall(number, site=where))
-    audited(request, session, "recall", call.number, f"counter {number}", site=where)
+    call = refused(QueueError, lambda: _calling(request).recall(number, site=where, actor=_actor(session)))
     return {"called": call.__dict__}
 
 
@@ -208,8 +214,10 @@ def no_show(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    refused(QueueError, lambda: _calling(request).no_show(number, site=where, staff=session.username))
-    audited(request, session, "no_show", f"counter {number}", site=where)
+    refused(
+        QueueError,
+        lambda: _calling(request).no_show(number, site=where, staff=session.username, actor=_actor(session)),
+    )
     return {"ok": True}
 
 
@@ -237,8 +245,9 @@ def finish(
             db, rules, site=where, ticket_id=ticket.id, counter=number, staff=session.username, handled=handled, now=now
         )
 
-    numbers = refused(QueueError, lambda: _calling(request).finish(number, site=where, then=cases))
-    audited(request, session, "finish", f"counter {number}", " ".join(numbers or []), site=where)
+    numbers = refused(
+        QueueError, lambda: _calling(request).finish(number, site=where, then=cases, actor=_actor(session))
+    )
     return {"ok": True, "cases": numbers or []}
 
 
@@ -251,8 +260,12 @@ def transfer(
     session: StaffSession = Depends(staff_action),
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    refused(QueueError, lambda: _calling(request).transfer(number, body.to_type, site=where, staff=session.username))
-    audited(request, session, "transfer", f"counter {number}", f"to {body.to_type}", site=where)
+    refused(
+        QueueError,
+        lambda: _calling(request).transfer(
+            number, body.to_type, site=where, staff=session.username, actor=_actor(session)
+        ),
+    )
     return {"ok": True}
 
 
@@ -261,8 +274,7 @@ def pause(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    refused(QueueError, lambda: _calling(request).set_paused(number, True, site=where))
-    audited(request, session, "pause", f"counter {number}", site=where)
+    refused(QueueError, lambda: _calling(request).set_paused(number, True, site=where, actor=_actor(session)))
     return {"ok": True}
 
 
@@ -271,8 +283,7 @@ def resume(
     number: int, request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_action)
 ) -> dict:
     where = _for_counter(request, session, number, site)
-    refused(QueueError, lambda: _calling(request).set_paused(number, False, site=where))
-    audited(request, session, "resume", f"counter {number}", site=where)
+    refused(QueueError, lambda: _calling(request).set_paused(number, False, site=where, actor=_actor(session)))
     return {"ok": True}
 
 
@@ -289,10 +300,9 @@ def open_close(
     if session.role not in MANAGING:
         raise ApiError(403, "managers_only", "only the hall manager opens and closes counters")
     where = _for_counter(request, session, number, site)
-    refused(QueueError, lambda: _calling(request).set_open(number, action == "open", site=where))
+    refused(QueueError, lambda: _calling(request).set_open(number, action == "open", site=where, actor=_actor(session)))
     if action == "close":  # a clerk who left without logging out no longer holds it
         _store(request).release_counter(where, number)
-    audited(request, session, f"counter_{action}", f"{where}/{number}", site=where)
     return {"ok": True}
 
 
@@ -315,6 +325,8 @@ def grant_priority(
     managing = session.role in MANAGING
     counter = None if managing else session.counter
     sites = None if session.role == "admin" else ((session.site,) if not managing and session.site else session.sites)
-    number = refused(QueueError, lambda: _calling(request).grant_priority(ticket_id, body.reason, counter, sites))
-    audited(request, session, "priority_granted", number, body.reason)
+    refused(
+        QueueError,
+        lambda: _calling(request).grant_priority(ticket_id, body.reason, counter, sites, actor=_actor(session)),
+    )
     return {"ok": True}

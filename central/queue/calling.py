@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from central import audit
+from central.audit import Actor
 from central.clock import utcnow
 from central.config import DisplaySection
 from central.queue.engine import QueueEngine, QueueError
@@ -66,7 +68,9 @@ class Calling:
         )
 
     # -- actions ---------------------------------------------------------------
-    def call_next(self, number: int, staff: str = "", *, site: str | None = None) -> Call | None:
+    def call_next(
+        self, number: int, staff: str = "", *, site: str | None = None, actor: Actor | None = None
+    ) -> Call | None:
         """The next waiting ticket this counter serves; None when nobody waits.
         Calling next finishes the current citizen. The counter's row is locked
         first, so one counter's clicks queue up; the ticket is taken with SKIP
@@ -89,9 +93,11 @@ class Calling:
                     break  # (else another counter called it in between: take the next one)
             sql.update_counter(where.code, number, ticket_id=ticket[0] if ticket else None, staff=staff or state.staff)
             if ticket is None:
+                _audit(sql, actor, "call", "-", f"counter {number}", where.code)
                 return None
             call = self._announce(where, number, ticket[0], ticket[1], ticket[2])
             sql.add_event(where.code, "call", ticket[0], call.__dict__, now)
+            _audit(sql, actor, "call", call.number, f"counter {number}", where.code)
             return call
 
         return self.q.store.transact(work)
@@ -105,19 +111,25 @@ class Calling:
             raise QueueError("nobody_called", f"counter {number} has no called ticket")
         return ticket
 
-    def recall(self, number: int, *, site: str | None = None) -> Call:
+    def recall(self, number: int, *, site: str | None = None, actor: Actor | None = None) -> Call:
         where = self.q.site(site)
 
         def work(sql: QueueSql) -> Call:
             ticket = self._current(sql, where, number)
             call = self._announce(where, number, ticket.id, ticket.display, ticket.type)
             sql.add_event(where.code, "recall", ticket.id, call.__dict__, utcnow())
+            _audit(sql, actor, "recall", call.number, f"counter {number}", where.code)
             return call
 
         return self.q.store.transact(work)
 
     def finish(
-        self, number: int, *, site: str | None = None, then: Callable[[Exec, Ticket, datetime], T] | None = None
+        self,
+        number: int,
+        *,
+        site: str | None = None,
+        then: Callable[[Exec, Ticket, datetime], T] | None = None,
+        actor: Actor | None = None,
     ) -> T | None:
         """The counter's citizen is done. `then(db, ticket, now)` runs in the
         same transaction (the cases handled are written with the finish, or
@@ -131,11 +143,13 @@ class Calling:
             sql.update_counter(where.code, number, ticket_id=None)
             result = then(sql.db, ticket, now) if then is not None else None
             sql.add_event(where.code, "finish", ticket.id, {"counter": number, "number": ticket.display}, now)
+            cases = " ".join(result) if isinstance(result, list) else ""  # the case numbers `then` opened
+            _audit(sql, actor, "finish", f"counter {number}", cases, where.code)
             return result
 
         return self.q.store.transact(work)
 
-    def no_show(self, number: int, *, site: str | None = None, staff: str = "") -> None:
+    def no_show(self, number: int, *, site: str | None = None, staff: str = "", actor: Actor | None = None) -> None:
         """过号: the citizen did not come. By policy the ticket goes back to the
         end of its queue (they may still turn up) or is closed."""
 
@@ -157,10 +171,13 @@ class Calling:
                 "staff": staff,
             }
             sql.add_event(where.code, "no_show", ticket.id, payload, now)
+            _audit(sql, actor, "no_show", f"counter {number}", ticket.display, where.code)
 
         self.q.store.transact(work)
 
-    def transfer(self, number: int, to_type: str, *, site: str | None = None, staff: str = "") -> None:
+    def transfer(
+        self, number: int, to_type: str, *, site: str | None = None, staff: str = "", actor: Actor | None = None
+    ) -> None:
         """Send the current citizen to another business type of the site; they
         keep their place in time (their arrival) and their number."""
         where = self.q.site(site)
@@ -179,10 +196,11 @@ class Calling:
                 "staff": staff,
             }
             sql.add_event(where.code, "transfer", ticket.id, payload, utcnow())
+            _audit(sql, actor, "transfer", f"counter {number}", f"{ticket.display} to {to_type}", where.code)
 
         self.q.store.transact(work)
 
-    def set_paused(self, number: int, paused: bool, *, site: str | None = None) -> None:
+    def set_paused(self, number: int, paused: bool, *, site: str | None = None, actor: Actor | None = None) -> None:
         where = self.q.site(site)
         self._counter(where, number)
 
@@ -190,10 +208,11 @@ class Calling:
             sql.lock_counter(where.code, number)
             sql.update_counter(where.code, number, paused=paused)
             sql.add_event(where.code, "pause" if paused else "resume", None, {"counter": number}, utcnow())
+            _audit(sql, actor, "pause" if paused else "resume", f"counter {number}", "", where.code)
 
         self.q.store.transact(work)
 
-    def set_open(self, number: int, is_open: bool, *, site: str | None = None) -> None:
+    def set_open(self, number: int, is_open: bool, *, site: str | None = None, actor: Actor | None = None) -> None:
         where = self.q.site(site)
         self._counter(where, number)
 
@@ -201,11 +220,17 @@ class Calling:
             sql.lock_counter(where.code, number)
             sql.update_counter(where.code, number, open=is_open)
             sql.add_event(where.code, "open" if is_open else "close", None, {"counter": number}, utcnow())
+            _audit(sql, actor, "counter_open" if is_open else "counter_close", f"{where.code}/{number}", "", where.code)
 
         self.q.store.transact(work)
 
     def grant_priority(
-        self, ticket_id: str, reason: str, counter: int | None = None, sites: tuple[str, ...] | None = None
+        self,
+        ticket_id: str,
+        reason: str,
+        counter: int | None = None,
+        sites: tuple[str, ...] | None = None,
+        actor: Actor | None = None,
     ) -> str:
         """Green channel confirmed by staff: disabled, military, late pregnancy.
         With `counter` (at `sites[0]`), only a ticket of a type that counter
@@ -232,6 +257,7 @@ class Calling:
             if not sql.give_priority(ticket_id, reason):
                 raise QueueError("not_waiting", "only a waiting ticket can be given priority", 409)
             sql.add_event(row.site, "priority", ticket_id, {"reason": reason}, utcnow())
+            _audit(sql, actor, "priority_granted", row.display, reason, row.site)
             return row.display
 
         return self.q.store.transact(work)
@@ -261,3 +287,10 @@ class Calling:
                 for name in STAFF_ONLY_FIELDS:
                     event.pop(name, None)
         return events
+
+
+def _audit(sql: QueueSql, actor: Actor | None, action: str, target: str, detail: str, site: str) -> None:
+    """The staff member's entry, in the action's own transaction: the call and
+    its audit entry are committed together, or neither is."""
+    if actor is not None:
+        audit.append(sql.db, actor.username, action, target, detail, role=actor.role, site=site)
