@@ -68,6 +68,7 @@ from central.staff import StaffStore
 from central.state import CentralState, open_state
 from central.stats.reports import Reports
 from central.stats.store import StatsStore, fold_job
+from central.stats.usage import UsageStore
 from central.voice import VoiceClips
 from central.web import STATIC, book, evaluator, pages, phone, verify
 from common import sd_notify, wire
@@ -148,10 +149,13 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.state.calling = Calling(app.state.queue, config.display)
     app.state.help = HelpDesk(app.state.queue.store)
     app.state.stats = StatsStore(app.state.central.engine, app.state.queue.reset_minutes, app.state.central.runner)
+    app.state.usage = UsageStore(app.state.central.engine, app.state.central.runner)
     app.state.reports = Reports(
         app.state.stats,
         lambda: app.state.sites.get().sites,
         lambda site: app.state.queue.service_day(utcnow(), site),
+        app.state.usage,
+        lambda code: entry.name if (entry := app.state.matter_index.get(code)) else None,
     )
     app.state.board = HallBoard(app.state.calling)
     engine = app.state.central.engine

@@ -276,6 +276,7 @@ def _stats(cfg, state, args) -> int:
     from central.stats.export import table_head, table_rows, to_csv, to_xlsx
     from central.stats.reports import ReportError, ReportQuery, Reports
     from central.stats.store import StatsStore
+    from central.stats.usage import UsageStore
 
     directory = SiteDirectory(state.engine)
     directory.reload()
@@ -288,7 +289,12 @@ def _stats(cfg, state, args) -> int:
         done = store.fold_pending(sites)
         print(f"statistics: {done} site-days folded")
         return 0
-    reports = Reports(store, lambda: directory.get().sites, lambda site: engine.service_day(utcnow(), site))
+    reports = Reports(
+        store,
+        lambda: directory.get().sites,
+        lambda site: engine.service_day(utcnow(), site),
+        UsageStore(state.engine, state.runner),
+    )
     query = ReportQuery(
         args.start, args.end or args.start, args.by, tuple(args.site), cfg.statistics.service_level_minutes
     )

@@ -133,6 +133,33 @@ class HelpCall(WireModel):
     at: AwareDatetime = Field(description="the kiosk's time of the tap (central's own time when they differ by a day)")
 
 
+USAGE_QUERY_MAX = 40
+
+
+class UsageReport(WireModel):
+    """What citizens did at a kiosk, counted there and sent in batches through
+    the outbox (kept once per key): which guides they opened, and what they
+    searched for and did not find, which tells the catalog team what is
+    missing. No identity, no times finer than the hour."""
+
+    key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    hour: AwareDatetime = Field(description="the start of the hour counted (the kiosk's clock)")
+    guides: dict[str, int] = Field(default_factory=dict, max_length=500, description="matter code -> times opened")
+    failed_searches: dict[str, int] = Field(
+        default_factory=dict, max_length=200, description="search text (masked) -> times nothing was found"
+    )
+
+    @field_validator("guides", "failed_searches")
+    @classmethod
+    def _counts(cls, value: dict[str, int]) -> dict[str, int]:
+        for key, count in value.items():
+            if not 0 < len(key) <= USAGE_QUERY_MAX or first_control(key):
+                raise ValueError(f"a key of 1-{USAGE_QUERY_MAX} printable characters, not {key!r}")
+            if not 0 < count <= 100000:
+                raise ValueError(f"a count of 1-100000, not {count}")
+        return value
+
+
 class HelpCallView(WireModel):
     """A call for help as staff see it on the counter and manager pages."""
 

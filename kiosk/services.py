@@ -35,6 +35,7 @@ from kiosk.sync.heartbeat import HeartbeatWorker
 from kiosk.sync.outbox import Outbox, OutboxWorker
 from kiosk.sync.senders import senders_for
 from kiosk.sync.settings_sync import PushedSettings
+from kiosk.usage import UsageRecorder
 from kiosk.voice import ClipLibrary, Voice
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class KioskServices:
     settings: PushedSettings | None = None
     faults: FaultLog | None = None
     help: HelpService | None = None
+    usage: UsageRecorder | None = None
     health: HealthProbe | None = None
     matter_sites: MatterSites | None = None
     voice: Voice | None = None
@@ -82,6 +84,8 @@ class KioskServices:
                 worker.start()
 
     def stop(self) -> None:
+        if self.usage is not None:
+            self.usage.flush(force=True)  # the counts so far go to the outbox, sent after the restart
         for worker in (self.heartbeat, self.catalog_sync, self.cards, self.outbox_worker):
             if worker:
                 worker.stop()
@@ -232,6 +236,7 @@ def build_services(config: KioskConfig) -> KioskServices:
     )
     services.ratings = RatingService(outbox, services.outbox_worker, central if creds else None, session)
     services.help = HelpService(outbox, kick, lambda: _online(services))
+    services.usage = UsageRecorder(outbox, kick)
     services.voice = Voice(
         config.voice, ClipLibrary(config.voice_dir, config.voice, translator), audio_output(config), translator
     )

@@ -8,9 +8,11 @@ openpyxl, holds the same numbers; who may read and who may not."""
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -24,6 +26,7 @@ from central.stats.reports import Figures
 from common.tickets import TicketRequest
 
 pytestmark = pytest.mark.central
+SAMPLE_CATALOG = Path(__file__).resolve().parents[1] / "assets" / "catalog" / "sample_catalog.json"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # seven citizens of one day: waits and handling times in minutes, by hand
 WAITS = [2, 3, 5, 7, 11, 13, 30]  # median 7 (4th of 7), 90th percentile 30 (7th: ceil(6.3)), mean 71/7
@@ -240,3 +243,38 @@ def test_who_may_read_and_who_may_change(city):
     assert other.status_code == 401
     mona = login(central, "mona")
     assert mona.get(f"{central.url}/api/v1/reports", params={"site": "elsewhere"}, timeout=5).status_code == 403
+
+
+def test_kiosk_use_counts_once_per_report_and_lists_the_catalogs_gaps(city, tmp_path):
+    """A kiosk's usage reports (its outbox) at central: a report sent twice (the
+    reply was lost) counts once; the report lists the guides opened most, with
+    their names, and the searches that found nothing; a search holding a run of
+    digits never leaves the kiosk."""
+    from common.wire import UsageReport
+    from kiosk.sync.outbox import Outbox
+    from kiosk.usage import UsageRecorder, clean_query
+
+    central, kiosk = city
+    assert central.cli("catalog", "import", str(SAMPLE_CATALOG)).returncode == 0  # the guides' names
+    outbox = Outbox(tmp_path / "outbox.db")
+    recorder = UsageRecorder(outbox)
+    for code in ("1199010207020010000001", "1199010207020010000001", "nonexistent-code"):
+        recorder.guide_opened(code)
+    for text, found in (("Dian  Zi Zheng", 0), ("sfz", 4), ("110105194912310021", 0), ("电子证照", 0)):
+        recorder.searched(text, found)
+        recorder.search_ended()
+    assert recorder.flush() == 1 and recorder.flush() == 0  # ten minutes between batches
+    (payload,) = [json.loads(row[0]) for row in outbox.read("SELECT payload FROM outbox WHERE kind = 'usage'")]
+    report = UsageReport.model_validate(payload)
+    assert report.failed_searches == {"dian zi zheng": 1, "电子证照": 1}  # the ID number was never kept
+    assert clean_query("x") is None and clean_query("tel 13800138000") is None
+    first = kiosk.report_usage(report)
+    again = kiosk.report_usage(report)
+    assert (first.duplicate, again.duplicate) == (False, True)
+    mona = login(central, "mona")
+    usage = get_report(mona, central)["usage"]
+    assert usage["guides"][0] == {"code": "1199010207020010000001", "name": "居民身份证办理", "count": 2}
+    assert {"code": "nonexistent-code", "name": "nonexistent-code", "count": 1} in usage["guides"]
+    assert {f["text"]: f["count"] for f in usage["failed_searches"]} == {"dian zi zheng": 1, "电子证照": 1}
+    assert sum(k["guides"] for k in usage["by_kiosk"].values()) == 3
+    assert (report.hour.minute, report.hour.second) == (0, 0)  # no time finer than the hour leaves the kiosk

@@ -197,3 +197,31 @@ def test_running_kiosk_picks_up_catalog_changes_from_central(central, tmp_path):
             lambda: result_titles(screen)[:1] == ["儿童社会保障卡"], seconds=30
         )  # the list on screen refreshed itself
         assert screen.query == "ertong"  # and the citizen's search was kept
+
+
+def test_guides_opened_and_searches_that_found_nothing_are_counted_for_the_catalog_team(kiosk_ui):
+    """The statistics' kiosk use: only where a search ends counts (qqxq, then sfz
+    found something: not a gap); a guide opened by tapping its row; a search
+    that found nothing when the citizen walked away; digits are never kept."""
+    import json
+
+    screen = open_guides(kiosk_ui)
+    kiosk_ui.tap(screen.ids.search_box)
+    type_on_keyboard(kiosk_ui, screen, "qqxq")
+    kiosk_ui.tap(screen.ids.clear_button)
+    type_on_keyboard(kiosk_ui, screen, "sfz")
+    kiosk_ui.tap_text("居民身份证办理")
+    assert kiosk_ui.app.current_screen == "matter"
+    kiosk_ui.tap(kiosk_ui.screen("matter").ids.back)
+    assert kiosk_ui.app.current_screen == "guides"
+    kiosk_ui.tap(screen.ids.clear_button)
+    kiosk_ui.tap(screen.ids.search_box)
+    type_on_keyboard(kiosk_ui, screen, "zzqx")
+    assert "没有找到" in screen.heading
+    kiosk_ui.clock.advance(125)  # walk away: the session ends, the counts go to the outbox
+    kiosk_ui.wait_until(lambda: kiosk_ui.app.current_screen == "home")
+    rows = kiosk_ui.services.outbox.read("SELECT payload FROM outbox WHERE kind = 'usage'")
+    assert len(rows) == 1
+    report = json.loads(rows[0][0])
+    assert report["guides"] == {ID_CARD_CODE: 1}
+    assert report["failed_searches"] == {"zzqx": 1}

@@ -15,13 +15,15 @@ from fastapi.responses import Response
 from central.access import Permission, require, visible_sites
 from central.api.counters import staff_session
 from central.audit import AuditTrail
+from central.auth import SignedKiosk, authenticated_kiosk
 from central.clock import utcnow
 from central.errors import refused
 from central.staff import StaffSession
 from central.stats.export import to_csv, to_xlsx
 from central.stats.reports import Report, ReportError, ReportQuery
 from common import wire
-from common.wire import SITE_CODE
+from common.certificates import Acknowledged
+from common.wire import SITE_CODE, UsageReport
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["reports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,6 +60,15 @@ SITES = Query(default=[], description="only these sites (repeat); default: every
 SLA = Query(default=None, ge=1, le=240, description="service level: called within this many minutes")
 
 
+@router.post("/usage", response_model=Acknowledged)
+def usage(body: UsageReport, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> Acknowledged:
+    """A kiosk's counts of guides opened and searches that found nothing (its outbox)."""
+    site = request.app.state.sites.get().get(kiosk.site or None)
+    day = request.app.state.queue.service_day(body.hour, site)
+    counted = request.app.state.usage.add(site.code, day, kiosk.id, body)
+    return Acknowledged(key=body.key, duplicate=not counted)
+
+
 @router.get("/reports")
 def report(
     request: Request,
@@ -80,6 +91,7 @@ def report(
         "arrivals": r.arrivals,
         "wait_histogram": r.wait_histogram,
         "live_days": r.live_days,
+        "usage": r.usage,
     }
 
 

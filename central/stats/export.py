@@ -111,8 +111,25 @@ def to_xlsx(report: Report) -> bytes:
         row += 1
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, len(head), 12)
+    if report.usage:
+        _usage_sheet(book.add_worksheet("终端使用 Kiosk use"), report, bold)
     book.close()
     return out.getvalue()
+
+
+def _usage_sheet(sheet, report: Report, bold) -> None:
+    """The guides most opened and the searches that found nothing, side by side."""
+    sheet.write_row(0, 0, ["热门办事指南 Guides most opened", "", "", "无结果的搜索 Searches that found nothing"], bold)
+    sheet.write_row(1, 0, ["事项编码 Code", "名称 Name", "次数 Times", "搜索内容 Search", "次数 Times"], bold)
+    guides, failed = report.usage.get("guides", []), report.usage.get("failed_searches", [])
+    for i in range(max(len(guides), len(failed))):
+        if i < len(guides):
+            sheet.write_row(2 + i, 0, [guides[i]["code"], guides[i]["name"], guides[i]["count"]])
+        if i < len(failed):
+            sheet.write_row(2 + i, 3, [failed[i]["text"], failed[i]["count"]])
+    sheet.set_column(0, 0, 24)
+    sheet.set_column(1, 1, 36)
+    sheet.set_column(3, 3, 28)
 
 
 assert len(COLUMNS) == len(Figures.__dataclass_fields__), "a column per figure"

@@ -18,10 +18,12 @@ from central.stats.facts import HISTOGRAMS, Facts, percentile, within
 from central.stats.fold import Key
 from central.stats.store import StatsStore, month_days, month_of
 from central.stats.tables import DIMENSIONS
+from central.stats.usage import UsageStore
 
 LIVE_TTL_S = 30.0
 DAILY_TREND_UNTIL = 62  # days: a longer range trends by month
 MAX_RANGE_DAYS = 3 * 366
+TOP_USAGE = 30  # guides and failed searches listed
 LINE_HISTOGRAMS = ("wait_hist", "handle_hist")  # a line's percentiles; arrivals are drawn for the total only
 
 
@@ -127,12 +129,21 @@ class Report:
     arrivals: list[list[int]]  # [weekday][hour], local time
     wait_histogram: list[tuple[int, int]]  # (minute, calls)
     live_days: int = 0  # days folded on the fly (not folded yet)
-    notes: list[str] = field(default_factory=list)
+    usage: dict = field(default_factory=dict)  # kiosk use: top guides, failed searches, per kiosk
 
 
 class Reports:
-    def __init__(self, store: StatsStore, sites: Callable[[], dict[str, Site]], today: Callable[[Site], date]):
+    def __init__(
+        self,
+        store: StatsStore,
+        sites: Callable[[], dict[str, Site]],
+        today: Callable[[Site], date],
+        usage: UsageStore | None = None,
+        matter_name: Callable[[str], str | None] = lambda code: None,
+    ):
         self.store = store
+        self.usage_store = usage
+        self.matter_name = matter_name
         self._sites = sites
         self._today = today
         self._live: dict[tuple[str, date], tuple[float, str, dict[Key, Facts]]] = {}
@@ -246,7 +257,25 @@ class Reports:
             arrivals=[[total.arrivals.get(wd * 24 + h, 0) for h in range(24)] for wd in range(7)],
             wait_histogram=sorted(total.wait_hist.items()),
             live_days=live,
+            usage=self._usage(query, chosen),
         )
+
+    def _usage(self, query: ReportQuery, sites: Sequence[str]) -> dict:
+        """What citizens opened and did not find at the kiosks: the catalog team's list."""
+        if self.usage_store is None:
+            return {}
+        u = self.usage_store
+        guides = u.top("guide", sites, query.start, query.end, TOP_USAGE)
+        return {
+            "guides": [{"code": c, "name": self.matter_name(c) or c, "count": n} for c, n in guides],
+            "failed_searches": [
+                {"text": t, "count": n} for t, n in u.top("failed_search", sites, query.start, query.end, TOP_USAGE)
+            ],
+            "by_kiosk": {
+                k: {"guides": c["guide"], "failed_searches": c["failed_search"]}
+                for k, c in u.by_kiosk(sites, query.start, query.end).items()
+            },
+        }
 
     def _trend(self, query: ReportQuery, sites: Sequence[Site], rows, memo) -> list[tuple[str, Figures]]:
         """Every site together, by day for a short range, else by month."""

@@ -46,3 +46,25 @@ def _facts_table(name: str, period: str) -> Table:
 
 stats_daily = _facts_table("stats_daily", "day")
 stats_monthly = _facts_table("stats_monthly", "month")
+
+
+# Kiosk use, as kiosks count it (common.wire.UsageReport): per site, service day,
+# kiosk, kind ("guide": a matter code; "failed_search": the text) and key.
+kiosk_usage = Table(
+    "kiosk_usage",
+    metadata,
+    Column("site", String(24), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("kiosk_id", String(36), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+# the reports already counted, so a report sent twice (a lost reply) counts once
+usage_receipts = Table(
+    "usage_receipts",
+    metadata,
+    Column("kiosk_id", String(36), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("received_at", DateTime, nullable=False),
+)

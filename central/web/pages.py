@@ -332,6 +332,14 @@ REPORTS = {
     "col_satisfaction": N_("Satisfied"),
     "col_bad": N_("Bad reviews"),
     "col_prints": N_("Certificates printed"),
+    "kiosk_use": N_("Use of the kiosks"),
+    "top_guides": N_("Guides opened most"),
+    "failed_searches": N_("Searches that found nothing"),
+    "failed_hint": N_("What citizens look for and the catalog lacks: for the catalog team"),
+    "col_matter": N_("Matter"),
+    "col_search": N_("Searched for"),
+    "col_times": N_("Times"),
+    "none": N_("None"),
 }
 
 

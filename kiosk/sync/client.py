@@ -236,6 +236,11 @@ class CentralClient:
     def call_for_help(self, call: wire.HelpCall) -> wire.HelpCallView:
         return self.request("POST", f"{wire.API_PREFIX}/help", call, wire.HelpCallView)
 
+    def report_usage(self, report: wire.UsageReport) -> Acknowledged:
+        from common.certificates import Acknowledged
+
+        return self.request("POST", f"{wire.API_PREFIX}/usage", report, Acknowledged)
+
     def lease(self, request: LeaseRequest) -> Lease:
         from common.tickets import Lease
 

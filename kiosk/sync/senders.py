@@ -57,4 +57,5 @@ def senders_for(central) -> dict:
         "ticket_print": send(central.record_ticket_print, TicketPrint, retry_codes=frozenset({"unknown_ticket"})),
         "fault": send(central.report_fault, wire.Fault),
         "help": send(central.call_for_help, wire.HelpCall),
+        "usage": send(central.report_usage, wire.UsageReport),
     }

@@ -366,6 +366,8 @@ class KioskApp(App):
             self._show_take_card()
         for screen in self._screens.values():
             screen.wipe()
+        if self.services.usage is not None:
+            self.services.usage.flush()  # counts of guides and failed searches, every ten minutes at most
         with restyling():
             self.services.translator.set_language(self.services.config.ui.language)
             self.large_text = False

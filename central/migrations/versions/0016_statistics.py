@@ -1,4 +1,4 @@
-"""statistics: rollup tables, who served each ticket, longer audit details
+"""statistics: rollup tables, kiosk use, who served each ticket, longer audit details
 
 Revision ID: 0016
 Revises: 0015
@@ -67,6 +67,21 @@ def upgrade() -> None:
     )
     _facts("stats_daily", "day")
     _facts("stats_monthly", "month")
+    op.create_table(
+        "kiosk_usage",
+        sa.Column("site", sa.String(24), primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("kiosk_id", sa.String(36), primary_key=True),
+        sa.Column("kind", sa.String(16), primary_key=True),
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("count", sa.Integer, nullable=False),
+    )
+    op.create_table(
+        "usage_receipts",
+        sa.Column("kiosk_id", sa.String(36), primary_key=True),
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("received_at", sa.DateTime, nullable=False),
+    )
     # a configuration change's entry carries the before and after
     with op.batch_alter_table("staff_audit") as batch:
         batch.alter_column("detail", type_=sa.String(2000), existing_type=sa.String(300), existing_nullable=False)
@@ -86,5 +101,5 @@ def downgrade() -> None:
     op.drop_index("ix_queue_events_site_at", "queue_events")
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("served_by")
-    for name in ("stats_monthly", "stats_daily", "stats_months", "stats_days"):
+    for name in ("usage_receipts", "kiosk_usage", "stats_monthly", "stats_daily", "stats_months", "stats_days"):
         op.drop_table(name)

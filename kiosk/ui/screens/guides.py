@@ -90,9 +90,18 @@ class GuidesScreen(KioskScreen):
         self.ids.keyboard.reset()
         self._refresh()
 
+    def on_leave(self, *_args) -> None:
+        self._search_ended()
+
     def wipe(self) -> None:
         """Session end: forget what was typed and where the citizen was."""
+        self._search_ended()
         self.show_tab("popular")
+
+    def _search_ended(self) -> None:
+        usage = self.services.usage
+        if usage is not None:
+            usage.search_ended()  # a search that found nothing is counted for the catalog team
 
     # -- list contents -------------------------------------------------------
     def _refresh(self) -> None:
@@ -106,6 +115,8 @@ class GuidesScreen(KioskScreen):
                 self.items = self._matters(c.popular(POPULAR))
                 return
             hits = c.search(query, RESULT_LIMIT)
+            if self.services.usage is not None:
+                self.services.usage.searched(query, len(hits))
             if hits:
                 self.heading = _("{n} result(s) for \u201c{query}\u201d").format(n=len(hits), query=query)
                 self.items = self._matters([c.summary(h.code) for h in hits])

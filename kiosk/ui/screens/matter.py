@@ -47,6 +47,8 @@ class MatterScreen(KioskScreen):
     def prepare(self, code: str = "", **_params) -> None:
         if code != self.code:
             self.code = code
+            if code and self.services.usage is not None:
+                self.services.usage.guide_opened(code)
             self.print_state = self.print_message = ""
             self._render()
             self.ids.scroll.scroll_y = 1
