@@ -245,3 +245,50 @@ def test_a_clerk_cannot_open_the_console_and_an_auditor_reads_but_changes_nothin
         db.execute("UPDATE staff_audit SET username = 'someone' WHERE id = ?", (target,))
     verdict = central.cli("audit", "verify")
     assert verdict.returncode == 1 and f"entry {target}" in verdict.stderr
+
+
+def test_a_catalog_file_is_checked_line_by_line_before_anything_changes(city, browser):
+    """The console's catalog import: a broken CSV is refused with every problem by
+    line and nothing changes; the sample catalog is previewed (83 new matters)
+    and imported only when confirmed; a site manager may not import."""
+    central = city
+    sample = Path(__file__).resolve().parents[1] / "assets" / "catalog" / "sample_catalog.json"
+    broken = (
+        "code,name,department,department_code,case_kind\n"
+        "1199010207020010000009,居民身份证补领,公安局,11990102,1\n"
+        ",无编码的事项,公安局,11990102,1\n"
+        "1199010207020010000010,材料格式错误,公安局,11990102,1,extra\n"
+    ).encode()
+
+    def version() -> int:
+        with central.db() as db:
+            row = db.execute("SELECT version FROM catalog_state WHERE id = 1").fetchone()
+        return row[0] if row else 0
+
+    page = browser.strict_page(viewport={"width": 1400, "height": 900})
+    sign_in(page, f"{central.url}/admin", "root")
+    page.wait_for_selector("#tab-sites:not(.hidden)")
+    page.click("[data-tab=catalog]")
+    page.set_input_files("#catalog-file", files=[{"name": "broken.csv", "mimeType": "text/csv", "buffer": broken}])
+    page.click("#catalog-form button")
+    page.wait_for_selector("#catalog-problems:not(.hidden) tr[data-line]")
+    lines = [
+        int(x)
+        for x in page.eval_on_selector_all("#catalog-problems tr[data-line]", "rs => rs.map(r => r.dataset.line)")
+    ]
+    assert 3 in lines and 4 in lines  # the row without a code, the row with a cell too many
+    assert page.is_hidden("#catalog-import") and version() == 0
+    page.set_input_files("#catalog-file", str(sample))
+    page.click("#catalog-form button")
+    page.wait_for_selector("#catalog-import:not(.hidden)")
+    assert "83" in page.inner_text("#catalog-summary") and version() == 0  # previewed: nothing changed yet
+    shot(page, "admin-catalog.png")
+    page.click("#catalog-import")
+    says(page, "已导入")
+    assert version() == 1
+    assert ("root", "catalog_imported", "sample_catalog.json") in audit_actions(central)
+    add_staff(central, "mona", "manager")
+    refused = login(central, "mona").post(
+        f"{central.url}/api/v1/admin/catalog/preview", json={"name": "x.csv", "text": "code\n"}, timeout=5
+    )
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "role_refused"

@@ -7,6 +7,8 @@ account or kiosk before and after."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import io
 import json
 
@@ -16,6 +18,7 @@ from pydantic import Field
 from central import fleet
 from central.access import Permission, allowed, require
 from central.api.counters import staff_action, staff_session
+from central.catalog import importer
 from central.db import write_session
 from central.errors import ApiError
 from central.models import Kiosk
@@ -213,3 +216,57 @@ def revoke_kiosk(name: str, request: Request, session: StaffSession = Depends(st
         after = _kiosk_view(fleet.revoke(db, name))
     _audit(request, session, "kiosk_revoked", name, before, after, site=after["site"])
     return after
+
+
+# -- the matter catalog ------------------------------------------------------------------
+class CatalogFile(WireModel):
+    name: str = Field(min_length=1, max_length=200, description="the file's name (.json or .csv)")
+    text: str = Field(description="its contents, UTF-8")
+    replace: bool = Field(default=False, description="matters missing from the file are withdrawn")
+
+
+class CatalogImport(CatalogFile):
+    digest: str = Field(description="the preview's digest: what was previewed is what is imported")
+
+
+def _digest(body: CatalogFile) -> str:
+    return hashlib.sha256(f"{body.replace}|{body.name}|{body.text}".encode()).hexdigest()
+
+
+def _problems(result) -> list[dict]:
+    return [{"line": p.line, "where": p.where, "message": p.message} for p in result.problems]
+
+
+@router.post("/catalog/preview")
+def preview_catalog(body: CatalogFile, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
+    """Checks a catalog file whole and says what importing it would change; changes nothing.
+    Every problem is listed with its line."""
+    require(session, Permission.MANAGE_CITY)
+    result = importer.read_text(body.text, body.name)
+    if result.catalog is None or result.problems:
+        return {"ok": False, "problems": _problems(result)}
+    with write_session(request.app.state.central.engine) as db:
+        summary = importer.apply(db, result.catalog, replace=body.replace, dry_run=True)
+    return {
+        "ok": True,
+        "matters": len(result.catalog.matters),
+        "summary": summary.__dict__,
+        "digest": _digest(body),
+    }
+
+
+@router.post("/catalog/import")
+def import_catalog(body: CatalogImport, request: Request, session: StaffSession = Depends(staff_action)) -> dict:
+    """Imports what was previewed (the same file, the same choice of replacing), all or nothing."""
+    require(session, Permission.MANAGE_CITY)
+    if not hmac.compare_digest(body.digest, _digest(body)):
+        raise ApiError(409, "preview_first", "this is not the file that was previewed: preview it again")
+    result = importer.read_text(body.text, body.name)
+    if result.catalog is None or result.problems:
+        first = result.problems[0]
+        raise ApiError(422, "bad_catalog", f"line {first.line}: {first.where} {first.message}".strip())
+    with write_session(request.app.state.central.engine) as db:
+        summary = importer.apply(db, result.catalog, replace=body.replace)
+    _audit(request, session, "catalog_imported", body.name, None, {**summary.__dict__, "replace": body.replace})
+    request.app.state.matter_index.warm()  # the counter page's matter search sees the new names
+    return {"summary": summary.__dict__}

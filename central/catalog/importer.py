@@ -248,7 +248,13 @@ def read_file(path: Path) -> ImportResult:
         return ImportResult(None, [Problem(0, "", "file not found")])
     except UnicodeDecodeError as exc:
         return ImportResult(None, [Problem(0, "", f"not UTF-8 text (byte {exc.start})")])
-    is_json = path.suffix.lower() == ".json" or text.lstrip().startswith("{")
+    return read_text(text, path.name)
+
+
+def read_text(text: str, name: str) -> ImportResult:
+    """A catalog file's text (JSON, or CSV of matters), checked whole: the console's preview and the CLI."""
+    text = text.removeprefix("\ufeff")
+    is_json = name.lower().endswith(".json") or text.lstrip().startswith("{")
     result = read_json(text) if is_json else read_csv(text)
     if result.catalog is not None:
         problems = cross_check(result.catalog, text, is_json)
@@ -257,9 +263,10 @@ def read_file(path: Path) -> ImportResult:
     return result
 
 
-def apply(db: Session, catalog: Catalog, *, replace: bool) -> ImportSummary:
+def apply(db: Session, catalog: Catalog, *, replace: bool, dry_run: bool = False) -> ImportSummary:
     """Upsert in one transaction; a new catalog version only if something changed.
-    With `replace`, matters and themes missing from the file are withdrawn."""
+    With `replace`, matters and themes missing from the file are withdrawn.
+    `dry_run`: count what would change, then roll back (the console's preview)."""
     state = db.get(CatalogState, 1) or CatalogState(id=1, version=0)
     db.add(state)
     new_version = state.version + 1
@@ -291,11 +298,13 @@ def apply(db: Session, catalog: Catalog, *, replace: bool) -> ImportSummary:
     small = _upsert_small(db, DepartmentRow, "code", catalog.departments, new_version) + _upsert_small(
         db, ThemeRow, "id", catalog.themes, new_version, replace=replace
     )
-    if added or changed or removed or small:
+    anything = bool(added or changed or removed or small)
+    if anything and not dry_run:
         state.version = new_version
         db.commit()
     else:
         db.rollback()
+    if not anything:
         new_version -= 1
     return ImportSummary(new_version, added, changed, unchanged, removed)
 
@@ -325,4 +334,4 @@ def _upsert_small(db: Session, table, key: str, items, version: int, *, replace:
     return changes
 
 
-__all__ = ["Department", "ImportResult", "ImportSummary", "Problem", "Theme", "apply", "read_file"]
+__all__ = ["Department", "ImportResult", "ImportSummary", "Problem", "Theme", "apply", "read_file", "read_text"]

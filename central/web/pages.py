@@ -448,6 +448,26 @@ ADMIN = {
     "enroll_hint": N_("On the kiosk, the technician runs (or scans):"),
     "expires": N_("Valid until {time}"),
     "export_csv": N_("Export CSV"),
+    "tab_catalog": N_("Matter catalog"),
+    "catalog_hint": N_(
+        "Import a catalog file (JSON, or CSV of matters). It is checked whole first: every problem is listed by "
+        "line, and nothing changes until you confirm."
+    ),
+    "catalog_file": N_("Catalog file"),
+    "catalog_replace": N_("Withdraw matters missing from the file"),
+    "preview": N_("Check and preview"),
+    "import_now": N_("Import now"),
+    "col_line": N_("Line"),
+    "col_where": N_("Where"),
+    "col_problem": N_("Problem"),
+    "catalog_refused": N_("{n} problem(s): nothing can be imported until they are fixed"),
+    "catalog_would": N_(
+        "{matters} matters: {added} new, {changed} changed, {unchanged} unchanged, {removed} withdrawn; "
+        "kiosks get version {version}"
+    ),
+    "catalog_done": N_("Catalog version {version} imported; kiosks pick it up at their next sync"),
+    "err_preview_first": N_("This is not the file that was checked: check it again"),
+    "err_bad_catalog": N_("The catalog has problems: check it again"),
 }
 
 
