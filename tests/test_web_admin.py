@@ -108,7 +108,17 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
     says(page, "not-a-date")  # refused before anything is sent, and says which line
     page.fill("#hours-holidays", "2027-01-01")
     page.click("#hours-form button")
-    says(page, "已保存")
+    says(page, "营业时间与节假日 已保存")
+
+    page.click("[data-tab=booking]")  # 号源: type A takes 3 bookings a 20-minute slot
+    row = page.locator("#booking tr[data-type=A]")
+    row.locator("input[name=slot_minutes]").fill("20")
+    row.locator("input[name=quota]").fill("3")
+    row.locator("button").click()
+    says(page, "A 户籍业务 已保存")
+    row.locator("input[name=quota]").fill("-1")
+    row.locator("button").click()
+    says(page, "预约规则不合理")
 
     page.click("[data-tab=staff]")
     page.wait_for_selector("#staff tr[data-staff=root]")
@@ -190,6 +200,7 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
         ("root", "staff_added", "carl"),
         ("root", "staff_added", "erin"),
         ("root", "kiosk_added", "东区-01"),
+        ("root", "booking_rules_set", "east/A"),
         ("carl", "call", tickets[0].number),
         ("carl", "finish", "counter 1"),
     ):

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import io
 import json
+from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
@@ -20,8 +21,9 @@ from central.access import Permission, allowed, require
 from central.api.counters import staff_action, staff_session
 from central.catalog import importer
 from central.db import write_session
-from central.errors import ApiError
+from central.errors import ApiError, refused
 from central.models import Kiosk
+from central.sites.model import SiteError
 from central.staff import ROLES, StaffError, StaffSession
 from common import wire
 from common.wire import SITE_CODE, WireModel
@@ -270,3 +272,42 @@ def import_catalog(body: CatalogImport, request: Request, session: StaffSession 
     _audit(request, session, "catalog_imported", body.name, None, {**summary.__dict__, "replace": body.replace})
     request.app.state.matter_index.warm()  # the counter page's matter search sees the new names
     return {"summary": summary.__dict__}
+
+
+# -- booking quotas ----------------------------------------------------------------------
+class BookingRulesChange(WireModel):
+    slot_minutes: int | None = Field(default=None, description="one appointment slot, minutes")
+    quota: int | None = Field(default=None, description="bookings per slot")
+    days_ahead: int | None = Field(default=None, description="how far ahead citizens may book")
+    cutoff_minutes: int | None = Field(default=None, description="booking closes this long before a slot")
+    remote: bool | None = Field(default=None, description="线上取号: a queue place from the phone")
+    remote_window_min: int | None = None
+
+
+@router.get("/sites/{code}/booking")
+def booking_rules(code: str, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+    """The booking rules of each business type of a site (号源: slots and their quota)."""
+    if not (allowed(session, Permission.MANAGE_SITE, code) or allowed(session, Permission.READ_AUDIT, code)):
+        require(session, Permission.MANAGE_SITE, code)
+    site = refused(SiteError, lambda: request.app.state.sites.get().get(code))
+    rules = request.app.state.booking.rules
+    return {"types": [{"type": t.code, "name": t.name, **asdict(rules.get(site.code, t.code))} for t in site.types]}
+
+
+@router.put("/sites/{code}/booking/{type_code}")
+def set_booking_rules(
+    code: str, type_code: str, body: BookingRulesChange, request: Request, session: StaffSession = Depends(staff_action)
+) -> dict:
+    """Changes a type's booking rules; in force at once here, within a second on other nodes."""
+    require(session, Permission.MANAGE_SITE, code)
+    site = refused(SiteError, lambda: request.app.state.sites.get().get(code))
+    if type_code not in site.type_map:
+        raise ApiError(404, "unknown_type", f"no business type {type_code!r} at {site.name}")
+    rules = request.app.state.booking.rules
+    before = asdict(rules.get(code, type_code))
+    try:
+        after = asdict(rules.set(code, type_code, **body.model_dump(exclude_none=True)))
+    except ValueError as exc:
+        raise ApiError(422, "bad_rules", str(exc)) from None
+    _audit(request, session, "booking_rules_set", f"{code}/{type_code}", before, after, site=code)
+    return after

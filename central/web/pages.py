@@ -449,6 +449,15 @@ ADMIN = {
     "expires": N_("Valid until {time}"),
     "export_csv": N_("Export CSV"),
     "tab_catalog": N_("Matter catalog"),
+    "tab_booking": N_("Booking quotas"),
+    "col_slot": N_("Slot (min)"),
+    "col_quota": N_("Bookings per slot"),
+    "col_days_ahead": N_("Days ahead"),
+    "col_cutoff": N_("Closes before (min)"),
+    "col_remote": N_("Remote queue places"),
+    "col_remote_window": N_("Remote window (min)"),
+    "save": N_("Save"),
+    "err_bad_rules": N_("These booking rules are not possible"),
     "catalog_hint": N_(
         "Import a catalog file (JSON, or CSV of matters). It is checked whole first: every problem is listed by "
         "line, and nothing changes until you confirm."
