@@ -380,13 +380,15 @@ def _voice(cfg, state) -> int:
     from central.voice import VoiceClips, VoiceUnavailable
 
     clips = VoiceClips(cfg.data_dir / "voice", cfg.display)
-    numbers = sorted({c.number for site in SiteStore(state.engine).snapshot().sites.values() for c in site.counters})
+    sites = SiteStore(state.engine).snapshot().sites.values()
+    numbers = sorted({c.number for site in sites for c in site.counters})
+    templates = [(lang, t) for s in sites for lang, t in (("zh", s.announce_zh), ("en", s.announce_en)) if t]
     try:
-        made = clips.build(numbers)
+        made = clips.build(numbers, templates)
     except (VoiceUnavailable, OSError) as exc:
         print(f"kiosk-central: cannot make the announcement clips: {exc}", file=sys.stderr)
         return 1
-    total = len(clips.all_pieces(numbers))
+    total = len(clips.all_pieces(numbers, templates))
     print(f"announcement clips in {clips.dir}: {made} made, {total - made} already there")
     return 0
 

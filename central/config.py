@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -223,6 +224,20 @@ class QueueSection:
 ANNOUNCE_FIELDS = {"number", "counter"}
 
 
+def announcement_problem(template: str) -> str | None:
+    """What is wrong with a call's template ("" is fine: the default), or None."""
+    if not template:
+        return None
+    want = f"a template of at most 120 characters with {{number}} and optionally {{counter}}, got {template!r}"
+    try:
+        found = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError:
+        return want
+    if len(template) > 120 or found - ANNOUNCE_FIELDS or "number" not in found:
+        return want
+    return None
+
+
 @dataclass(frozen=True)
 class DisplaySection:
     """The hall display board: what it says when a number is called, and how."""
@@ -238,12 +253,10 @@ class DisplaySection:
 
     def validate(self):
         for key in ("announce_zh", "announce_en"):
-            found = set(re.findall(r"{(\w*)}", getattr(self, key)))
-            if found - ANNOUNCE_FIELDS or "number" not in found:
-                return key, (
-                    "expected a template with {number} and optionally {counter}, "
-                    f"nothing else in braces; got {getattr(self, key)!r}"
-                )
+            template = getattr(self, key)
+            problem = announcement_problem(template) if template else "a template is needed"
+            if problem:
+                return key, problem
         if not 80 <= self.speech_rate <= 400:
             return "speech_rate", f"expected 80-400 words per minute, got {self.speech_rate}"
         if not 1 <= self.latest_calls <= 20:

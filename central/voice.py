@@ -80,26 +80,27 @@ class VoiceClips:
                 tmp.replace(path)
         return path
 
-    def all_pieces(self, counters: list[int]) -> list[Piece]:
-        """Every clip any announcement can need, for `voice build`."""
+    def all_pieces(self, counters: list[int], templates: list[tuple[str, str]] | None = None) -> list[Piece]:
+        """Every clip any announcement can need, for `voice build` (`templates`: the sites' own, by language)."""
         out = []
         for lang, template in (("zh", self.display.announce_zh), ("en", self.display.announce_en)):
             out += pieces(template, lang, "", None)
+            out += [p for language, own in templates or () if language == lang for p in pieces(own, lang, "", None)]
             out += [Piece(lang, c) for c in speech.spelled(LETTERS + "0123456789", lang)]
             out += [Piece(lang, str(n)) for n in counters]
         return out
 
-    def build(self, counters: list[int]) -> int:
+    def build(self, counters: list[int], templates: list[tuple[str, str]] | None = None) -> int:
         made = 0
-        for piece in self.all_pieces(counters):
+        for piece in self.all_pieces(counters, templates):
             if not self.path(piece).exists():
                 self.clip(piece)
                 made += 1
         return made
 
-    def announcement(self, lang: str, number: str, counter: int | None) -> bytes:
-        """One WAV: the template's clips joined with a short gap."""
-        template = self.display.announce_zh if lang == "zh" else self.display.announce_en
+    def announcement(self, lang: str, number: str, counter: int | None, template: str = "") -> bytes:
+        """One WAV: the template's clips (the site's, else [display]'s) joined with a short gap."""
+        template = template or (self.display.announce_zh if lang == "zh" else self.display.announce_en)
         parts = [
             speech.trimmed(speech.read_wav(self.clip(p).read_bytes())) for p in pieces(template, lang, number, counter)
         ]

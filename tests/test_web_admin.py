@@ -109,6 +109,13 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
     page.fill("#hours-holidays", "2027-01-01")
     page.click("#hours-form button")
     says(page, "营业时间与节假日 已保存")
+    page.fill("#announce-zh", "请{number}到{counter}号")
+    page.fill("#announce-en", "Ticket {numbr}")
+    page.click("#announce-form button")
+    says(page, "模板须包含")
+    page.fill("#announce-en", "Ticket {number}, counter {counter}")
+    page.click("#announce-form button")
+    says(page, "叫号播报 已保存")
 
     page.click("[data-tab=booking]")  # 号源: type A takes 3 bookings a 20-minute slot
     row = page.locator("#booking tr[data-type=A]")

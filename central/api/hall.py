@@ -64,7 +64,8 @@ def announcement(
     if counter is not None and counter not in where.counter_map:
         raise ApiError(404, "unknown_counter", f"no counter {counter} at {where.code}")
     try:
-        audio = request.app.state.voice.announcement(lang, number, counter)
+        template = where.announce_zh if lang == "zh" else where.announce_en
+        audio = request.app.state.voice.announcement(lang, number, counter, template)
     except VoiceUnavailable as exc:
         raise ApiError(503, "voice_unavailable", str(exc)) from None
     return Response(audio, media_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})

@@ -54,6 +54,8 @@ class SiteChange(WireModel):
     longitude: float | None = None
     hours: HoursBody | None = None
     active: bool | None = None
+    announce_zh: str | None = Field(default=None, max_length=120, description="the call as said and shown; '' default")
+    announce_en: str | None = Field(default=None, max_length=120)
 
 
 class TypeBody(WireModel):

@@ -63,8 +63,8 @@ class Calling:
             display,
             letter,
             kind.name if kind else letter,
-            self.display.announce_zh.format(**fill),
-            self.display.announce_en.format(**fill),
+            (site.announce_zh or self.display.announce_zh).format(**fill),
+            (site.announce_en or self.display.announce_en).format(**fill),
         )
 
     # -- actions ---------------------------------------------------------------

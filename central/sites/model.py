@@ -10,6 +10,7 @@ from datetime import date, datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from central.config import announcement_problem
 from common.tickets import type_code_problem
 from common.wire import SITE_CODE, SITE_KINDS
 
@@ -88,6 +89,9 @@ class Site:
     active: bool = True
     types: tuple[BusinessType, ...] = ()
     counters: tuple[Counter, ...] = ()
+    # the spoken and shown call at this site ("" : the [display] templates): {number}, optionally {counter}
+    announce_zh: str = ""
+    announce_en: str = ""
 
     @property
     def issues_tickets(self) -> bool:
@@ -128,6 +132,8 @@ class Site:
                 {"code": t.code, "name": t.name, "name_en": t.name_en, "avg_minutes": t.avg_minutes} for t in self.types
             ],
             "counters": [{"number": c.number, "name": c.label, "types": list(c.types)} for c in self.counters],
+            "announce_zh": self.announce_zh,
+            "announce_en": self.announce_en,
         }
 
     def distance_km(self, other: Site) -> float | None:
@@ -158,6 +164,10 @@ def check_site(site: Site) -> Site:
         if value is not None and not -bound <= value <= bound:
             raise SiteError("bad_location", f"{name} {value}: expected -{bound} to {bound} degrees")
     check_hours(site.hours)
+    for key in ("announce_zh", "announce_en"):
+        problem = announcement_problem(getattr(site, key))
+        if problem:
+            raise SiteError("bad_announcement", f"{key}: {problem}")
     for kind in site.types:
         check_type(kind)
     codes = [t.code for t in site.types]

@@ -85,6 +85,8 @@ def load_sites(conn: Connection) -> SiteSnapshot:
             bool(r.active),
             tuple(types.get(r.code, ())),
             tuple(counters.get(r.code, ())),
+            r.announce_zh,
+            r.announce_en,
         )
     return SiteSnapshot(version, out)
 
@@ -92,7 +94,18 @@ def load_sites(conn: Connection) -> SiteSnapshot:
 def site_row(site: Site) -> dict:
     """The `sites` row of a site."""
     described = site.describe()
-    own = ("code", "kind", "name", "name_en", "address", "timezone", "latitude", "longitude")
+    own = (
+        "code",
+        "kind",
+        "name",
+        "name_en",
+        "address",
+        "timezone",
+        "latitude",
+        "longitude",
+        "announce_zh",
+        "announce_en",
+    )
     return {
         **{key: described[key] for key in own},
         "hours": json.dumps(described["hours"]),
@@ -160,8 +173,20 @@ class SiteStore:
         return self._change(work)
 
     def update_site(self, code: str, **changes) -> Site:
-        """Change a site's own fields (name, name_en, address, kind, timezone, latitude, longitude, hours, active)."""
-        allowed = {"name", "name_en", "address", "kind", "timezone", "latitude", "longitude", "hours", "active"}
+        """Change a site's own fields (names, address, kind, time zone, location, hours, active, call templates)."""
+        allowed = {
+            "name",
+            "name_en",
+            "address",
+            "kind",
+            "timezone",
+            "latitude",
+            "longitude",
+            "hours",
+            "active",
+            "announce_zh",
+            "announce_en",
+        }
         unknown = set(changes) - allowed
         if unknown:
             raise SiteError(

@@ -22,6 +22,8 @@ sites = Table(
     Column("hours", Text, nullable=False),  # JSON: open, close, days, holidays (central.sites.model.Hours)
     Column("position", Integer, nullable=False),
     Column("active", Boolean, nullable=False),
+    Column("announce_zh", String(120), nullable=False, server_default=""),  # "" : [display] announce_zh
+    Column("announce_en", String(120), nullable=False, server_default=""),
 )
 
 business_types = Table(

@@ -450,6 +450,14 @@ ADMIN = {
     "export_csv": N_("Export CSV"),
     "tab_catalog": N_("Matter catalog"),
     "tab_booking": N_("Booking quotas"),
+    "announce_title": N_("Call announcement"),
+    "announce_hint": N_(
+        "What the display board says and shows for a call: {number} is the ticket, {counter} the counter. "
+        "Empty: the city's default."
+    ),
+    "announce_zh": N_("Chinese"),
+    "announce_en": N_("English"),
+    "err_bad_announcement": N_("A template needs {number}, may have {counter}, and nothing else in braces"),
     "col_slot": N_("Slot (min)"),
     "col_quota": N_("Bookings per slot"),
     "col_days_ahead": N_("Days ahead"),

@@ -1,4 +1,4 @@
-"""statistics: rollup tables, kiosk use, who served each ticket, longer audit details
+"""statistics: rollup tables, kiosk use, who served each ticket, longer audit details, call templates per site
 
 Revision ID: 0016
 Revises: 0015
@@ -82,6 +82,10 @@ def upgrade() -> None:
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("received_at", sa.DateTime, nullable=False),
     )
+    # each site's call announcement, changed in the console ("": the [display] templates)
+    with op.batch_alter_table("sites") as batch:
+        batch.add_column(sa.Column("announce_zh", sa.String(120), nullable=False, server_default=""))
+        batch.add_column(sa.Column("announce_en", sa.String(120), nullable=False, server_default=""))
     # a configuration change's entry carries the before and after
     with op.batch_alter_table("staff_audit") as batch:
         batch.alter_column("detail", type_=sa.String(2000), existing_type=sa.String(300), existing_nullable=False)
@@ -94,6 +98,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sites") as batch:
+        batch.drop_column("announce_en")
+        batch.drop_column("announce_zh")
     with op.batch_alter_table("staff_audit") as batch:
         batch.alter_column("detail", type_=sa.String(300), existing_type=sa.String(2000), existing_nullable=False)
     op.drop_index("ix_certificate_prints_site_at", "certificate_prints")
