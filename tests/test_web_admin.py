@@ -147,6 +147,9 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
     assert page.inner_text("#enrollment-command") == f"kiosk enroll {code}"
     assert page.get_attribute("#enrollment-qr", "src").startswith("data:image/svg+xml;base64,")
     page.wait_for_selector("#kiosks tr[data-kiosk='东区-01']")
+    page.fill("#set-notice-zh", "东区中心周六照常开放")
+    page.click("#settings-form button")
+    says(page, "全部终端设置 已保存")
     shot(page, "admin-kiosks.png")
     page.click("[data-tab=types]")
     shot(page, "admin-types.png")
@@ -162,6 +165,7 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
     assert services.settings.fetch()
     site = services.settings.current.site
     assert (site.code, site.types) == ("east", ("A",))
+    assert services.settings.notice("zh_CN") == "东区中心周六照常开放"
     client = CentralClient(central.url, creds)
     tickets = [client.take_ticket(TicketRequest(request_id=uuid.uuid4().hex, type="A")) for _ in range(3)]
 
@@ -208,6 +212,7 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
         ("root", "staff_added", "erin"),
         ("root", "kiosk_added", "东区-01"),
         ("root", "booking_rules_set", "east/A"),
+        ("root", "kiosk_settings_set", "all kiosks"),
         ("carl", "call", tickets[0].number),
         ("carl", "finish", "counter 1"),
     ):

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
-from central import fleet
+from central import fleet, kiosk_settings
 from central.access import Permission, allowed, require
 from central.api.counters import staff_action, staff_session
 from central.catalog import importer
@@ -144,6 +144,7 @@ def _kiosk_view(kiosk: Kiosk) -> dict:
         "waiting_for_enrollment": kiosk.enrollment_code_hash is not None,
         "last_seen_at": kiosk.last_seen_at.isoformat() if kiosk.last_seen_at else None,
         "version": kiosk.version,
+        "maintenance": bool(kiosk.maintenance),
     }
 
 
@@ -311,3 +312,37 @@ def set_booking_rules(
         raise ApiError(422, "bad_rules", str(exc)) from None
     _audit(request, session, "booking_rules_set", f"{code}/{type_code}", before, after, site=code)
     return after
+
+
+# -- what every kiosk is told (central.kiosk_settings) -----------------------------------
+class KioskSettingsChange(WireModel):
+    notice_zh: str | None = Field(default=None, max_length=200, description="a line on every home screen")
+    notice_en: str | None = Field(default=None, max_length=200)
+    idle_timeout_s: int | None = Field(default=None, ge=0, le=3600, description="0: each kiosk's own")
+    max_copies: int | None = Field(default=None, ge=0, le=20, description="0: each kiosk's own")
+
+
+@router.get("/kiosk-settings")
+def kiosk_settings_now(request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+    if not (allowed(session, Permission.MANAGE_SITE) or allowed(session, Permission.READ_AUDIT)):
+        require(session, Permission.MANAGE_SITE)
+    with request.app.state.central.sessions() as db:
+        return kiosk_settings.current(db).model_dump(mode="json", include=set(KioskSettingsChange.model_fields))
+
+
+@router.put("/kiosk-settings")
+def change_kiosk_settings(
+    body: KioskSettingsChange, request: Request, session: StaffSession = Depends(staff_action)
+) -> dict:
+    """Every kiosk's notice and limits, in force at each one's next heartbeat (city administrator)."""
+    require(session, Permission.MANAGE_CITY)
+    fields = set(KioskSettingsChange.model_fields)
+    with write_session(request.app.state.central.engine) as db:
+        before = kiosk_settings.current(db).model_dump(mode="json", include=fields)
+        try:
+            after = kiosk_settings.update(db, body.model_dump(exclude_none=True))
+        except kiosk_settings.SettingsError as exc:
+            raise ApiError(422, "bad_setting", str(exc)) from None
+    shown = after.model_dump(mode="json", include=fields)
+    _audit(request, session, "kiosk_settings_set", "all kiosks", before, shown)
+    return shown

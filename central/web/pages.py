@@ -451,6 +451,18 @@ ADMIN = {
     "tab_catalog": N_("Matter catalog"),
     "tab_booking": N_("Booking quotas"),
     "announce_title": N_("Call announcement"),
+    "kiosk_settings": N_("What every kiosk is told"),
+    "notice_zh": N_("Home screen notice (Chinese)"),
+    "notice_en": N_("Home screen notice (English)"),
+    "idle_timeout": N_("Idle timeout (s, 0: the kiosk's own)"),
+    "max_copies": N_("Copies at most (0: the kiosk's own)"),
+    "moved": N_("{kiosk} serves its new site from its next request"),
+    "in_maintenance": N_("In maintenance"),
+    "maintenance_on": N_("Maintenance"),
+    "maintenance_off": N_("Back in service"),
+    "maintenance_started": N_("{kiosk} goes into maintenance at its next heartbeat"),
+    "maintenance_ended": N_("{kiosk} returns to service at its next heartbeat"),
+    "err_bad_setting": N_("That setting is not possible"),
     "announce_hint": N_(
         "What the display board says and shows for a call: {number} is the ticket, {counter} the counter. "
         "Empty: the city's default."
