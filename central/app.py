@@ -149,14 +149,6 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.state.calling = Calling(app.state.queue, config.display)
     app.state.help = HelpDesk(app.state.queue.store)
     app.state.stats = StatsStore(app.state.central.engine, app.state.queue.reset_minutes, app.state.central.runner)
-    app.state.usage = UsageStore(app.state.central.engine, app.state.central.runner)
-    app.state.reports = Reports(
-        app.state.stats,
-        lambda: app.state.sites.get().sites,
-        lambda site: app.state.queue.service_day(utcnow(), site),
-        app.state.usage,
-        lambda code: entry.name if (entry := app.state.matter_index.get(code)) else None,
-    )
     app.state.board = HallBoard(app.state.calling)
     engine = app.state.central.engine
     app.state.event_hub = EventHub(
@@ -169,6 +161,14 @@ def create_app(config: CentralConfig, *, state: CentralState | None = None, migr
     app.state.certificates = certificate_service(config, app.state.central)
     app.state.ratings = RatingService(config, engine, app.state.sites)
     app.state.matter_index = MatterIndex(engine)
+    app.state.usage = UsageStore(app.state.central.engine, app.state.central.runner)
+    app.state.reports = Reports(
+        app.state.stats,
+        lambda: app.state.sites.get().sites,
+        lambda site: app.state.queue.service_day(utcnow(), site),
+        app.state.usage,
+        app.state.matter_index.names,
+    )
     app.state.matter_index.warm()
     app.state.case_rules = CaseRules(
         config.ratings.case_number_format,

@@ -310,6 +310,21 @@ def test_a_catalog_file_is_checked_line_by_line_before_anything_changes(city, br
     says(page, "已导入")
     assert version() == 1
     assert ("root", "catalog_imported", "sample_catalog.json") in audit_actions(central)
+
+    # 事项进驻: the first site handles the ID card matter at counter 1 only, found by its initials
+    page.click("[data-tab=matters]")
+    page.wait_for_selector("#matters-all:not(.hidden)")
+    page.fill("#matter-search", "sfz")
+    page.wait_for_selector("#matter-found option[value='1199010207020010000001']", state="attached")
+    page.fill("#matter-search", "1199010207020010000001")
+    page.fill("#matter-windows", "1")
+    page.click("#matter-form button")
+    page.wait_for_selector("#site-matters tr[data-matter='1199010207020010000001']")
+    assert "居民身份证办理" in page.inner_text("#site-matters") and page.is_hidden("#matters-all")
+    with central.db() as db:
+        assert db.execute("SELECT matter_code, windows FROM site_matters WHERE site = 'main'").fetchall() == [
+            ("1199010207020010000001", "1")
+        ]
     add_staff(central, "mona", "manager")
     refused = login(central, "mona").post(
         f"{central.url}/api/v1/admin/catalog/preview", json={"name": "x.csv", "text": "code\n"}, timeout=5

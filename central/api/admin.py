@@ -346,3 +346,18 @@ def change_kiosk_settings(
     shown = after.model_dump(mode="json", include=fields)
     _audit(request, session, "kiosk_settings_set", "all kiosks", before, shown)
     return shown
+
+
+# -- 事项进驻: which matters a site handles ------------------------------------------------
+@router.get("/sites/{code}/matters")
+def site_matters(code: str, request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+    """The matters a site lists with their windows (none listed: it handles every matter)."""
+    if not (allowed(session, Permission.MANAGE_SITE, code) or allowed(session, Permission.READ_AUDIT, code)):
+        require(session, Permission.MANAGE_SITE, code)
+    refused(SiteError, lambda: request.app.state.sites.get().get(code))
+    listed = request.app.state.site_store.matters_of(code)
+    names = request.app.state.matter_index.names(listed)
+    return {
+        "all": not listed,
+        "matters": [{"code": c, "name": names.get(c, c), "windows": w} for c, w in listed.items()],
+    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import string
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -98,6 +99,17 @@ class MatterIndex:
         if row is None:
             return None
         return MatterEntry(row.code, row.name, json.loads(row.body).get("department_code", ""))
+
+    def names(self, codes: Iterable[str]) -> dict[str, str]:
+        """Code -> name of the matters in the catalog, in one query (reports, the console's lists)."""
+        wanted = list(dict.fromkeys(codes))
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(MatterRow.code, MatterRow.name).where(MatterRow.code.in_(wanted), MatterRow.removed.is_(False))
+            ).all()
+        return {r.code: r.name for r in rows}
 
     def search(self, query: str, limit: int = 20) -> list[MatterEntry]:
         q = normalise(query)

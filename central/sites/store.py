@@ -325,6 +325,16 @@ class SiteStore:
 
         return self._change(work)
 
+    def matters_of(self, code: str) -> dict[str, str]:
+        """The matters a site lists (code -> windows); empty: it handles every matter."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(site_matters.c.matter_code, site_matters.c.windows)
+                .where(site_matters.c.site == code)
+                .order_by(site_matters.c.matter_code)
+            ).all()
+        return {r[0]: r[1] for r in rows}
+
     def availability(self, matter_codes: Iterable[str] | None = None) -> dict[str, dict[str, str]]:
         """Matter code -> {site: windows} for the sites that list their matters."""
         query = select(site_matters.c.matter_code, site_matters.c.site, site_matters.c.windows)

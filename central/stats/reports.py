@@ -139,11 +139,11 @@ class Reports:
         sites: Callable[[], dict[str, Site]],
         today: Callable[[Site], date],
         usage: UsageStore | None = None,
-        matter_name: Callable[[str], str | None] = lambda code: None,
+        matter_names: Callable[[list[str]], dict[str, str]] = lambda codes: {},
     ):
         self.store = store
         self.usage_store = usage
-        self.matter_name = matter_name
+        self.matter_names = matter_names
         self._sites = sites
         self._today = today
         self._live: dict[tuple[str, date], tuple[float, str, dict[Key, Facts]]] = {}
@@ -266,8 +266,9 @@ class Reports:
             return {}
         u = self.usage_store
         guides = u.top("guide", sites, query.start, query.end, TOP_USAGE)
+        names = self.matter_names([c for c, _ in guides])
         return {
-            "guides": [{"code": c, "name": self.matter_name(c) or c, "count": n} for c, n in guides],
+            "guides": [{"code": c, "name": names.get(c, c), "count": n} for c, n in guides],
             "failed_searches": [
                 {"text": t, "count": n} for t, n in u.top("failed_search", sites, query.start, query.end, TOP_USAGE)
             ],
