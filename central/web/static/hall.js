@@ -50,7 +50,9 @@ const Hall = {
   // anything else shows the server's precise message.
   errorText(err) {
     const key = "err_" + err.code;
-    return Hall.T[key] ? Hall.both(key) : Hall.both("err_other") + ": " + err.message;
+    if (!Hall.T[key]) return Hall.both("err_other") + ": " + err.message;
+    // a form's field refused by the server: which field and why, after the words
+    return err.code === "invalid_request" ? Hall.both(key) + " (" + err.message + ")" : Hall.both(key);
   },
 
   // Follow /api/v1/events from `after`. EventSource reconnects by itself and
