@@ -116,6 +116,13 @@ def keyed_hash(key: bytes, number: str, document_type: str = "resident_id") -> s
     return hmac.new(key, f"{document_type}:{number}".encode(), hashlib.sha256).hexdigest()
 
 
+def keyed_parts(key: bytes, *parts: str) -> str:
+    """A keyed hash of other personal keys (a phone number, a one-time code with its phone, a
+    message address), so central can match and count them without keeping them (HMAC-SHA256
+    over the parts joined by "|")."""
+    return hmac.new(key, "|".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
 def mask_id(number: str) -> str:
     """1101**********123X: region start and last four, as on tickets and screens."""
     if len(number) <= 8:

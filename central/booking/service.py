@@ -27,7 +27,7 @@ from central.rawsql import Exec, transact
 from central.sites.model import Site
 from central.sites.store import SiteDirectory
 from common.booking import BookingCard, CodeSent, DaySlots, Identity, PhoneSession, Slot, mask_name, mask_phone
-from common.identity import InvalidIdentity, keyed_hash, mask_id, validate_id_number
+from common.identity import InvalidIdentity, keyed_hash, keyed_parts, mask_id, validate_id_number
 
 log = logging.getLogger(__name__)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # read off a phone, typed on the kiosk (as the CLI's)
@@ -47,10 +47,6 @@ class Phone:
 
     number: str
     key: str
-
-
-def _hash(secret: bytes, *parts: str) -> str:
-    return hmac.new(secret, "|".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
 class BookingDesk:
@@ -162,7 +158,7 @@ class BookingDesk:
     def request_code(self, phone: str, address: str) -> CodeSent:
         """Send a 6-digit code to `phone`; limited per number and per address."""
         now = self.clock()
-        phone_key, address_key = _hash(self.secret, "phone", phone), _hash(self.secret, "addr", address)
+        phone_key, address_key = keyed_parts(self.secret, "phone", phone), keyed_parts(self.secret, "addr", address)
         code = f"{secrets.randbelow(1_000_000):06d}"
 
         def work(db: Exec) -> None:
@@ -186,7 +182,7 @@ class BookingDesk:
                 "VALUES (:p, :a, :h, :now, :exp, 0, FALSE)",
                 p=phone_key,
                 a=address_key,
-                h=_hash(self.secret, "code", phone, code),
+                h=keyed_parts(self.secret, "code", phone, code),
                 now=now,
                 exp=now + timedelta(seconds=self.cfg.code_ttl_s),
             )
@@ -206,7 +202,7 @@ class BookingDesk:
 
     def verify(self, phone: str, code: str) -> PhoneSession:
         now = self.clock()
-        phone_key = _hash(self.secret, "phone", phone)
+        phone_key = keyed_parts(self.secret, "phone", phone)
         token = secrets.token_urlsafe(32)
         expires = now + timedelta(days=self.cfg.session_days)
 
@@ -220,7 +216,7 @@ class BookingDesk:
                 raise BookingError("code_expired", "no valid code for this number: ask for a new one", 422)
             if row[2] >= self.cfg.code_attempts:
                 raise BookingError("code_expired", "too many wrong tries: ask for a new code", 422)
-            if not hmac.compare_digest(row[1], _hash(self.secret, "code", phone, code)):
+            if not hmac.compare_digest(row[1], keyed_parts(self.secret, "code", phone, code)):
                 db.run("UPDATE phone_codes SET attempts = attempts + 1 WHERE id = :id", id=row[0])
                 return False
             db.run("UPDATE phone_codes SET used = TRUE WHERE id = :id", id=row[0])

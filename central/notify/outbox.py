@@ -18,8 +18,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -39,6 +37,7 @@ from central.notify.tables import worker_leases
 from central.notify.texts import render
 from central.queue.store import SQL_AHEAD
 from central.rawsql import Exec, transact
+from common.identity import keyed_parts
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
@@ -51,7 +50,7 @@ SQL_PLAN = (
 
 def recipient_key(secret: bytes, channel: str, address: str) -> str:
     """A number or subscription as counted and opted out (keyed hash)."""
-    return hmac.new(secret, f"notify|{channel}|{address}".encode(), hashlib.sha256).hexdigest()
+    return keyed_parts(secret, "notify", channel, address)
 
 
 def subscribe(
