@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import machine, percentile
+from _common import exchange, machine, percentile
 
 from peers.central import Central
 from peers.phone import Phone, id_number
@@ -66,24 +66,11 @@ def signed_in_phones(centrals: list[Central], count: int) -> list[Phone]:
     return phones
 
 
-async def _post(conn, port: int, path: str, token: str, body: bytes) -> tuple[float, int, bytes]:
+async def _post(conn, path: str, token: str, body: bytes) -> tuple[float, int, bytes]:
     reader, writer = conn
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-        f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
     t0 = time.perf_counter()
-    writer.write(head.encode() + body)
-    status = await reader.readline()
-    length = 0
-    while True:
-        line = await reader.readline()
-        if line in (b"\r\n", b""):
-            break
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":")[1])
-    payload = await reader.readexactly(length)
-    return time.perf_counter() - t0, int(status.split()[1]), payload
+    status, _, payload = await exchange(reader, writer, "POST", path, {"Authorization": f"Bearer {token}"}, body)
+    return time.perf_counter() - t0, status, payload
 
 
 async def _rush(ports: list[int], tokens: list[str], bodies: list[bytes]) -> tuple[list[float], list[int], float]:
@@ -91,10 +78,7 @@ async def _rush(ports: list[int], tokens: list[str], bodies: list[bytes]) -> tup
     conns = [await asyncio.open_connection("127.0.0.1", ports[i % len(ports)]) for i in range(len(tokens))]
     t0 = time.perf_counter()
     replies = await asyncio.gather(
-        *(
-            _post(conns[i], ports[i % len(ports)], "/api/v1/book/bookings", tokens[i], bodies[i])
-            for i in range(len(tokens))
-        )
+        *(_post(conns[i], "/api/v1/book/bookings", tokens[i], bodies[i]) for i in range(len(tokens)))
     )
     wall = time.perf_counter() - t0
     for _, writer in conns:

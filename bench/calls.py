@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import machine, percentile
+from _common import exchange, machine, percentile
 
 from central.config import load as load_central
 from central.queue.engine import QueueEngine
@@ -52,27 +52,12 @@ def prepare(central: Central, counters: int, tickets: int) -> None:
     state.engine.dispose()
 
 
-async def http(
-    reader, writer, method: str, path: str, cookie: str = "", body: bytes = b"", csrf: str = ""
-) -> tuple[bytes, dict, bytes]:
-    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
-    if body:
-        head += "Content-Type: application/json\r\n"
-    if cookie:
-        head += f"Cookie: {cookie}\r\n"
+async def http(reader, writer, method: str, path: str, cookie: str = "", body: bytes = b"", csrf: str = ""):
+    """A staff request as the counter page makes it (its session cookie, and its CSRF token on changes)."""
+    headers = {"Cookie": cookie} if cookie else {}
     if csrf:  # as the counter page sends it (docs/security.md, "Staff sessions")
-        head += f"X-CSRF-Token: {csrf}\r\n"
-    writer.write((head + "\r\n").encode() + body)
-    status = await reader.readline()
-    headers = {}
-    while True:
-        line = await reader.readline()
-        if line in (b"\r\n", b""):
-            break
-        key, _, value = line.decode().partition(":")
-        headers.setdefault(key.strip().lower(), []).append(value.strip())
-    payload = await reader.readexactly(int(headers.get("content-length", ["0"])[0]))
-    return status, headers, payload
+        headers["X-CSRF-Token"] = csrf
+    return await exchange(reader, writer, method, path, headers, body)
 
 
 async def run(ports: list[int], counters: int, calls: int):
@@ -114,8 +99,8 @@ async def run(ports: list[int], counters: int, calls: int):
             t0 = time.perf_counter()
             status, _, payload = await http(r, w, "POST", f"/api/v1/counters/{number}/call-next", cookie, csrf=csrf)
             t1 = time.perf_counter()
-            if b" 200 " not in status:
-                raise RuntimeError(f"{status!r} {payload[:200]!r}")
+            if status != 200:
+                raise RuntimeError(f"{status} {payload[:200]!r}")
             called = json.loads(payload)["called"]
             if called is None:
                 break

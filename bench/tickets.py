@@ -44,7 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import machine, percentile
+from _common import exchange, machine, percentile
 
 from central import fleet
 from central.config import CentralConfig
@@ -96,24 +96,11 @@ async def client(
             n += 1
             body = json.dumps({"request_id": uuid.uuid4().hex, "type": LETTERS[n % len(LETTERS)]}).encode()
             headers = signing.sign(secret, "POST", PATH, body, kiosk_id)
-            head = (
-                f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
-            )
             t0 = time.perf_counter()
-            writer.write(head.encode() + body)
-            status = await reader.readline()
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            payload = await reader.readexactly(length)
+            status, _, payload = await exchange(reader, writer, "POST", PATH, headers, body)
             t1 = time.perf_counter()
-            if b" 200 " not in status:
-                raise RuntimeError(f"{status!r} {payload[:200]!r}")
+            if status != 200:
+                raise RuntimeError(f"{status} {payload[:200]!r}")
             reply = json.loads(payload)
             issued.append((site, reply["service_day"], reply["type"], reply["number"][-3:]))
             if t0 >= warm_until:
