@@ -18,6 +18,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.ime.handwriting import HandwritingError, Recognizer, Stroke
@@ -28,6 +29,20 @@ log = logging.getLogger(__name__)
 
 FREQUENCY_WEIGHT = 0.25  # how much a character's frequency lifts a handwriting guess (scores are SVM margins)
 Recognised = Callable[[int, list[str]], None]  # (drawing number, characters best first)
+
+
+WAKE = "wake"  # a job without a drawing: the catalog's words changed, the worker applies them
+
+
+@dataclass(frozen=True)
+class _Drawing:
+    """The newest strokes on the writing box, to recognise."""
+
+    drawing: int
+    strokes: Sequence[Stroke]
+    width: float
+    height: float
+    done: Recognised
 
 
 class InputMethods:
@@ -42,7 +57,7 @@ class InputMethods:
         self.loaded = threading.Event()
         self._char_rank: dict[str, int] = {}
         self._domain: list[str] | None = None
-        self._jobs: queue.Queue[tuple[int, Sequence[Stroke], float, float, Recognised] | None] = queue.Queue()
+        self._jobs: queue.Queue[_Drawing | str | None] = queue.Queue()  # a drawing, WAKE, or None: stop
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
 
@@ -73,12 +88,12 @@ class InputMethods:
     def set_domain(self, texts: Iterable[str]) -> None:
         """The catalog changed: its words rank first (done on the worker)."""
         self._domain = list(texts)
-        self._jobs.put((0, (), 0.0, 0.0, lambda _n, _c: None))  # wakes the worker, which applies it
+        self._jobs.put(WAKE)
 
     # -- handwriting --------------------------------------------------------------
     def recognise(self, drawing: int, strokes: Sequence[Stroke], width: float, height: float, done: Recognised) -> None:
         """Queues a drawing; `done(drawing, characters)` is called on the worker thread."""
-        self._jobs.put((drawing, [list(s) for s in strokes], width, height, done))
+        self._jobs.put(_Drawing(drawing, [list(s) for s in strokes], width, height, done))
 
     def _run(self) -> None:
         recognizer = self._load()
@@ -99,13 +114,14 @@ class InputMethods:
                 if newer is None:
                     job = None
                     break
-                job = newer
+                if isinstance(newer, _Drawing) or not isinstance(job, _Drawing):
+                    job = newer  # a wake-up never replaces a drawing
             if job is None:
                 break
-            self._apply_domain()
-            drawing, strokes, width, height, done = job
-            if not strokes:
+            self._apply_domain()  # the catalog's words, if they changed (WAKE)
+            if not isinstance(job, _Drawing) or not job.strokes:
                 continue
+            drawing, strokes, width, height, done = job.drawing, job.strokes, job.width, job.height, job.done
             characters: list[str] = []
             if recognizer is not None:
                 try:

@@ -392,7 +392,7 @@ class OnScreenKeyboard(BoxLayout):
         used = 0.0
         for item in items:
             text = item.text if isinstance(item, Candidate) else item
-            need = max(self._least(), _text_width(text, font) + font)
+            need = candidate_width(_text_width(text, font), font)
             if page and used + need + spacing > width:
                 pages.append(page)
                 page, used = [], 0.0
@@ -430,10 +430,6 @@ class OnScreenKeyboard(BoxLayout):
     def _slot_spacing(self) -> float:
         return float(self.theme.gap / 3) if self.theme is not None else 8.0
 
-    def _least(self) -> float:
-        """A candidate is a touch target: at least 64 px wide (and as tall as the bar)."""
-        return max(64.0, self._slot_font() * 1.5)
-
     def on_size(self, *_):
         if hasattr(self, "_letter_rows") and (self._all or self.candidates):
             Clock.schedule_once(lambda _dt: self._reflow(), 0)
@@ -454,6 +450,12 @@ class OnScreenKeyboard(BoxLayout):
 
     def on_hide(self):
         pass
+
+
+def candidate_width(text_width: float, font_size: float) -> float:
+    """A candidate key's width, for its kv rule (from the drawn text) and for paging (from an
+    estimate): the text with half an em each side, and a touch target at least 64 px wide."""
+    return max(64.0, font_size * 1.5, text_width + font_size)
 
 
 def _text_width(text: str, font_size: float) -> float:
