@@ -35,9 +35,10 @@ def nodes(tmp_path_factory):
     root = tmp_path_factory.mktemp("nodes")
     url = new_database("two_nodes")
     shared = root / "secrets"  # what a secret store or configuration management hands every node
-    a = Central(root / "a", workers=2, database_url=url, secrets_dir=shared)
+    quiet = "[statistics]\nfold_every_s = 86400\n"  # the statistics test does the folding itself
+    a = Central(root / "a", workers=2, database_url=url, secrets_dir=shared, extra=quiet)
     a.start()
-    b = Central(root / "b", workers=2, database_url=url, secrets_dir=shared)
+    b = Central(root / "b", workers=2, database_url=url, secrets_dir=shared, extra=quiet)
     b.start()
     yield a, b
     a.stop()
@@ -415,3 +416,84 @@ def test_the_audit_trail_stays_one_chain_when_both_nodes_append_at_once(nodes):
     result = a.cli("audit", "verify")
     assert result.returncode == 0, result.stderr
     assert f"{len(rows)} entries, every link holds" in result.stdout
+
+
+def test_both_nodes_fold_the_same_days_at_once_and_count_kiosk_use_once(nodes):
+    """Statistics on two nodes: six folders at once (three a node's worth of
+    threads on each engine handle) fold every closed day exactly once and roll
+    the month up once; usage reports sent to both nodes at once add up exactly
+    (INSERT ... ON CONFLICT DO UPDATE), a repeated one counts once."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from sqlalchemy import create_engine
+
+    from central.config import load as load_central
+    from central.rawsql import runner_for
+    from central.sites.store import SiteDirectory
+    from central.stats.store import StatsStore
+    from common.wire import UsageReport
+
+    a, b = nodes
+    month = (date.today().replace(day=1) - timedelta(days=35)).replace(day=1)  # a month long closed
+    with a.db() as db:
+        for n, day in enumerate((month + timedelta(days=2), month + timedelta(days=9)), start=1):
+            for i in range(5):
+                at = datetime.combine(day, datetime.min.time().replace(hour=2 + i)).replace(tzinfo=None)
+                db.execute(
+                    "INSERT INTO tickets (id, site, service_day, type, issued_type, number, display, ticket_class, "
+                    "state, order_rank, order_at, issued_at, counter, served_by, called_at, finished_at, offline) "
+                    "VALUES (?, 'main', ?, 'A', 'A', ?, ?, 'normal', 'done', 1, ?, ?, 1, 'uma', ?, ?, FALSE)",
+                    (
+                        f"fold{n}-{i}",
+                        day,
+                        800 + i,
+                        f"A{800 + i}",
+                        at,
+                        at,
+                        at + timedelta(minutes=3),
+                        at + timedelta(minutes=9),
+                    ),
+                )
+    engines = [
+        create_engine(node.database_url.replace("postgresql:", "postgresql+psycopg:", 1), pool_size=4)
+        for node in (a, b)
+    ]
+
+    hours, minutes = map(int, load_central(a.config).queue.reset_at.split(":"))
+
+    def fold(i):
+        engine = engines[i % 2]
+        directory = SiteDirectory(engine)
+        directory.reload()
+        store = StatsStore(engine, hours * 60 + minutes, runner_for(engine))
+        return store.fold_pending(list(directory.get().sites.values()))
+
+    folded = in_threads(6, fold)
+    for engine in engines:
+        engine.dispose()
+    assert all(isinstance(n, int) for n in folded), folded
+    with a.db() as db:
+        days = db.execute("SELECT count(*) FROM stats_days").fetchone()[0]
+        served = db.execute(
+            "SELECT served, wait_n FROM stats_monthly WHERE dim = 'site' AND site = 'main' AND month = ?", (month,)
+        ).fetchall()
+    assert sum(folded) == days  # every day folded once, by one of the six
+    assert served == [(10, 10)]  # the month rolled up once, from both days
+
+    (kiosk,) = enrolled_clients(a, ["usage-kiosk"])
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    reports = [
+        UsageReport(key=f"usage-{uuid.uuid4().hex}", hour=hour, guides={"G1": 1}, failed_searches={"fwj": 2})
+        for _ in range(24)
+    ]
+
+    def send(i):
+        node = kiosk if i % 2 == 0 else on(b, kiosk)
+        for report in reports[i * 3 : i * 3 + 3]:
+            node.report_usage(report)
+        return on(a if i % 2 else b, kiosk).report_usage(reports[i * 3]).duplicate  # sent again: counted once
+
+    assert in_threads(8, send) == [True] * 8
+    with a.db() as db:
+        counts = dict(db.execute("SELECT key, SUM(count) FROM kiosk_usage GROUP BY key").fetchall())
+    assert counts == {"G1": 24, "fwj": 48}
