@@ -53,11 +53,20 @@ def allowed(session: StaffSession, permission: Permission, site: str | None = No
     return site is None or session.may_see(site)
 
 
-def require(session: StaffSession, permission: Permission, site: str | None = None) -> None:
-    """403 unless the session's role grants `permission` (at `site`, when given)."""
+def require(
+    session: StaffSession,
+    permission: Permission,
+    site: str | None = None,
+    *,
+    code: str = "role_refused",
+    why: str = "",
+) -> None:
+    """403 unless the session's role grants `permission` (at `site`, when given).
+    `code` and `why`: a route's own refusal, where its pages know that code."""
     if permission not in GRANTS.get(session.role, frozenset()):
         role = ROLE_NAMES.get(session.role, (session.role, session.role))[1]
-        raise ApiError(403, "role_refused", f"this is for {WHO_MAY[permission]}; you are signed in as {role}")
+        reason = why or f"this is for {WHO_MAY[permission]}"
+        raise ApiError(403, code, f"{reason}; you are signed in as {role}")
     if site is not None and not session.may_see(site):
         raise ApiError(403, "other_site", f"you work at {', '.join(session.sites) or 'no site'}, not {site}")
 

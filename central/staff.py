@@ -53,7 +53,6 @@ throttle_table = Table(
     Column("blocked_until", DateTime, nullable=True),
 )
 ROLES = ("counter", "manager", "auditor", "admin")  # central.access: what each may do; admin: every site
-MANAGING = ("manager", "admin")
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 FORGET_MINUTES = 15  # failures older than this are forgotten
 MAX_BACKOFF_S = 900

@@ -64,7 +64,7 @@ def _staff_error(exc: StaffError) -> ApiError:
 
 def _may_manage_account(session: StaffSession, role: str, sites: tuple[str, ...] | list[str]) -> None:
     """A site manager manages counter clerks at their own sites only."""
-    if session.role == "admin":
+    if allowed(session, Permission.MANAGE_CITY):
         return
     require(session, Permission.MANAGE_SITE)
     if role != "counter":
@@ -92,7 +92,7 @@ def list_staff(request: Request, session: StaffSession = Depends(staff_session))
     if not (allowed(session, Permission.MANAGE_SITE) or allowed(session, Permission.READ_AUDIT)):
         require(session, Permission.MANAGE_SITE)
     rows = request.app.state.staff.list()
-    if session.role != "admin":
+    if not allowed(session, Permission.MANAGE_CITY):
         rows = [r for r in rows if set(r["sites"]) & set(session.sites)]
     return {"staff": rows, "roles": list(ROLES)}
 

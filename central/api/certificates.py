@@ -7,12 +7,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
 
+from central.access import Permission, require, visible_sites
 from central.api.citizens import person_for
 from central.api.counters import staff_session
 from central.auth import SignedKiosk, authenticated_kiosk, authenticated_serving_kiosk
 from central.certs.service import CertificateError, CertificateService
 from central.errors import ApiError, Responses
-from central.staff import MANAGING, StaffSession
+from central.staff import StaffSession
 from common import wire
 from common.certificates import (
     Acknowledged,
@@ -71,9 +72,8 @@ def record_print(body: PrintAudit, request: Request, kiosk: SignedKiosk = Depend
 
 @router.get("/certificates/prints")
 def print_audit(request: Request, session: StaffSession = Depends(staff_session)) -> dict:
-    if session.role not in MANAGING:
-        raise ApiError(403, "managers_only", "the print audit is for the hall manager")
-    sites = None if session.role == "admin" else session.sites
+    require(session, Permission.MANAGE_SITE, code="managers_only", why="the print audit is for the hall manager")
+    sites = visible_sites(session)
     return {"prints": _service(request).audit_log(sites=sites)}
 
 

@@ -13,14 +13,14 @@ import hmac
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
-from central.access import Permission, require
+from central.access import Permission, allowed, require, visible_sites
 from central.audit import Actor
 from central.errors import ApiError, refused
 from central.queue.calling import Calling
 from central.queue.engine import QueueError
 from central.rate_limit import RateLimit
 from central.ratings.cases import open_cases
-from central.staff import MANAGING, StaffError, StaffSession, StaffStore
+from central.staff import StaffError, StaffSession, StaffStore
 from common import wire
 from common.ratings import FinishRequest
 from common.tickets import TYPE_CODE
@@ -80,7 +80,7 @@ def _for_counter(request: Request, session: StaffSession, number: int, site: str
     A clerk acts for the counter they took; a manager for any at their sites; an
     admin for any."""
     require(session, Permission.SERVE)
-    if session.role not in MANAGING:
+    if not allowed(session, Permission.MANAGE_SITE):
         if session.counter != number or (site is not None and site != session.site):
             held = f"counter {session.counter} at {session.site}" if session.counter else "no counter"
             raise ApiError(
@@ -297,8 +297,9 @@ def open_close(
 ) -> dict:
     if action not in ("open", "close"):
         raise ApiError(404, "not_found", "unknown counter action")
-    if session.role not in MANAGING:
-        raise ApiError(403, "managers_only", "only the hall manager opens and closes counters")
+    require(
+        session, Permission.MANAGE_SITE, code="managers_only", why="only the hall manager opens and closes counters"
+    )
     where = _for_counter(request, session, number, site)
     refused(QueueError, lambda: _calling(request).set_open(number, action == "open", site=where, actor=_actor(session)))
     if action == "close":  # a clerk who left without logging out no longer holds it
@@ -320,11 +321,12 @@ def grant_priority(
 ) -> dict:
     """The green channel, after staff checked the proof: a clerk for the types their counter
     serves, a manager for any; every grant goes into the audit trail."""
-    if session.role not in MANAGING and session.counter is None:
+    require(session, Permission.SERVE)
+    managing = allowed(session, Permission.MANAGE_SITE)
+    if not managing and session.counter is None:
         raise ApiError(403, "not_your_counter", "choose your counter first")
-    managing = session.role in MANAGING
     counter = None if managing else session.counter
-    sites = None if session.role == "admin" else ((session.site,) if not managing and session.site else session.sites)
+    sites = visible_sites(session) if managing else ((session.site,) if session.site else session.sites)
     refused(
         QueueError,
         lambda: _calling(request).grant_priority(ticket_id, body.reason, counter, sites, actor=_actor(session)),

@@ -8,9 +8,10 @@ from pydantic import BaseModel
 
 from central import db as central_db
 from central import fleet, fleet_health, kiosk_settings
+from central.access import Permission, require
 from central.api.counters import staff_action, staff_session
 from central.errors import ApiError
-from central.staff import MANAGING, StaffSession
+from central.staff import StaffSession
 from common import wire
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["fleet"])
@@ -21,8 +22,7 @@ class MaintenanceSwitch(BaseModel):
 
 
 def _manager(session: StaffSession) -> None:
-    if session.role not in MANAGING:
-        raise ApiError(403, "managers_only", "the fleet is for the hall manager")
+    require(session, Permission.MANAGE_SITE, code="managers_only", why="the fleet is for the hall manager")
 
 
 def _theirs(session: StaffSession, kiosk) -> None:

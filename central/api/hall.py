@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from central.access import Permission, allowed, require
 from central.api.counters import staff_session
 from central.api.event_hub import EventHub, TooManyStreams
 from central.errors import ApiError, error_json, refused
 from central.queue.engine import QueueError
-from central.staff import MANAGING, StaffSession
+from central.staff import StaffSession
 from central.voice import VoiceUnavailable
 from common import wire
 from common.wire import SITE_CODE
@@ -41,9 +42,8 @@ def hall(request: Request, site: str | None = SITE) -> dict:
 @router.get("/hall/today")
 def today(request: Request, site: str | None = SITE, session: StaffSession = Depends(staff_session)) -> dict:
     """A site's figures for today (its managers), or with no site every site's (the city view)."""
-    if session.role not in MANAGING:
-        raise ApiError(403, "managers_only", "today's figures are for the hall manager")
-    if site is None and session.role == "admin":
+    require(session, Permission.MANAGE_SITE, code="managers_only", why="today's figures are for the hall manager")
+    if site is None and allowed(session, Permission.MANAGE_CITY):
         return request.app.state.board.city()
     chosen = site or (session.sites[0] if session.sites else None)
     if not session.may_see(chosen):

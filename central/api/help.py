@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
+from central.access import visible_sites
 from central.api.counters import staff_action, staff_session
 from central.auth import SignedKiosk, authenticated_kiosk
 from central.errors import ApiError, Responses
@@ -18,7 +19,7 @@ UNAUTHORISED: Responses = {401: {"model": wire.ErrorReply}}
 
 def _sites(session: StaffSession) -> tuple[str, ...] | None:
     """The sites whose calls this member of staff answers (None: all, the city administrator)."""
-    return None if session.role == "admin" else tuple(session.sites)
+    return visible_sites(session)
 
 
 @router.post("/help", response_model=HelpCallView, responses=UNAUTHORISED)

@@ -7,12 +7,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
+from central.access import Permission, require, visible_sites
 from central.api.counters import staff_action, staff_session
 from central.auth import SignedKiosk, authenticated_kiosk
 from central.errors import ApiError, refused
 from central.ratings.delivery import delivery_state, send_again
 from central.ratings.service import RatingError, RatingService
-from central.staff import MANAGING, StaffSession
+from central.staff import StaffSession
 from common import wire
 from common.certificates import Acknowledged
 from common.ratings import RatingRequest
@@ -32,9 +33,10 @@ def _service(request: Request) -> RatingService:
 
 def _manager(session: StaffSession) -> tuple[str, ...] | None:
     """The sites whose reviews the session sees (None: every site, the city administrator)."""
-    if session.role not in MANAGING:
-        raise ApiError(403, "managers_only", "bad reviews are followed up by the site manager")
-    return None if session.role == "admin" else session.sites
+    require(
+        session, Permission.MANAGE_SITE, code="managers_only", why="bad reviews are followed up by the site manager"
+    )
+    return visible_sites(session)
 
 
 @router.post("/ratings", response_model=Acknowledged, responses={422: {"model": wire.ErrorReply}})

@@ -13,11 +13,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
+from central.access import Permission, allowed
 from central.api.counters import staff_action
 from central.errors import ApiError, refused
 from central.sites.model import BusinessType, Counter, Hours, Site, SiteError
 from central.sites.store import SiteStore
-from central.staff import MANAGING, StaffSession
+from central.staff import StaffSession
 from common import wire
 from common.tickets import TYPE_CODE
 from common.wire import SITE_CODE, WireModel
@@ -83,11 +84,11 @@ def _store(request: Request) -> SiteStore:
 
 
 def _may_change(session: StaffSession, site: str | None) -> None:
-    if session.role == "admin":
+    if allowed(session, Permission.MANAGE_CITY):
         return
     if site is None:
         raise ApiError(403, "admins_only", "adding a site is for the city administrator")
-    if session.role not in MANAGING or site not in session.sites:
+    if not allowed(session, Permission.MANAGE_SITE, site):
         raise ApiError(403, "other_site", f"only {site}'s manager or the city administrator changes it")
 
 
@@ -158,7 +159,7 @@ def change_site(code: str, body: SiteChange, request: Request, session: StaffSes
     changes = body.model_dump(exclude_unset=True)
     if "hours" in changes:
         changes["hours"] = Hours(**changes["hours"])
-    if "kind" in changes and session.role != "admin":
+    if "kind" in changes and not allowed(session, Permission.MANAGE_CITY):
         raise ApiError(403, "admins_only", "changing what kind of site it is is for the city administrator")
     detail = ", ".join(sorted(changes))
     changed = _changed(
