@@ -59,6 +59,12 @@ def shot(page, name: str) -> None:
         page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
+def open_tab(page, name: str) -> None:
+    """A tab as a person opens it: tapped, then its data drawn (before anything is typed into it)."""
+    page.click(f"[data-tab={name}]")
+    page.wait_for_selector(f"body[data-shown={name}]")
+
+
 def audit_actions(central) -> list[tuple[str, str, str]]:
     with central.db() as db:
         return [tuple(r) for r in db.execute("SELECT username, action, target FROM staff_audit ORDER BY id")]
@@ -83,8 +89,7 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
     page.click("#site-form button")
     page.wait_for_selector("tr[data-site=east]")
     page.click("tr[data-site=east] button")  # configure it: the types tab for that site
-
-    page.wait_for_selector("#tab-types:not(.hidden)")
+    page.wait_for_selector("body[data-shown=types]")
     assert page.input_value("#admin-site") == "east"
     page.fill("#type-code", "A")
     page.fill("#type-name", "户籍业务")
@@ -92,7 +97,7 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
     page.click("#type-form button")
     page.wait_for_selector("#types tr[data-type=A]")
 
-    page.click("[data-tab=counters]")
+    open_tab(page, "counters")
     page.wait_for_selector("#counter-types input[value=A]")
     page.fill("#counter-number", "1")
     page.fill("#counter-name", "1号窗口")
@@ -100,7 +105,7 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
     page.click("#counter-form button")
     page.wait_for_selector("#counters tr[data-counter='1']")
 
-    page.click("[data-tab=hours]")
+    open_tab(page, "hours")
     page.fill("#hours-open", "08:30")
     page.fill("#hours-close", "17:30")
     page.fill("#hours-holidays", "2027-01-01\nnot-a-date")
@@ -117,7 +122,7 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
     page.click("#announce-form button")
     says(page, "叫号播报 已保存")
 
-    page.click("[data-tab=booking]")  # 号源: type A takes 3 bookings a 20-minute slot
+    open_tab(page, "booking")  # 号源: type A takes 3 bookings a 20-minute slot
     row = page.locator("#booking tr[data-type=A]")
     row.locator("input[name=slot_minutes]").fill("20")
     row.locator("input[name=quota]").fill("3")
@@ -127,7 +132,7 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
     row.locator("button").click()
     says(page, "预约规则不合理")
 
-    page.click("[data-tab=staff]")
+    open_tab(page, "staff")
     page.wait_for_selector("#staff tr[data-staff=root]")
     for user, role in (("carl", "counter"), ("erin", "manager")):
         page.fill("#staff-username", user)
@@ -139,7 +144,7 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
         page.wait_for_selector(f"#staff tr[data-staff={user}]")
     assert "站点管理员" in page.inner_text("#staff tr[data-staff=erin]")
 
-    page.click("[data-tab=kiosks]")
+    open_tab(page, "kiosks")
     page.fill("#kiosk-name", "东区-01")
     page.click("#kiosk-form button")
     page.wait_for_selector("#enrollment:not(.hidden) #enrollment-code:not(:empty)")
@@ -151,7 +156,7 @@ def test_the_city_administrator_sets_up_a_site_that_then_serves_and_reports(city
     page.click("#settings-form button")
     says(page, "全部终端设置 已保存")
     shot(page, "admin-kiosks.png")
-    page.click("[data-tab=types]")
+    open_tab(page, "types")
     shot(page, "admin-types.png")
 
     # the technician enrolls the kiosk with that code; it learns its site's types at its settings sync
@@ -240,10 +245,10 @@ def test_a_clerk_cannot_open_the_console_and_an_auditor_reads_but_changes_nothin
     auditor.wait_for_selector("#audit tbody tr")  # the auditor lands on the audit trail
     assert "olga" in auditor.inner_text("#audit") and "login" in auditor.inner_text("#audit")
     shot(auditor, "admin-audit.png")
-    auditor.click("[data-tab=types]")
+    open_tab(auditor, "types")
     auditor.wait_for_selector("#tab-types:not(.hidden)")
     assert auditor.is_hidden("#type-form")  # no forms for an auditor
-    auditor.click("[data-tab=audit]")
+    open_tab(auditor, "audit")
     with auditor.expect_download() as download:
         auditor.click("#audit-export")
     assert Path(download.value.path()).read_text(encoding="utf-8-sig").startswith("序号 No.")
@@ -291,7 +296,7 @@ def test_a_catalog_file_is_checked_line_by_line_before_anything_changes(city, br
     page = browser.strict_page(viewport={"width": 1400, "height": 900})
     sign_in(page, f"{central.url}/admin", "root")
     page.wait_for_selector("#tab-sites:not(.hidden)")
-    page.click("[data-tab=catalog]")
+    open_tab(page, "catalog")
     page.set_input_files("#catalog-file", files=[{"name": "broken.csv", "mimeType": "text/csv", "buffer": broken}])
     page.click("#catalog-form button")
     page.wait_for_selector("#catalog-problems:not(.hidden) tr[data-line]")
@@ -312,7 +317,7 @@ def test_a_catalog_file_is_checked_line_by_line_before_anything_changes(city, br
     assert ("root", "catalog_imported", "sample_catalog.json") in audit_actions(central)
 
     # 事项进驻: the first site handles the ID card matter at counter 1 only, found by its initials
-    page.click("[data-tab=matters]")
+    open_tab(page, "matters")
     page.wait_for_selector("#matters-all:not(.hidden)")
     page.fill("#matter-search", "sfz")
     page.wait_for_selector("#matter-found option[value='1199010207020010000001']", state="attached")
