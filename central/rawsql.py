@@ -12,7 +12,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from functools import lru_cache
@@ -31,6 +31,12 @@ T = TypeVar("T")
 # A signed request's nonce: written by auth, or inside the ticket transaction
 INSERT_NONCE = "INSERT INTO used_nonces (kiosk_id, nonce, seen_at) VALUES (:kiosk_id, :nonce, :seen_at)"
 PURGE_NONCES = "DELETE FROM used_nonces WHERE seen_at < :cutoff"
+
+
+def in_list(prefix: str, values: Iterable[str]) -> tuple[str, dict[str, str]]:
+    """`(:p0, :p1, ...)` and its parameters: an IN list for the plain SQL of either engine."""
+    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
+    return "(" + ", ".join(f":{name}" for name in params) + ")", params
 
 
 class UniqueViolation(Exception):

@@ -77,7 +77,7 @@ def _may_manage_account(session: StaffSession, role: str, sites: tuple[str, ...]
 
 
 @router.get("/sites")
-def visible_sites(request: Request, session: StaffSession = Depends(staff_session)) -> dict:
+def sites_to_manage(request: Request, session: StaffSession = Depends(staff_session)) -> dict:
     """Every site this account may see, out of service ones too, with their configuration."""
     if not (allowed(session, Permission.MANAGE_SITE) or allowed(session, Permission.READ_AUDIT)):
         require(session, Permission.MANAGE_SITE)

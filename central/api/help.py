@@ -17,11 +17,6 @@ router = APIRouter(prefix=wire.API_PREFIX, tags=["help"])
 UNAUTHORISED: Responses = {401: {"model": wire.ErrorReply}}
 
 
-def _sites(session: StaffSession) -> tuple[str, ...] | None:
-    """The sites whose calls this member of staff answers (None: all, the city administrator)."""
-    return visible_sites(session)
-
-
 @router.post("/help", response_model=HelpCallView, responses=UNAUTHORISED)
 def call_for_help(body: HelpCall, request: Request, kiosk: SignedKiosk = Depends(authenticated_kiosk)) -> HelpCallView:
     """A citizen tapped 呼叫工作人员 (a suspended kiosk may still call: someone is standing there)."""
@@ -32,13 +27,13 @@ def call_for_help(body: HelpCall, request: Request, kiosk: SignedKiosk = Depends
 @router.get("/staff/help", response_model=list[HelpCallView])
 def open_calls(request: Request, session: StaffSession = Depends(staff_session)) -> list[HelpCallView]:
     """Calls for help not yet answered at this member of staff's sites, newest first."""
-    return request.app.state.help.open_calls(_sites(session))
+    return request.app.state.help.open_calls(visible_sites(session))
 
 
 @router.post("/staff/help/{help_id}/ack", response_model=HelpCallView, responses={404: {"model": wire.ErrorReply}})
 def acknowledge(help_id: int, request: Request, session: StaffSession = Depends(staff_action)) -> HelpCallView:
     """ "I am on my way": the call leaves every page; the first to answer is recorded."""
-    view = request.app.state.help.acknowledge(help_id, session.username, _sites(session))
+    view = request.app.state.help.acknowledge(help_id, session.username, visible_sites(session))
     if view is None:
         raise ApiError(404, "not_found", "no such call for help at your sites")
     return view

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 
 from central.clock import day_from_db, from_db
-from central.rawsql import INSERT_NONCE, Exec, runner_for, transact
+from central.rawsql import INSERT_NONCE, Exec, in_list, runner_for, transact
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -222,12 +222,6 @@ class LeaseRow:
     first: int
     last: int
     leased_at: datetime
-
-
-def _in(prefix: str, values: Iterable[str]) -> tuple[str, dict[str, str]]:
-    """`(:p0, :p1, ...)` and its parameters."""
-    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
-    return "(" + ", ".join(f":{name}" for name in params) + ")", params
 
 
 class QueueSql:
@@ -423,7 +417,7 @@ class QueueSql:
         return {r[0]: (r[1], from_db(r[2])) for r in rows}
 
     def waiting_list(self, site: str, day: date, types: Sequence[str], limit: int) -> list[dict]:
-        where, params = _in("t", types) if types else ("", {})
+        where, params = in_list("t", types) if types else ("", {})
         rows = self.db.all(
             "SELECT id, display, type, ticket_class, issued_at, order_rank, priority_reason FROM tickets "
             f"WHERE site = :site AND service_day = :day AND state = 'waiting'{' AND type IN ' + where if types else ''} "
@@ -506,7 +500,7 @@ class QueueSql:
     def next_waiting(self, site: str, day: date, types: Sequence[str]) -> tuple[str, str, str] | None:
         """(id, display, type) of the site's first waiting ticket of `types`,
         locked; one another counter is calling right now is skipped (PostgreSQL)."""
-        where, params = _in("t", types)
+        where, params = in_list("t", types)
         row = self.db.one(
             "SELECT id, display, type FROM tickets WHERE site = :site AND service_day = :day AND state = 'waiting' "
             f"AND type IN {where} {CALLING_ORDER} LIMIT 1{' FOR UPDATE SKIP LOCKED' if self.postgres else ''}",
@@ -601,7 +595,7 @@ class QueueSql:
 
     def latest_events(self, site: str, kinds: Sequence[str], limit: int) -> list[Event]:
         """The site's newest events of `kinds`, newest first (ix_queue_events_site, read backwards)."""
-        where, params = _in("k", kinds)
+        where, params = in_list("k", kinds)
         rows = self.db.all(
             f"SELECT id, site, at, kind, ticket_id, payload FROM queue_events WHERE site = :site AND kind IN {where} "
             "ORDER BY id DESC LIMIT :limit",

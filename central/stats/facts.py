@@ -101,24 +101,6 @@ class Facts:
             getattr(self, f).update(getattr(other, f))
         return self
 
-    def issue(self, channel: str, slot: int) -> None:
-        self.issued += 1
-        setattr(self, f"issued_{channel}", getattr(self, f"issued_{channel}") + 1)
-        self.arrivals[slot] += 1
-
-    def waited(self, seconds: int) -> None:
-        self.wait_n += 1
-        self.wait_sum += seconds
-        self.wait_max = max(self.wait_max, seconds)
-        self.wait_hist[bucket(seconds)] += 1
-
-    def handled(self, seconds: int) -> None:
-        self.served += 1
-        self.handle_n += 1
-        self.handle_sum += seconds
-        self.handle_max = max(self.handle_max, seconds)
-        self.handle_hist[bucket(seconds)] += 1
-
     def rate(self, level: int) -> None:
         self.rated += 1
         self.rating_sum += level

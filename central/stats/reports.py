@@ -176,6 +176,7 @@ class Reports:
         months: bool = True,
         histograms: Sequence[str] = HISTOGRAMS,
         memo: dict[tuple[str, date], dict[Key, Facts]] | None = None,
+        unfolded: dict[str, date | None] | None = None,
     ) -> tuple[list[tuple[str, date, str, Facts]], int]:
         """(site, day, key, facts) of `dim` over [start, end] (a complete month's
         rows carry its first day; `months=False`: days only), and how many days
@@ -198,7 +199,7 @@ class Reports:
             for a, b in intervals:
                 out += self.store.facts("day", dim, group, a, b, histograms)
         live = 0
-        unfolded = self.store.unfolded_from(codes)
+        unfolded = self.store.unfolded_from(codes) if unfolded is None else unfolded
         for site in sites:
             since = unfolded[site.code]
             if since is None:
@@ -228,12 +229,17 @@ class Reports:
             chosen = allowed
         sites = [known[c] for c in chosen]
         memo: dict[tuple[str, date], dict[Key, Facts]] = {}
-        totals_rows, live = self.facts("site", sites, query.start, query.end, memo=memo)
+        unfolded = self.store.unfolded_from(chosen)  # once a report
+        totals_rows, live = self.facts("site", sites, query.start, query.end, memo=memo, unfolded=unfolded)
         total = Facts()
         for r in totals_rows:
             total.add(r[3])
         rows = (
-            totals_rows if query.dim == "site" else self.facts(query.dim, sites, query.start, query.end, memo=memo)[0]
+            totals_rows
+            if query.dim == "site"
+            else self.facts(
+                query.dim, sites, query.start, query.end, histograms=LINE_HISTOGRAMS, memo=memo, unfolded=unfolded
+            )[0]
         )
         grouped: dict[tuple[str, str], Facts] = defaultdict(Facts)
         for site, _day, key, f in rows:
@@ -253,7 +259,7 @@ class Reports:
             made_at=utcnow(),
             total=Figures.of(total, query.sla_minutes),
             lines=lines,
-            trend=self._trend(query, sites, totals_rows, memo),
+            trend=self._trend(query, sites, totals_rows, memo, unfolded),
             arrivals=[[total.arrivals.get(wd * 24 + h, 0) for h in range(24)] for wd in range(7)],
             wait_histogram=sorted(total.wait_hist.items()),
             live_days=live,
@@ -278,11 +284,13 @@ class Reports:
             },
         }
 
-    def _trend(self, query: ReportQuery, sites: Sequence[Site], rows, memo) -> list[tuple[str, Figures]]:
+    def _trend(self, query: ReportQuery, sites: Sequence[Site], rows, memo, unfolded) -> list[tuple[str, Figures]]:
         """Every site together, by day for a short range, else by month."""
         by_day = (query.end - query.start).days < DAILY_TREND_UNTIL
         if by_day:
-            rows = self.facts("site", sites, query.start, query.end, months=False, histograms=(), memo=memo)[0]
+            rows = self.facts(
+                "site", sites, query.start, query.end, months=False, histograms=(), memo=memo, unfolded=unfolded
+            )[0]
         buckets: dict[str, Facts] = defaultdict(Facts)
         for _site, day, _key, f in rows:
             buckets[day.isoformat() if by_day else day.strftime("%Y-%m")].add(f)

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from central.clock import day_from_db, utcnow
-from central.rawsql import Exec, runner_for, transact
+from central.rawsql import Exec, in_list, runner_for, transact
 from central.sites.model import Site
 from central.stats.facts import HISTOGRAMS, NUMBERS, Facts
 from central.stats.fold import DayRows, DayWindow, Key, fold, read_day, read_fingerprint
@@ -205,9 +205,9 @@ class StatsStore:
     def complete_months(self, sites: Sequence[str], start: date, end: date) -> set[tuple[str, date]]:
         if not sites:
             return set()
-        names, params = _in_list(sites)
+        names, params = in_list("s", sites)
         rows = self.runner.read().all(
-            f"SELECT site, month, days FROM stats_months WHERE site IN ({names}) AND month >= :start AND month <= :end",
+            f"SELECT site, month, days FROM stats_months WHERE site IN {names} AND month >= :start AND month <= :end",
             start=start,
             end=end,
             **params,
@@ -228,10 +228,10 @@ class StatsStore:
         if not sites:
             return []
         table = "stats_daily" if period == "day" else "stats_monthly"
-        names, params = _in_list(sites)
+        names, params = in_list("s", sites)
         columns = NUMBERS + tuple(histograms)
         rows = self.runner.read().all(
-            f"SELECT site, {period}, key, {', '.join(columns)} FROM {table} WHERE dim = :dim AND site IN ({names}) "
+            f"SELECT site, {period}, key, {', '.join(columns)} FROM {table} WHERE dim = :dim AND site IN {names} "
             f"AND {period} >= :start AND {period} <= :end",
             dim=dim,
             start=start,
@@ -247,11 +247,6 @@ class StatsStore:
         """A day not folded yet (today), folded in memory."""
         window = self.window(site, day)
         return fold(read_day(self.runner.read(), window), window)
-
-
-def _in_list(values: Sequence[str]) -> tuple[str, dict[str, str]]:
-    params = {f"s{i}": v for i, v in enumerate(values)}
-    return ", ".join(f":{k}" for k in params), params
 
 
 def fold_job(store: StatsStore, sites: Callable[[], Iterable[Site]]) -> Callable[[], None]:

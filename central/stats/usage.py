@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from central.clock import utcnow
-from central.rawsql import Exec, UniqueViolation, runner_for, transact
+from central.rawsql import Exec, UniqueViolation, in_list, runner_for, transact
 from common.wire import UsageReport
 
 KINDS = {"guides": "guide", "failed_searches": "failed_search"}
@@ -59,15 +59,15 @@ class UsageStore:
         """The most frequent keys of `kind` in the range, most first."""
         if not sites:
             return []
-        names = ", ".join(f":s{i}" for i in range(len(sites)))
+        names, params = in_list("s", sites)
         rows = self.runner.read().all(
-            f"SELECT key, SUM(count) AS n FROM kiosk_usage WHERE kind = :kind AND site IN ({names}) "
+            f"SELECT key, SUM(count) AS n FROM kiosk_usage WHERE kind = :kind AND site IN {names} "
             "AND day >= :start AND day <= :end GROUP BY key ORDER BY n DESC, key LIMIT :limit",
             kind=kind,
             start=start,
             end=end,
             limit=limit,
-            **{f"s{i}": s for i, s in enumerate(sites)},
+            **params,
         )
         return [(r[0], int(r[1])) for r in rows]
 
@@ -75,13 +75,13 @@ class UsageStore:
         """kiosk id -> {kind: count} in the range."""
         if not sites:
             return {}
-        names = ", ".join(f":s{i}" for i in range(len(sites)))
+        names, params = in_list("s", sites)
         rows = self.runner.read().all(
-            f"SELECT kiosk_id, kind, SUM(count) FROM kiosk_usage WHERE site IN ({names}) "
+            f"SELECT kiosk_id, kind, SUM(count) FROM kiosk_usage WHERE site IN {names} "
             "AND day >= :start AND day <= :end GROUP BY kiosk_id, kind",
             start=start,
             end=end,
-            **{f"s{i}": s for i, s in enumerate(sites)},
+            **params,
         )
         out: dict[str, Counter[str]] = {}
         for kiosk, kind, n in rows:
