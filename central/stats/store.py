@@ -93,16 +93,15 @@ class StatsStore:
         start = min(starts)
         return [start + timedelta(days=i) for i in range((last - start).days + 1)]
 
-    def fold_day(self, site: Site, day: date, *, force: bool = False) -> bool:
+    def fold_day(self, site: Site, day: date) -> bool:
         """(Re)folds one closed site-day; False when it was folded from the same rows."""
         window = self.window(site, day)
         month = month_of(day)
-        if not force:
-            row = self.runner.read().one(
-                "SELECT fingerprint FROM stats_days WHERE site = :site AND day = :day", site=site.code, day=day
-            )
-            if row is not None and row[0] == read_fingerprint(self.runner.read(), window):
-                return False  # the cheap check first, outside the write lock
+        row = self.runner.read().one(
+            "SELECT fingerprint FROM stats_days WHERE site = :site AND day = :day", site=site.code, day=day
+        )
+        if row is not None and row[0] == read_fingerprint(self.runner.read(), window):
+            return False  # the cheap check first, outside the write lock
 
         def work(db: Exec) -> bool:
             db.run(
@@ -122,7 +121,7 @@ class StatsStore:
             )
             rows = read_day(db, window)
             fingerprint = rows.fingerprint()
-            if old is not None and old[0] == fingerprint and not force:
+            if old is not None and old[0] == fingerprint:
                 return False
             self._write_day(db, site.code, day, rows, window)
             if old is None:
